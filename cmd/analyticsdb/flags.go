@@ -1,0 +1,55 @@
+package main
+
+import (
+	"github.com/openrasa/analyticsdb/internal/pgurl"
+	"github.com/urfave/cli/v2"
+)
+
+// databaseFlags are SPEC section 1's connection settings, each also read from
+// its environment variable.
+func databaseFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "database-url", EnvVars: []string{"DATABASE_URL"}, Usage: "PostgreSQL URL; overrides the --db-* parts"},
+		&cli.StringFlag{Name: "db-host", EnvVars: []string{"DB_HOST"}, Usage: "PostgreSQL host"},
+		&cli.IntFlag{Name: "db-port", EnvVars: []string{"DB_PORT"}, Value: pgurl.DefaultPort, Usage: "PostgreSQL port"},
+		&cli.StringFlag{Name: "db-name", EnvVars: []string{"DB_NAME"}, Value: pgurl.DefaultName, Usage: "database name"},
+		&cli.StringFlag{Name: "db-user", EnvVars: []string{"DB_USER"}, Value: pgurl.DefaultUser, Usage: "database user"},
+		&cli.StringFlag{Name: "db-password", EnvVars: []string{"DB_PASSWORD"}, Usage: "database password (never logged)"},
+	}
+}
+
+func logFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "log-format", EnvVars: []string{"LOG_FORMAT"}, Value: "text", Usage: "text or json"},
+		&cli.BoolFlag{Name: "verbose", EnvVars: []string{"VERBOSE"}, Usage: "debug logging"},
+	}
+}
+
+// databaseURL is the configured URL, or "" when neither DATABASE_URL nor DB_HOST is set.
+func databaseURL(c *cli.Context) string {
+	return pgurl.Build(pgurl.Parts{
+		URL:      c.String("database-url"),
+		Host:     c.String("db-host"),
+		Port:     c.Int("db-port"),
+		Name:     c.String("db-name"),
+		User:     c.String("db-user"),
+		Password: c.String("db-password"),
+	})
+}
+
+// requireDatabaseURL is databaseURL for commands that cannot start their own database.
+func requireDatabaseURL(c *cli.Context) (string, error) {
+	if u := databaseURL(c); u != "" {
+		return u, nil
+	}
+	return "", cli.Exit("no database: set DATABASE_URL (or DB_HOST and friends), e.g. "+
+		"postgresql://studio_backend:studio_backend@localhost:5432/studio", 2)
+}
+
+func withFlags(groups ...[]cli.Flag) []cli.Flag {
+	var all []cli.Flag
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	return all
+}

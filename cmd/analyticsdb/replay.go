@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/openrasa/analyticsdb/loader"
+	"github.com/urfave/cli/v2"
+)
+
+func loaderFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "assistant-name", EnvVars: []string{"ASSISTANT_NAME"}, Value: "unknown", Usage: "assistantName of sessions whose events carry no metadata.assistant_id"},
+		&cli.StringFlag{Name: "environment", EnvVars: []string{"RASA_ENVIRONMENT"}, Usage: "environment of messages without a RASA_ENVIRONMENT header"},
+		&cli.IntFlag{Name: "max-event-bytes", EnvVars: []string{"MAX_EVENT_BYTES"}, Value: 8 << 20, Usage: "larger messages are rejected as too_large"},
+		&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BATCH_SIZE"}, Value: 5000, Usage: "messages per batch at most"},
+		&cli.IntFlag{Name: "batch-bytes", EnvVars: []string{"BATCH_BYTES"}, Value: 16 << 20, Usage: "message bytes per batch at most"},
+		&cli.DurationFlag{Name: "batch-wait", EnvVars: []string{"BATCH_WAIT"}, Value: loaderDefaultWait, Usage: "longest wait for a batch to fill"},
+		&cli.DurationFlag{Name: "refresh-interval", EnvVars: []string{"REFRESH_INTERVAL"}, Value: loaderDefaultRefresh, Usage: "statistics refresh interval (also after each batch)"},
+	}
+}
+
+func replayCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "replay",
+		Usage:     "load a JSONL file of Rasa events (`rasa export` output; - for stdin); replaying again stores nothing twice",
+		ArgsUsage: "FILE",
+		Flags:     withFlags(databaseFlags(), loaderFlags(), logFlags()),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return cli.Exit("replay needs one FILE argument (- for stdin)", 2)
+			}
+			url, err := requireDatabaseURL(c)
+			if err != nil {
+				return err
+			}
+			log := logger(c)
+			name := c.Args().First()
+			var in io.Reader = os.Stdin
+			if name == "-" {
+				name = "stdin"
+			} else {
+				f, err := os.Open(name)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				in = f
+			}
+			l, err := openLoader(c, url, log)
+			if err != nil {
+				return err
+			}
+			defer l.close()
+			totals, err := loader.ReplayFile(c.Context, l.writer, name, in, l.limits)
+			if err != nil {
+				return err
+			}
+			if _, err := l.refresher.RefreshOnce(c.Context, true); err != nil {
+				return fmt.Errorf("refresh statistics: %w", err)
+			}
+			fmt.Printf("%s: %d lines, %d stored, %d duplicates, %d rejected, %d blank, in %s (%.0f lines/s)\n",
+				name, totals.Lines, totals.Stored, totals.Duplicates, totals.Rejected, totals.BlankLines,
+				totals.Elapsed.Round(1e6), float64(totals.Lines)/totals.Elapsed.Seconds())
+			return nil
+		},
+	}
+}

@@ -1,0 +1,77 @@
+// Package db embeds the dbmate migrations under db/migrations so the binary can
+// apply exactly the files a DBA runs with `dbmate --env-file dbmate.env up`.
+package db
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io"
+	"net/url"
+
+	"github.com/amacneil/dbmate/v2/pkg/dbmate"
+	_ "github.com/amacneil/dbmate/v2/pkg/driver/postgres" // registers postgres:// URLs
+)
+
+// Migrations holds every dbmate migration file, in the directory "migrations".
+//
+//go:embed migrations/*.sql
+var Migrations embed.FS
+
+// newDBMate configures dbmate to read the embedded files and never write schema.sql:
+// the dump is a developer artefact, refreshed with `dbmate dump` (see README).
+func newDBMate(databaseURL string, log io.Writer) (*dbmate.DB, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	m := dbmate.New(u)
+	m.FS = Migrations
+	m.MigrationsDir = []string{"migrations"}
+	m.AutoDumpSchema = false
+	m.Log = log
+	return m, nil
+}
+
+// Migrate applies every pending migration.
+func Migrate(_ context.Context, databaseURL string, log io.Writer) error {
+	m, err := newDBMate(databaseURL, log)
+	if err != nil {
+		return err
+	}
+	if err := m.Migrate(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Rollback undoes the most recently applied migration.
+func Rollback(_ context.Context, databaseURL string, log io.Writer) error {
+	m, err := newDBMate(databaseURL, log)
+	if err != nil {
+		return err
+	}
+	if err := m.Rollback(); err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	return nil
+}
+
+// Pending lists the migration files not yet applied, oldest first.
+func Pending(_ context.Context, databaseURL string) ([]string, error) {
+	m, err := newDBMate(databaseURL, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	all, err := m.FindMigrations()
+	if err != nil {
+		return nil, err
+	}
+	var pending []string
+	for _, mig := range all {
+		if !mig.Applied {
+			pending = append(pending, mig.FileName)
+		}
+	}
+	return pending, nil
+}

@@ -1,0 +1,64 @@
+-- Recompute conversations from all their stored events: reset each one to the
+-- empty state and merge every event again with analytics.apply_events, the same
+-- code the insert trigger runs. Used when stream order was broken (a replayed
+-- rejected event, an edited or deleted event) and when settings change.
+-- A conversation left without events is deleted. reviewState, lastReviewedAt and
+-- the default assistant name it was created with are kept. Returns how many
+-- conversations were rebuilt.
+CREATE OR REPLACE FUNCTION analytics.rebuild_conversations(p_ids uuid[])
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = analytics, public, pg_temp
+AS $$
+DECLARE
+  v_rebuilt integer;
+BEGIN
+  PERFORM 1 FROM "Conversation" AS c
+  WHERE c."id" = ANY (p_ids)
+  ORDER BY c."id"
+  FOR NO KEY UPDATE;
+
+  -- The groups they count in now must be refreshed, wherever the rebuild moves them.
+  INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
+  SELECT DISTINCT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
+  FROM "Conversation" AS c
+  WHERE c."id" = ANY (p_ids);
+
+  INSERT INTO "DirtyFlowStatistics" ("assistantName", "date", "flowName")
+  SELECT DISTINCT c."assistantName", c."statisticsDate", fl
+  FROM "Conversation" AS c, unnest(c."flowsStarted") AS fl
+  WHERE c."id" = ANY (p_ids);
+
+  DELETE FROM "Conversation" AS c
+  WHERE c."id" = ANY (p_ids)
+    AND NOT EXISTS (SELECT 1 FROM "ConversationEvent" AS e WHERE e."conversationId" = c."id");
+
+  UPDATE "Conversation" SET
+    "eventAssistantName" = NULL,
+    "eventAssistantVersion" = NULL,
+    "eventChannelName" = NULL,
+    "userId" = NULL,
+    "environmentId" = NULL,
+    "startDate" = 'infinity',
+    "lastEventAt" = '-infinity',
+    "totalNumberOfUserMessages" = 0,
+    "ingested" = false,
+    "escalatedAt" = NULL,
+    "csatRating" = NULL,
+    "userMessageAt" = '{}',
+    "botMessageAt" = '{}',
+    "latencySamplesMs" = '{}',
+    "flowsStarted" = '{}',
+    "flowsCompleted" = '{}',
+    "flowsActive" = '{}',
+    "flowsActiveAtEscalation" = '{}'
+  WHERE "id" = ANY (p_ids);
+  GET DIAGNOSTICS v_rebuilt = ROW_COUNT;
+
+  PERFORM analytics.apply_events(array(
+    SELECT analytics.event_fact(e)
+    FROM "ConversationEvent" AS e
+    WHERE e."conversationId" = ANY (p_ids)));
+  RETURN v_rebuilt;
+END;
+$$;

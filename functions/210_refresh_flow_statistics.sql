@@ -1,0 +1,62 @@
+-- Recompute the FlowDailyStatistics groups marked dirty, and only those: one row
+-- per (date, assistantName, flowName) over the sessions of that day that started
+-- the flow. automatedCount: they also completed it and never escalated;
+-- escalatedCount: the flow was active at their first escalation.
+-- Returns how many groups were recomputed.
+CREATE OR REPLACE FUNCTION analytics.refresh_flow_statistics()
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = analytics, public, pg_temp
+AS $$
+DECLARE
+  v_groups integer;
+BEGIN
+  WITH dirty AS (
+    DELETE FROM "DirtyFlowStatistics" RETURNING *
+  ),
+  grp AS MATERIALIZED (
+    SELECT DISTINCT d."assistantName", d."date", d."flowName" FROM dirty AS d
+  ),
+  session_flow AS (
+    SELECT c."assistantName", c."statisticsDate" AS "date", fl AS "flowName",
+           fl = ANY (c."flowsCompleted") AND c."escalatedAt" IS NULL AS "automated",
+           fl = ANY (c."flowsActiveAtEscalation") AS "escalated"
+    FROM (SELECT DISTINCT g."assistantName", g."date" FROM grp AS g) AS day
+    JOIN "Conversation" AS c
+      ON c."assistantName" = day."assistantName" AND c."statisticsDate" = day."date"
+    CROSS JOIN LATERAL unnest(c."flowsStarted") AS fl
+  ),
+  counted AS (
+    SELECT g."assistantName", g."date", g."flowName",
+           count(*)::integer AS "totalSessions",
+           count(*) FILTER (WHERE sf."automated")::integer AS "automatedCount",
+           count(*) FILTER (WHERE sf."escalated")::integer AS "escalatedCount"
+    FROM grp AS g
+    JOIN session_flow AS sf USING ("assistantName", "date", "flowName")
+    GROUP BY g."assistantName", g."date", g."flowName"
+  ),
+  upserted AS (
+    INSERT INTO "FlowDailyStatistics" AS f (
+      "date", "assistantName", "flowName", "totalSessions", "automatedCount", "escalatedCount")
+    SELECT c."date", c."assistantName", c."flowName", c."totalSessions", c."automatedCount", c."escalatedCount"
+    FROM counted AS c
+    ON CONFLICT ("date", "assistantName", "flowName") DO UPDATE SET
+      "totalSessions" = excluded."totalSessions",
+      "automatedCount" = excluded."automatedCount",
+      "escalatedCount" = excluded."escalatedCount",
+      "updatedAt" = now()
+    WHERE (f."totalSessions", f."automatedCount", f."escalatedCount")
+          IS DISTINCT FROM (excluded."totalSessions", excluded."automatedCount", excluded."escalatedCount")
+  ),
+  emptied AS (
+    DELETE FROM "FlowDailyStatistics" AS f
+    USING grp AS g
+    WHERE (f."assistantName", f."date", f."flowName") = (g."assistantName", g."date", g."flowName")
+      AND NOT EXISTS (
+        SELECT 1 FROM counted AS c
+        WHERE (c."assistantName", c."date", c."flowName") = (g."assistantName", g."date", g."flowName"))
+  )
+  SELECT count(*) INTO v_groups FROM grp;
+  RETURN v_groups;
+END;
+$$;

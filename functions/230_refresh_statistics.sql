@@ -1,0 +1,56 @@
+-- The refresh the loader runs after each commit and on a short interval (and a
+-- DBA may run any time): rebuild what stream order could not keep exact, then
+-- recompute exactly the dirty statistics groups. One refresh at a time (an
+-- advisory lock): with p_wait false a second caller returns -1 at once and the
+-- work it would have done is left for the next round.
+-- Returns the number of conversations rebuilt plus groups recomputed.
+CREATE OR REPLACE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = analytics, public, pg_temp
+AS $$
+DECLARE
+  v_lock constant bigint := 7236114650000001;  -- arbitrary, fixed: "analytics refresh"
+  v_assistants text[];
+  v_ids uuid[];
+  v_work integer := 0;
+BEGIN
+  IF p_wait THEN
+    PERFORM pg_advisory_xact_lock(v_lock);
+  ELSIF NOT pg_try_advisory_xact_lock(v_lock) THEN
+    RETURN -1;
+  END IF;
+
+  -- Settings changed: rebuild every conversation of those assistants ('*': all).
+  WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
+  SELECT array_agg(DISTINCT d."assistantName") INTO v_assistants FROM d;
+  IF v_assistants IS NOT NULL THEN
+    FOR v_ids IN
+      SELECT array_agg(c."id")
+      FROM (SELECT c."id", (row_number() OVER ()) / 1000 AS chunk
+            FROM "Conversation" AS c
+            WHERE '*' = ANY (v_assistants) OR c."assistantName" = ANY (v_assistants)) AS c
+      GROUP BY c.chunk
+    LOOP
+      v_work := v_work + analytics.rebuild_conversations(v_ids);
+    END LOOP;
+  END IF;
+
+  -- Events inserted out of stream order, edited or deleted.
+  FOR v_ids IN
+    WITH d AS (DELETE FROM "DirtyConversation" RETURNING "conversationId")
+    SELECT array_agg(x."conversationId")
+    FROM (SELECT DISTINCT d."conversationId", dense_rank() OVER (ORDER BY d."conversationId") / 1000 AS chunk
+          FROM d) AS x
+    GROUP BY x.chunk
+  LOOP
+    v_work := v_work + analytics.rebuild_conversations(v_ids);
+  END LOOP;
+
+  v_work := v_work + analytics.refresh_version_statistics() + analytics.refresh_flow_statistics();
+  PERFORM analytics.refresh_models();
+
+  UPDATE "RefreshLog" SET "lastRefreshAt" = clock_timestamp(), "lastGroups" = v_work;
+  RETURN v_work;
+END;
+$$;

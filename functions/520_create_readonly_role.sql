@@ -1,0 +1,16 @@
+-- Create (or update the password of) a login role for a BI tool and grant it
+-- read access with analytics.grant_readonly. The caller needs CREATEROLE.
+CREATE OR REPLACE FUNCTION analytics.create_readonly_role(p_role name, p_password text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = analytics, public, pg_temp
+AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_role) THEN
+    EXECUTE format('ALTER ROLE %I WITH LOGIN PASSWORD %L', p_role, p_password);
+  ELSE
+    EXECUTE format('CREATE ROLE %I WITH LOGIN PASSWORD %L', p_role, p_password);
+  END IF;
+  PERFORM analytics.grant_readonly(p_role);
+END;
+$$;

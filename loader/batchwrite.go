@@ -1,0 +1,369 @@
+package loader
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// batchWrite is one attempt to store a batch in one transaction.
+type batchWrite struct {
+	store      *Store
+	batch      *Batch
+	candidates []*event // decoded, without repeats inside the batch
+	rejections []rejection
+
+	// results of the last successful run
+	events       []*event
+	senderStates map[string]senderState
+}
+
+// run writes the batch. With removeStored it first drops events the database
+// already holds, so that sessions are derived after exact duplicates are
+// dropped (SPEC section 3).
+func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
+	return w.store.inTx(ctx, func(tx pgx.Tx) error {
+		// Offsets first: a loader that lost its partitions fails here, before any work.
+		if err := storeOffsets(ctx, tx, w.batch.Offsets, w.store.cfg.ConsumerGroup); err != nil {
+			return err
+		}
+		p, err := w.prepare(ctx, tx, removeStored)
+		if err != nil {
+			return err
+		}
+		if err := copyEvents(ctx, tx, p.events); err != nil {
+			return err
+		}
+		if err := insertRejections(ctx, tx, w.rejections, p.block); err != nil {
+			return err
+		}
+		if err := saveSenderStates(ctx, tx, p.changed); err != nil {
+			return err
+		}
+		w.events = p.events
+		for s, st := range p.changed {
+			p.states[s] = st
+		}
+		w.senderStates = p.states
+		return nil
+	})
+}
+
+// prepared is a batch ready to COPY: sequence numbers and sessions assigned.
+type prepared struct {
+	block   int64
+	events  []*event
+	states  map[string]senderState // before the batch
+	changed map[string]senderState // after the batch, where different
+}
+
+func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) (prepared, error) {
+	p := prepared{events: w.candidates}
+	if err := tx.QueryRow(ctx, `SELECT nextval('analytics.stream_block')`).Scan(&p.block); err != nil {
+		return p, fmt.Errorf("allocate sequence block: %w", err)
+	}
+	var err error
+	if removeStored {
+		if p.events, err = withoutStored(ctx, tx, p.events); err != nil {
+			return p, err
+		}
+	}
+	for _, e := range p.events {
+		e.sequenceNumber = p.block<<20 | int64(e.index)
+	}
+	if p.states, err = w.store.senderStates(ctx, tx, p.events); err != nil {
+		return p, err
+	}
+	p.changed = assignSessions(p.events, p.states, w.store.cfg.DefaultAssistant)
+	return p, w.store.insertEnvironments(ctx, tx, p.events)
+}
+
+func copyEvents(ctx context.Context, tx pgx.Tx, events []*event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ConversationEvent"}, copyColumns, &eventRows{events: events}); err != nil {
+		return fmt.Errorf("copy %d events: %w", len(events), err)
+	}
+	return nil
+}
+
+func withoutStored(ctx context.Context, tx pgx.Tx, events []*event) ([]*event, error) {
+	ids := make([][16]byte, len(events))
+	for i, e := range events {
+		ids[i] = e.id
+	}
+	rows, err := tx.Query(ctx, `SELECT "id" FROM "ConversationEvent" WHERE "id" = ANY ($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("look up stored events: %w", err)
+	}
+	stored, err := pgx.CollectRows(rows, pgx.RowTo[[16]byte])
+	if err != nil {
+		return nil, fmt.Errorf("look up stored events: %w", err)
+	}
+	have := make(map[uuid]bool, len(stored))
+	for _, id := range stored {
+		have[id] = true
+	}
+	kept := make([]*event, 0, len(events))
+	for _, e := range events {
+		if !have[e.id] {
+			kept = append(kept, e)
+		}
+	}
+	return kept, nil
+}
+
+// senderStates returns the session state of every sender of events without a
+// session_id: from the cache, else from analytics."SenderSession".
+func (s *Store) senderStates(ctx context.Context, tx pgx.Tx, events []*event) (map[string]senderState, error) {
+	senders := sendersNeedingState(events, nil)
+	states := make(map[string]senderState, len(senders))
+	s.senders.snapshot(senders, states)
+	var missing []string
+	for _, sender := range senders {
+		if _, ok := states[sender]; !ok {
+			missing = append(missing, sender)
+			states[sender] = senderState{}
+		}
+	}
+	if len(missing) == 0 {
+		return states, nil
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT "senderId", "conversationId", "afterSessionStartAction"
+		FROM analytics."SenderSession" WHERE "senderId" = ANY ($1)`, missing)
+	if err != nil {
+		return nil, fmt.Errorf("read sender sessions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sender string
+		var st senderState
+		if err := rows.Scan(&sender, (*[16]byte)(&st.conversationID), &st.afterSessionStartAction); err != nil {
+			return nil, fmt.Errorf("read sender sessions: %w", err)
+		}
+		states[sender] = st
+	}
+	return states, rows.Err()
+}
+
+func saveSenderStates(ctx context.Context, tx pgx.Tx, states map[string]senderState) error {
+	if len(states) == 0 {
+		return nil
+	}
+	senders := make([]string, 0, len(states))
+	convs := make([][16]byte, 0, len(states))
+	after := make([]bool, 0, len(states))
+	for sender, st := range states {
+		senders = append(senders, sender)
+		convs = append(convs, st.conversationID)
+		after = append(after, st.afterSessionStartAction)
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO analytics."SenderSession" ("senderId", "conversationId", "afterSessionStartAction")
+		SELECT * FROM unnest($1::text[], $2::uuid[], $3::boolean[])
+		ON CONFLICT ("senderId") DO UPDATE SET
+		  "conversationId" = excluded."conversationId",
+		  "afterSessionStartAction" = excluded."afterSessionStartAction",
+		  "updatedAt" = now()`, senders, convs, after)
+	if err != nil {
+		return fmt.Errorf("save sender sessions: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) insertEnvironments(ctx context.Context, tx pgx.Tx, events []*event) error {
+	ids, names := s.unknownEnvironments(events)
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO "Environment" ("id", "name")
+		SELECT * FROM unnest($1::uuid[], $2::text[])
+		ON CONFLICT DO NOTHING`, ids, names)
+	if err != nil {
+		return fmt.Errorf("insert environments: %w", err)
+	}
+	return nil
+}
+
+// storeOffsets moves each partition's stored offset with a compare-and-set
+// against what this loader last read or wrote (SPEC section 6).
+func storeOffsets(ctx context.Context, tx pgx.Tx, offsets []OffsetUpdate, group string) error {
+	var topics, newTopics []string
+	var partitions, newPartitions []int32
+	var expected, next, newNext []int64
+	for _, o := range offsets {
+		if o.Expected == NoStoredOffset {
+			newTopics, newPartitions, newNext = append(newTopics, o.Topic), append(newPartitions, o.Partition), append(newNext, o.Next)
+			continue
+		}
+		topics, partitions = append(topics, o.Topic), append(partitions, o.Partition)
+		expected, next = append(expected, o.Expected), append(next, o.Next)
+	}
+	if len(topics) > 0 {
+		tag, err := tx.Exec(ctx, `
+			UPDATE "KafkaOffset" AS o
+			SET "nextOffset" = u.next, "consumerGroup" = $5, "updatedAt" = now()
+			FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::bigint[]) AS u(topic, partition, expected, next)
+			WHERE o."topic" = u.topic AND o."partition" = u.partition AND o."nextOffset" = u.expected`,
+			topics, partitions, expected, next, group)
+		if err != nil {
+			return fmt.Errorf("store offsets: %w", err)
+		}
+		if tag.RowsAffected() != int64(len(topics)) {
+			return ErrOffsetConflict
+		}
+	}
+	if len(newTopics) > 0 {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO "KafkaOffset" ("topic", "partition", "nextOffset", "consumerGroup")
+			SELECT u.topic, u.partition, u.next, $4
+			FROM unnest($1::text[], $2::integer[], $3::bigint[]) AS u(topic, partition, next)
+			ON CONFLICT DO NOTHING`, newTopics, newPartitions, newNext, group)
+		if err != nil {
+			return fmt.Errorf("store offsets: %w", err)
+		}
+		if tag.RowsAffected() != int64(len(newTopics)) {
+			return ErrOffsetConflict
+		}
+	}
+	return nil
+}
+
+func insertRejections(ctx context.Context, tx pgx.Tx, rejections []rejection, block int64) error {
+	if len(rejections) == 0 {
+		return nil
+	}
+	n := len(rejections)
+	var (
+		ids        = make([][16]byte, n)
+		reasons    = make([]string, n)
+		details    = make([]string, n)
+		positions  = make([]string, n)
+		topics     = make([]*string, n)
+		partitions = make([]*int32, n)
+		offsets    = make([]*int64, n)
+		files      = make([]*string, n)
+		lines      = make([]*int64, n)
+		keys       = make([][]byte, n)
+		values     = make([][]byte, n)
+		headers    = make([]string, n)
+		senders    = make([]*string, n)
+		sequence   = make([]int64, n)
+	)
+	for i, r := range rejections {
+		pos := r.msg.Pos
+		ids[i] = uuidV5(r.msg.Value, []byte(pos.identity()))
+		reasons[i] = string(r.err.Reason)
+		details[i] = truncate(r.err.Error(), 2000)
+		positions[i] = truncate(pos.String(), 1000)
+		if pos.File != "" {
+			files[i], lines[i] = ptr(truncate(pos.File, 1000)), ptr(pos.Line)
+		} else {
+			topics[i], partitions[i], offsets[i] = ptr(pos.Topic), ptr(pos.Partition), ptr(pos.Offset)
+		}
+		keys[i] = r.msg.Key
+		values[i] = r.msg.Value
+		if values[i] == nil {
+			values[i] = []byte{}
+		}
+		headers[i] = headersJSON(r.msg.Headers)
+		if r.senderID != "" {
+			senders[i] = ptr(r.senderID)
+		}
+		sequence[i] = block<<20 | int64(r.index)
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO "RejectedEvent" ("id", "reason", "detail", "sourcePosition", "topic", "partition",
+		  "offset", "fileName", "lineNumber", "key", "value", "headers", "senderId", "sequenceNumber")
+		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[],
+		  $7::bigint[], $8::text[], $9::bigint[], $10::bytea[], $11::bytea[], $12::jsonb[], $13::text[], $14::bigint[])
+		ON CONFLICT ("id") DO NOTHING`,
+		ids, reasons, details, positions, topics, partitions, offsets, files, lines, keys, values, headers, senders, sequence)
+	if err != nil {
+		return fmt.Errorf("insert %d rejected messages: %w", n, err)
+	}
+	return nil
+}
+
+// headersJSON renders Kafka headers as a JSON array of {"key", "value"}, the
+// value as text when it is valid UTF-8 without NUL, else as "base64".
+func headersJSON(headers []Header) string {
+	type header struct {
+		Key    string `json:"key"`
+		Value  string `json:"value,omitempty"`
+		Base64 []byte `json:"base64,omitempty"`
+	}
+	out := make([]header, 0, len(headers))
+	for _, h := range headers {
+		hh := header{Key: truncate(h.Key, 1000)}
+		if utf8.Valid(h.Value) && !containsNUL(h.Value) {
+			hh.Value = string(h.Value)
+		} else {
+			hh.Base64 = h.Value
+		}
+		out = append(out, hh)
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
+func containsNUL(b []byte) bool {
+	for _, c := range b {
+		if c == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var copyColumns = []string{
+	"id", "conversationId", "timestamp", "modelId", "type", "rawData", "metadata", "actionText",
+	"name", "flowId", "stepId", "agentId", "slotValue", "senderId", "sequenceNumber", "environmentId",
+}
+
+// eventRows feeds events to CopyFrom, reusing one row slice.
+type eventRows struct {
+	events []*event
+	i      int
+	row    [16]any
+}
+
+func (r *eventRows) Next() bool {
+	r.i++
+	return r.i <= len(r.events)
+}
+
+func (r *eventRows) Values() ([]any, error) {
+	e := r.events[r.i-1]
+	r.row = [16]any{
+		[16]byte(e.id), [16]byte(e.conversationID), e.timestamp, optionalUUID(e.modelID), e.typ,
+		e.rawData, e.metadata, e.actionText.value(), e.name.value(), e.flowID.value(),
+		e.stepID.value(), e.agentID.value(), optionalJSON(e.slotValue), e.senderID,
+		e.sequenceNumber, optionalUUID(e.environmentID),
+	}
+	return r.row[:], nil
+}
+
+func (r *eventRows) Err() error { return nil }
+
+func optionalUUID(u uuid) any {
+	if u.isZero() {
+		return nil
+	}
+	return [16]byte(u)
+}
+
+func optionalJSON(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,283 @@
+package loader
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Reasons a message is rejected besides the JSON-level ones of rawjson.go.
+const (
+	reasonTooLarge        rejectReason = "too_large"
+	reasonMissingField    rejectReason = "missing_field"
+	reasonInvalidField    rejectReason = "invalid_field"
+	reasonBadTimestamp    rejectReason = "bad_timestamp"
+	reasonUnknownType     rejectReason = "unknown_type"
+	reasonDatabaseRefused rejectReason = "database_refused"
+)
+
+// event is one decoded message: a ConversationEvent row plus what session
+// assignment needs.
+type event struct {
+	id             uuid
+	conversationID uuid
+	timestamp      time.Time
+	modelID        uuid // zero when the event names no model
+	typ            string
+	rawData        []byte
+	metadata       []byte
+	actionText     optString
+	name           optString
+	flowID         optString
+	stepID         optString
+	agentID        optString
+	slotValue      []byte // nil when absent or JSON null
+	senderID       string
+	sequenceNumber int64
+	environmentID  uuid // zero when the message names no environment
+	environment    string
+
+	index       int    // position in its batch
+	sessionID   string // metadata.session_id (Rasa >= 3.16)
+	assistantID string // metadata.assistant_id
+	pos         Position
+}
+
+type optString struct {
+	s  string
+	ok bool
+}
+
+func (o optString) value() any {
+	if !o.ok {
+		return nil
+	}
+	return o.s
+}
+
+// decoder turns message values into events.
+type decoder struct {
+	types              eventTypes
+	defaultEnvironment string // used when a message has no RASA_ENVIRONMENT header
+	maxEventBytes      int
+}
+
+// decode returns the event of msg, or a *rejectError saying why it cannot be
+// stored; with an error, the event (if not nil) holds what was decoded, such as
+// the sender id, for the rejected events table.
+func (d *decoder) decode(msg *Message) (*event, error) {
+	if d.maxEventBytes > 0 && len(msg.Value) > d.maxEventBytes {
+		return nil, reject(reasonTooLarge, "message of %d bytes exceeds the limit of %d bytes (--max-event-bytes)", len(msg.Value), d.maxEventBytes)
+	}
+	m, err := scanMessage(msg.Value, maxJSONDepth)
+	if err != nil {
+		return nil, err
+	}
+	e := &event{id: uuidV5(msg.Value), rawData: m.JSON, pos: msg.Pos}
+
+	if e.senderID, err = requiredString(&m, "sender_id"); err != nil {
+		return nil, err
+	}
+	name, err := requiredString(&m, "event")
+	if err != nil {
+		return e, err
+	}
+	if e.timestamp, err = timestampField(&m); err != nil {
+		return e, err
+	}
+	var ok bool
+	if e.typ, ok = d.types.lookup(name); !ok {
+		return e, reject(reasonUnknownType, "unknown event type %q", truncate(name, 100))
+	}
+	if err := d.environmentOf(msg, e); err != nil {
+		return e, err
+	}
+
+	e.metadata = []byte("{}")
+	var meta []jsonField
+	if raw, ok := m.field("metadata"); ok && len(raw) > 0 && raw[0] == '{' {
+		e.metadata = raw
+		if meta, err = scanObject(raw, maxJSONDepth); err != nil {
+			return e, err
+		}
+	}
+	metaString := func(key string) string { s, _ := stringOf(lastField(meta, key)); return s }
+	e.assistantID = metaString("assistant_id")
+	e.sessionID = metaString("session_id")
+	if modelID := metaString("model_id"); modelID != "" {
+		e.modelID = uuidV5([]byte(modelID))
+	}
+
+	e.actionText = optionalString(&m, "action_text")
+	e.name = optionalString(&m, "name")
+	if e.typ == "USER" {
+		e.name = intentName(&m)
+	}
+	e.flowID = optionalString(&m, "flow_id")
+	if !e.flowID.ok {
+		e.flowID = optOf(metaString("active_flow"))
+	}
+	e.stepID = optionalString(&m, "step_id")
+	if !e.stepID.ok {
+		e.stepID = optOf(metaString("step_id"))
+	}
+	e.agentID = optionalString(&m, "agent_id")
+	if e.typ == "SLOT" {
+		if raw, ok := m.field("value"); ok && !jsonIsNull(raw) {
+			e.slotValue = raw
+		}
+	}
+	return e, nil
+}
+
+func (d *decoder) environmentOf(msg *Message, e *event) error {
+	env := d.defaultEnvironment
+	if v, ok := msg.header(environmentHeader); ok {
+		env = string(v)
+	}
+	if env == environmentNotSet || env == "" {
+		return nil
+	}
+	if !utf8.ValidString(env) || strings.IndexByte(env, 0) >= 0 {
+		return reject(reasonUnstorable, "header %s is not valid UTF-8 text", environmentHeader)
+	}
+	e.environment = env
+	e.environmentID = uuidV5([]byte(env))
+	return nil
+}
+
+func reject(reason rejectReason, format string, args ...any) *rejectError {
+	return &rejectError{Reason: reason, Detail: fmt.Sprintf(format, args...)}
+}
+
+func requiredString(m *scannedMessage, key string) (string, error) {
+	raw, ok := m.field(key)
+	if !ok || jsonIsNull(raw) {
+		return "", reject(reasonMissingField, "missing %s", key)
+	}
+	s, ok := jsonString(raw)
+	if !ok {
+		return "", reject(reasonInvalidField, "field %q is not a string: %s", key, truncate(string(raw), 40))
+	}
+	return s, nil
+}
+
+// Timestamps outside years 1..9999 are rejected: PostgreSQL could store some of
+// them, but no BI tool or date function handles them sensibly.
+var (
+	minTimestamp = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	maxTimestamp = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+)
+
+func timestampField(m *scannedMessage) (time.Time, error) {
+	raw, ok := m.field("timestamp")
+	if !ok || jsonIsNull(raw) {
+		// a bare NaN was normalized to null: missing, as the SPEC counts null
+		return time.Time{}, reject(reasonMissingField, "missing timestamp")
+	}
+	if len(raw) == 0 || !(raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+		return time.Time{}, reject(reasonBadTimestamp, "timestamp is not a number: %s", truncate(string(raw), 40))
+	}
+	us, ok := epochMicros(string(raw))
+	if !ok {
+		return time.Time{}, reject(reasonBadTimestamp, "timestamp %s is out of range (years 1 to 9999)", truncate(string(raw), 40))
+	}
+	return time.UnixMicro(us).UTC(), nil
+}
+
+// epochMicros converts a JSON number of seconds to microseconds, exactly for
+// plain decimals (the usual Python float repr), rounding half away from zero.
+func epochMicros(num string) (int64, bool) {
+	if !strings.ContainsAny(num, "eE") {
+		neg := strings.HasPrefix(num, "-")
+		intPart, frac, _ := strings.Cut(strings.TrimPrefix(num, "-"), ".")
+		if len(intPart) > 12 {
+			return 0, false
+		}
+		sec, err := strconv.ParseInt(intPart, 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		frac += "0000000"
+		micros, _ := strconv.ParseInt(frac[:6], 10, 64)
+		if frac[6] >= '5' {
+			micros++
+		}
+		us := sec*1_000_000 + micros
+		if neg {
+			us = -us
+		}
+		return us, inRange(us)
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || f < float64(minTimestamp) || f >= float64(maxTimestamp) {
+		return 0, false
+	}
+	us := int64(math.Round(f * 1e6))
+	return us, inRange(us)
+}
+
+func inRange(us int64) bool {
+	return us >= minTimestamp*1_000_000 && us < maxTimestamp*1_000_000
+}
+
+func optionalString(m *scannedMessage, key string) optString {
+	raw, _ := m.field(key)
+	s, ok := jsonString(raw)
+	return optString{s, ok}
+}
+
+func optOf(s string) optString { return optString{s, s != ""} }
+
+// intentName is parse_data.intent.name of a USER event.
+func intentName(m *scannedMessage) optString {
+	parseData, ok := m.field("parse_data")
+	if !ok || len(parseData) == 0 || parseData[0] != '{' {
+		return optString{}
+	}
+	fields, err := scanObject(parseData, maxJSONDepth)
+	if err != nil {
+		return optString{}
+	}
+	intent := lastField(fields, "intent")
+	if len(intent) == 0 || intent[0] != '{' {
+		return optString{}
+	}
+	if fields, err = scanObject(intent, maxJSONDepth); err != nil {
+		return optString{}
+	}
+	s, ok := jsonString(lastField(fields, "name"))
+	return optString{s, ok}
+}
+
+func lastField(fields []jsonField, key string) []byte {
+	for i := len(fields) - 1; i >= 0; i-- {
+		if fields[i].Key == key {
+			return fields[i].Value
+		}
+	}
+	return nil
+}
+
+func stringOf(raw []byte) (string, bool) {
+	if raw == nil {
+		return "", false
+	}
+	return jsonString(raw)
+}
+
+// truncate shortens s to about n bytes of valid UTF-8 without NULs, so that it
+// can go into a reason text column.
+func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

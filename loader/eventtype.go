@@ -1,0 +1,51 @@
+package loader
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// eventTypes maps Rasa's serialized event names to ConversationEventType
+// labels. It is built from the enum in the database, so a migration that adds
+// a label makes that event storable without a new loader (then
+// `replay-rejected` brings back what was rejected before).
+type eventTypes map[string]string
+
+// legacyEventNames are Rasa names that do not upper-case to their type.
+var legacyEventNames = map[string]string{"form_validation": "LOOP_INTERRUPTED"}
+
+func newEventTypes(labels []string) eventTypes {
+	t := eventTypes{}
+	for _, label := range labels {
+		t[strings.ToLower(label)] = label
+	}
+	for name, label := range legacyEventNames {
+		if _, ok := t[name]; !ok && t[strings.ToLower(label)] == label {
+			t[name] = label
+		}
+	}
+	return t
+}
+
+// lookup returns the type of a Rasa event name. Rasa's names are lower case;
+// anything else (including "User") is unknown.
+func (t eventTypes) lookup(name string) (string, bool) {
+	label, ok := t[name]
+	return label, ok
+}
+
+func loadEventTypes(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}) (eventTypes, error) {
+	rows, err := q.Query(ctx, `SELECT unnest(enum_range(NULL::"ConversationEventType"))::text`)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	return newEventTypes(labels), nil
+}

@@ -1,0 +1,148 @@
+package loader
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// FileTotals sums a file replay.
+type FileTotals struct {
+	Lines      int64
+	BlankLines int64 // skipped, counted, logged
+	Stored     int64
+	Duplicates int64
+	Rejected   int64
+	Batches    int64
+	Elapsed    time.Duration
+}
+
+// ReplayFile loads a JSONL stream (a `rasa export` file, or stdin) through w:
+// one message per line, lines numbered from 1, blank lines skipped. Replaying
+// the same file again stores nothing new: ids are deterministic.
+func ReplayFile(ctx context.Context, w *Writer, name string, r io.Reader, limits BatchLimits) (FileTotals, error) {
+	limits = limits.withDefaults()
+	start := time.Now()
+	var totals FileTotals
+	lines := make(chan Message, 1024)
+	readErr := make(chan error, 1)
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	go func() {
+		readErr <- readLines(readCtx, name, r, w.Store.cfg.MaxEventBytes, lines, &totals.BlankLines)
+		close(lines)
+	}()
+
+	var batch Batch
+	size := 0
+	flush := func() error {
+		if len(batch.Messages) == 0 {
+			return nil
+		}
+		res, err := w.Write(ctx, &batch)
+		if err != nil {
+			return err
+		}
+		totals.Batches++
+		totals.Stored += int64(res.Stored)
+		totals.Duplicates += int64(res.Duplicates)
+		totals.Rejected += int64(res.RejectedTotal())
+		batch = Batch{Messages: make([]Message, 0, len(batch.Messages))}
+		size = 0
+		return nil
+	}
+	timer := time.NewTimer(limits.MaxWait)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return totals, ctx.Err()
+		case <-timer.C:
+			if err := flush(); err != nil {
+				return totals, err
+			}
+			timer.Reset(limits.MaxWait)
+		case msg, ok := <-lines:
+			if !ok {
+				if err := <-readErr; err != nil {
+					return totals, err
+				}
+				err := flush()
+				totals.Elapsed = time.Since(start)
+				if totals.BlankLines > 0 {
+					w.Log.Info("skipped blank lines", "file", name, "blank_lines", totals.BlankLines)
+				}
+				return totals, err
+			}
+			if len(batch.Messages) == 0 {
+				timer.Reset(limits.MaxWait)
+			}
+			totals.Lines++
+			batch.Messages = append(batch.Messages, msg)
+			size += len(msg.Value)
+			if limits.full(len(batch.Messages), size) {
+				if err := flush(); err != nil {
+					return totals, err
+				}
+			}
+		}
+	}
+}
+
+// maxStoredLineBytes bounds how much of an oversized line is kept for the
+// rejected events table.
+const maxStoredLineBytes = 64 << 20
+
+// readLines sends each non-blank line of r as a Message. A line longer than
+// maxEventBytes is still sent whole (up to maxStoredLineBytes) so it can be
+// rejected verbatim.
+func readLines(ctx context.Context, name string, r io.Reader, maxEventBytes int, out chan<- Message, blank *int64) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	var line int64
+	for {
+		value, err := readLine(br)
+		if len(value) > 0 || err == nil {
+			line++
+			if len(bytes.TrimSpace(value)) == 0 {
+				*blank++
+			} else {
+				select {
+				case out <- Message{Value: value, Pos: Position{File: name, Line: line}}:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s line %d: %w", name, line+1, err)
+		}
+	}
+}
+
+// readLine returns the next line without its "\n" or "\r\n", in a new slice.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	chunk, err := br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		long := append([]byte(nil), chunk...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			chunk, err = br.ReadSlice('\n')
+			if len(long) < maxStoredLineBytes {
+				long = append(long, chunk...)
+			}
+		}
+		return trimEOL(long), err
+	}
+	return trimEOL(append([]byte(nil), chunk...)), err
+}
+
+func trimEOL(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
+}

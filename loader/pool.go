@@ -1,0 +1,48 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/internal/pgurl"
+)
+
+// defaultAssistantSetting is the session setting the triggers read for
+// sessions whose events carry no metadata.assistant_id.
+const defaultAssistantSetting = "analytics.default_assistant_name"
+
+// OpenPool connects to PostgreSQL the way the loader needs: the enum type
+// registered for binary COPY and the default assistant name set on every
+// connection. Errors never contain the password.
+func OpenPool(ctx context.Context, databaseURL, defaultAssistant string, maxConns int32) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL %s: %w", pgurl.Redact(databaseURL), pgurl.RedactError(err, databaseURL))
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	cfg.ConnConfig.RuntimeParams[defaultAssistantSetting] = defaultAssistant
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "analyticsdb"
+	}
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		t, err := conn.LoadType(ctx, `"ConversationEventType"`)
+		if err != nil {
+			return fmt.Errorf("load type ConversationEventType (is the database migrated?): %w", err)
+		}
+		conn.TypeMap().RegisterType(t)
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", pgurl.Redact(databaseURL), pgurl.RedactError(err, databaseURL))
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to %s: %w", pgurl.Redact(databaseURL), pgurl.RedactError(err, databaseURL))
+	}
+	return pool, nil
+}

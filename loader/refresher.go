@@ -1,0 +1,69 @@
+package loader
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Refresher runs analytics.refresh_statistics after each committed batch and
+// on an interval, on its own connection, so statistics follow ingestion within
+// about a second without slowing it down. Kicks while a refresh runs coalesce
+// into one more refresh.
+type Refresher struct {
+	pool     *pgxpool.Pool
+	interval time.Duration
+	log      *slog.Logger
+	kick     chan struct{}
+	// OnRefresh, if set, is called after each refresh with its work count and
+	// duration (work is -1 when another refresh held the lock).
+	OnRefresh func(work int, took time.Duration, err error)
+}
+
+// NewRefresher makes a refresher; interval <= 0 means 1 s.
+func NewRefresher(pool *pgxpool.Pool, interval time.Duration, log *slog.Logger) *Refresher {
+	if interval <= 0 {
+		interval = time.Second
+	}
+	return &Refresher{pool: pool, interval: interval, log: log, kick: make(chan struct{}, 1)}
+}
+
+// Kick asks for a refresh soon; it never blocks.
+func (r *Refresher) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run refreshes until ctx is done.
+func (r *Refresher) Run(ctx context.Context) {
+	ticker := time.NewTicker(r.interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-r.kick:
+		}
+		r.RefreshOnce(ctx, false)
+	}
+}
+
+// RefreshOnce runs one refresh; with wait it waits for a concurrent one to end.
+func (r *Refresher) RefreshOnce(ctx context.Context, wait bool) (int, error) {
+	start := time.Now()
+	var work int
+	err := r.pool.QueryRow(ctx, `SELECT analytics.refresh_statistics($1)`, wait).Scan(&work)
+	took := time.Since(start)
+	if err != nil && ctx.Err() == nil {
+		r.log.Warn("statistics refresh failed; will retry", "error", err)
+	}
+	if r.OnRefresh != nil {
+		r.OnRefresh(work, took, err)
+	}
+	return work, err
+}

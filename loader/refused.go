@@ -1,0 +1,108 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// isRefusedData reports a COPY that PostgreSQL refused because of a value in
+// some row (data exceptions, class 22, and integrity violations, class 23,
+// other than an already stored event), which no retry of the same rows fixes.
+func isRefusedData(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || isDuplicateEvent(err) {
+		return false
+	}
+	return strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")
+}
+
+// isolateRefused finds the events PostgreSQL refuses, by bisection inside one
+// transaction that is rolled back: each subset is COPYed under a savepoint, and
+// a single event that fails alone is refused. The decoder should catch all of
+// these first; this is the safety net that keeps one unforeseen value from
+// blocking a partition forever.
+func (w *batchWrite) isolateRefused(ctx context.Context) (map[*event]string, error) {
+	refused := map[*event]string{}
+	err := w.store.inTx(ctx, func(tx pgx.Tx) error {
+		p, err := w.prepare(ctx, tx, true)
+		if err != nil {
+			return err
+		}
+		var bisect func(events []*event) error
+		bisect = func(events []*event) error {
+			if len(events) == 0 {
+				return nil
+			}
+			sp, err := tx.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			copyErr := copyEvents(ctx, sp, events)
+			if err := sp.Rollback(ctx); err != nil {
+				return err
+			}
+			switch {
+			case copyErr == nil:
+				return nil
+			case !isRefusedData(copyErr):
+				return copyErr
+			case len(events) == 1:
+				refused[events[0]] = refusal(copyErr)
+				return nil
+			}
+			half := len(events) / 2
+			if err := bisect(events[:half]); err != nil {
+				return err
+			}
+			return bisect(events[half:])
+		}
+		if err := bisect(p.events); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if errors.Is(err, errRollback) {
+		err = nil
+	}
+	return refused, err
+}
+
+var errRollback = errors.New("rollback")
+
+func refusal(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return fmt.Sprintf("PostgreSQL refused the event: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
+	}
+	return err.Error()
+}
+
+// moveRefusedToRejections takes the events PostgreSQL refuses out of the batch
+// and records them as rejected messages instead.
+func (w *batchWrite) moveRefusedToRejections(ctx context.Context) error {
+	refused, err := w.isolateRefused(ctx)
+	if err != nil {
+		return err
+	}
+	kept := w.candidates[:0]
+	for _, e := range w.candidates {
+		reason, bad := refused[e]
+		if !bad {
+			kept = append(kept, e)
+			continue
+		}
+		w.rejections = append(w.rejections, rejection{
+			msg:      &w.batch.Messages[e.index],
+			err:      reject(reasonDatabaseRefused, "%s", reason),
+			senderID: e.senderID,
+			index:    e.index,
+		})
+	}
+	w.candidates = kept
+	return nil
+}

@@ -174,8 +174,10 @@ var (
 
 func timestampField(m *scannedMessage) (time.Time, error) {
 	raw, ok := m.field("timestamp")
+	if m.nonFinite("timestamp") {
+		return time.Time{}, reject(reasonBadTimestamp, "timestamp is NaN or Infinity, not a finite number")
+	}
 	if !ok || jsonIsNull(raw) {
-		// a bare NaN was normalized to null: missing, as the SPEC counts null
 		return time.Time{}, reject(reasonMissingField, "missing timestamp")
 	}
 	if len(raw) == 0 || !(raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
@@ -254,10 +256,8 @@ func intentName(m *scannedMessage) optString {
 }
 
 func lastField(fields []jsonField, key string) []byte {
-	for i := len(fields) - 1; i >= 0; i-- {
-		if fields[i].Key == key {
-			return fields[i].Value
-		}
+	if i := lastJSONField(fields, key); i >= 0 {
+		return fields[i].Value
 	}
 	return nil
 }

@@ -26,6 +26,9 @@ type batchWrite struct {
 // dropped (SPEC section 3).
 func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
 	return w.store.inTx(ctx, func(tx pgx.Tx) error {
+		if err := w.store.skipForeignKeyChecks(ctx, tx); err != nil {
+			return err
+		}
 		// Offsets first: a loader that lost its partitions fails here, before any work.
 		if err := storeOffsets(ctx, tx, w.batch.Offsets, w.store.cfg.ConsumerGroup); err != nil {
 			return err
@@ -87,6 +90,18 @@ func copyEvents(ctx context.Context, tx pgx.Tx, events []*event) error {
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ConversationEvent"}, copyColumns, &eventRows{events: events}); err != nil {
 		return fmt.Errorf("copy %d events: %w", len(events), err)
+	}
+	return nil
+}
+
+// skipForeignKeyChecks turns off per-row foreign key checks for the rest of the
+// transaction when the store may; see StoreConfig.EnforceForeignKeys.
+func (s *Store) skipForeignKeyChecks(ctx context.Context, tx pgx.Tx) error {
+	if !s.skipFKChecks {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+		return fmt.Errorf("skip foreign key checks: %w", err)
 	}
 	return nil
 }

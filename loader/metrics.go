@@ -1,25 +1,40 @@
 package loader
 
 import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 )
 
-// Metrics counts what the loader did; the zero value is ready and a nil
-// *Metrics ignores everything. Exposition lives with the HTTP server.
+// Metrics counts what the loader does and renders it in the Prometheus text
+// format. A nil *Metrics ignores everything, so components take it optionally.
 type Metrics struct {
-	mu              sync.Mutex
-	Batches         int64
-	BatchRetries    int64
-	BatchFailures   int64
-	Messages        int64
-	EventsStored    int64
-	Duplicates      int64
-	Rejected        map[string]int64
-	BatchSeconds    float64 // sum of batch write durations
-	LastBatchAt     time.Time
-	LastBatchLength time.Duration
+	mu            sync.Mutex
+	messages      int64
+	eventsStored  int64
+	duplicates    int64
+	rejected      map[string]int64
+	batches       int64
+	batchRetries  int64
+	batchFailures int64
+	batchSeconds  histogram
+	lastBatchAt   time.Time
+
+	refreshes      int64
+	refreshSeconds histogram
+	statsLag       histogram
+	pendingSince   time.Time // commit time of the oldest batch not yet covered by a refresh
+
+	lag map[topicPartition]int64 // consumer lag in messages
 }
+
+var (
+	durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+	lagBuckets      = []float64{0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30}
+)
 
 func (m *Metrics) batchStored(r Result) {
 	if m == nil {
@@ -27,19 +42,21 @@ func (m *Metrics) batchStored(r Result) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.Batches++
-	m.Messages += int64(r.Messages)
-	m.EventsStored += int64(r.Stored)
-	m.Duplicates += int64(r.Duplicates)
-	if m.Rejected == nil {
-		m.Rejected = map[string]int64{}
+	m.batches++
+	m.messages += int64(r.Messages)
+	m.eventsStored += int64(r.Stored)
+	m.duplicates += int64(r.Duplicates)
+	if m.rejected == nil {
+		m.rejected = map[string]int64{}
 	}
 	for reason, n := range r.Rejected {
-		m.Rejected[string(reason)] += int64(n)
+		m.rejected[string(reason)] += int64(n)
 	}
-	m.BatchSeconds += r.Elapsed.Seconds()
-	m.LastBatchAt = time.Now()
-	m.LastBatchLength = r.Elapsed
+	m.batchSeconds.observe(r.Elapsed.Seconds(), durationBuckets)
+	m.lastBatchAt = time.Now()
+	if m.pendingSince.IsZero() {
+		m.pendingSince = m.lastBatchAt
+	}
 }
 
 func (m *Metrics) batchRetried() {
@@ -47,7 +64,7 @@ func (m *Metrics) batchRetried() {
 		return
 	}
 	m.mu.Lock()
-	m.BatchRetries++
+	m.batchRetries++
 	m.mu.Unlock()
 }
 
@@ -56,6 +73,133 @@ func (m *Metrics) batchFailed() {
 		return
 	}
 	m.mu.Lock()
-	m.BatchFailures++
+	m.batchFailures++
 	m.mu.Unlock()
+}
+
+// RefreshDone records a successful refresh that started at started: every
+// batch committed before then is now visible in the statistics.
+func (m *Metrics) RefreshDone(started time.Time, took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.refreshes++
+	m.refreshSeconds.observe(took.Seconds(), durationBuckets)
+	if !m.pendingSince.IsZero() && !m.pendingSince.After(started) {
+		m.statsLag.observe(started.Add(took).Sub(m.pendingSince).Seconds(), lagBuckets)
+		m.pendingSince = time.Time{}
+		if m.lastBatchAt.After(started) {
+			m.pendingSince = m.lastBatchAt
+		}
+	}
+}
+
+// SetLag records a partition's consumer lag in messages.
+func (m *Metrics) SetLag(topic string, partition int32, lag int64) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lag == nil {
+		m.lag = map[topicPartition]int64{}
+	}
+	m.lag[topicPartition{topic, partition}] = lag
+}
+
+// Totals is a snapshot of the main counters.
+type Totals struct {
+	Messages, EventsStored, Duplicates, Rejected, Batches int64
+}
+
+// Totals returns the main counters.
+func (m *Metrics) Totals() Totals {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := Totals{Messages: m.messages, EventsStored: m.eventsStored, Duplicates: m.duplicates, Batches: m.batches}
+	for _, n := range m.rejected {
+		t.Rejected += n
+	}
+	return t
+}
+
+// WritePrometheus renders every metric in the Prometheus text format.
+func (m *Metrics) WritePrometheus(w io.Writer) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	counter := func(name, help string, v int64) {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
+	}
+	counter("analyticsdb_messages_total", "Messages read from Kafka or files.", m.messages)
+	counter("analyticsdb_events_stored_total", "Events COPYed into ConversationEvent.", m.eventsStored)
+	counter("analyticsdb_duplicates_total", "Exact duplicate messages dropped.", m.duplicates)
+	counter("analyticsdb_batches_total", "Batches committed.", m.batches)
+	counter("analyticsdb_batch_retries_total", "Batch attempts that failed transiently and were retried.", m.batchRetries)
+	counter("analyticsdb_batch_failures_total", "Batches that failed for good.", m.batchFailures)
+	counter("analyticsdb_statistics_refreshes_total", "Statistics refreshes run.", m.refreshes)
+
+	fmt.Fprintf(w, "# HELP analyticsdb_rejected_total Messages stored in RejectedEvent, by reason.\n# TYPE analyticsdb_rejected_total counter\n")
+	for _, reason := range sortedKeys(m.rejected) {
+		fmt.Fprintf(w, "analyticsdb_rejected_total{reason=%q} %d\n", reason, m.rejected[reason])
+	}
+	m.batchSeconds.write(w, "analyticsdb_batch_duration_seconds", "Time to write one batch, commit included.", durationBuckets)
+	m.refreshSeconds.write(w, "analyticsdb_statistics_refresh_duration_seconds", "Time of one statistics refresh.", durationBuckets)
+	m.statsLag.write(w, "analyticsdb_statistics_lag_seconds", "From a batch commit to the end of the refresh that made it visible in the daily statistics.", lagBuckets)
+
+	fmt.Fprintf(w, "# HELP analyticsdb_consumer_lag Messages in a partition not yet stored.\n# TYPE analyticsdb_consumer_lag gauge\n")
+	tps := make([]topicPartition, 0, len(m.lag))
+	for tp := range m.lag {
+		tps = append(tps, tp)
+	}
+	sort.Slice(tps, func(i, j int) bool {
+		return tps[i].topic < tps[j].topic || tps[i].topic == tps[j].topic && tps[i].partition < tps[j].partition
+	})
+	for _, tp := range tps {
+		fmt.Fprintf(w, "analyticsdb_consumer_lag{topic=%q,partition=\"%d\"} %d\n", tp.topic, tp.partition, m.lag[tp])
+	}
+	if !m.lastBatchAt.IsZero() {
+		fmt.Fprintf(w, "# HELP analyticsdb_last_batch_timestamp_seconds When the last batch committed.\n# TYPE analyticsdb_last_batch_timestamp_seconds gauge\nanalyticsdb_last_batch_timestamp_seconds %d\n", m.lastBatchAt.Unix())
+	}
+}
+
+type histogram struct {
+	counts []int64
+	count  int64
+	sum    float64
+}
+
+func (h *histogram) observe(v float64, buckets []float64) {
+	if h.counts == nil {
+		h.counts = make([]int64, len(buckets))
+	}
+	for i, b := range buckets {
+		if v <= b {
+			h.counts[i]++
+		}
+	}
+	h.count++
+	h.sum += v
+}
+
+func (h *histogram) write(w io.Writer, name, help string, buckets []float64) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name)
+	for i, b := range buckets {
+		var c int64
+		if h.counts != nil {
+			c = h.counts[i]
+		}
+		fmt.Fprintf(w, "%s_bucket{le=%q} %d\n", name, strings.TrimRight(strings.TrimRight(fmt.Sprintf("%f", b), "0"), "."), c)
+	}
+	fmt.Fprintf(w, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %g\n%s_count %d\n", name, h.count, name, h.sum, name, h.count)
+}
+
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

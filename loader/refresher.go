@@ -17,9 +17,7 @@ type Refresher struct {
 	interval time.Duration
 	log      *slog.Logger
 	kick     chan struct{}
-	// OnRefresh, if set, is called after each refresh with its work count and
-	// duration (work is -1 when another refresh held the lock).
-	OnRefresh func(work int, took time.Duration, err error)
+	Metrics  *Metrics // optional
 }
 
 // NewRefresher makes a refresher; interval <= 0 means 1 s.
@@ -59,11 +57,14 @@ func (r *Refresher) RefreshOnce(ctx context.Context, wait bool) (int, error) {
 	var work int
 	err := r.pool.QueryRow(ctx, `SELECT analytics.refresh_statistics($1)`, wait).Scan(&work)
 	took := time.Since(start)
-	if err != nil && ctx.Err() == nil {
+	switch {
+	case err != nil && ctx.Err() == nil:
 		r.log.Warn("statistics refresh failed; will retry", "error", err)
-	}
-	if r.OnRefresh != nil {
-		r.OnRefresh(work, took, err)
+	case err == nil && work >= 0:
+		r.Metrics.RefreshDone(start, took)
+		if work > 0 {
+			r.log.Debug("statistics refreshed", "work", work, "took", took)
+		}
 	}
 	return work, err
 }

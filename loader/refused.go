@@ -29,6 +29,9 @@ func isRefusedData(err error) bool {
 func (w *batchWrite) isolateRefused(ctx context.Context) (map[*event]string, error) {
 	refused := map[*event]string{}
 	err := w.store.inTx(ctx, func(tx pgx.Tx) error {
+		if err := w.store.skipForeignKeyChecks(ctx, tx); err != nil {
+			return err
+		}
 		p, err := w.prepare(ctx, tx, true)
 		if err != nil {
 			return err

@@ -22,11 +22,11 @@ func isTransient(err error) bool {
 	if errors.As(err, &pgErr) {
 		switch {
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
-			strings.HasPrefix(pgErr.Code, "40"), // serialization failure, deadlock
-			strings.HasPrefix(pgErr.Code, "53"), // insufficient resources
+			strings.HasPrefix(pgErr.Code, "40"),  // serialization failure, deadlock
+			strings.HasPrefix(pgErr.Code, "53"),  // insufficient resources
 			strings.HasPrefix(pgErr.Code, "57P"), // admin/crash shutdown, cannot connect now
-			pgErr.Code == "57014",               // statement timeout / query canceled
-			pgErr.Code == "55P03":               // lock not available
+			pgErr.Code == "57014",                // statement timeout / query canceled
+			pgErr.Code == "55P03":                // lock not available
 			return true
 		}
 		return false

@@ -20,6 +20,11 @@ type StoreConfig struct {
 	MaxEventBytes      int    // larger messages are rejected as too_large
 	ConsumerGroup      string // recorded with the offsets it writes
 	SenderCacheSize    int    // sender session states kept in memory
+	// EnforceForeignKeys keeps PostgreSQL's per-row foreign key checks on the
+	// loader's COPY. By default the loader skips them when its role may set
+	// session_replication_role: the insert trigger creates every referenced
+	// row in the same statement, and the checks cost about as much as the COPY.
+	EnforceForeignKeys bool
 }
 
 // Store writes batches of messages into PostgreSQL, one transaction each.
@@ -29,6 +34,8 @@ type Store struct {
 	decoder decoder
 	senders *senderCache
 	log     *slog.Logger
+
+	skipFKChecks bool // write batches with session_replication_role = replica
 
 	mu           sync.Mutex
 	environments map[uuid]bool // known to exist in "Environment"
@@ -46,7 +53,18 @@ func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slo
 	if cfg.SenderCacheSize <= 0 {
 		cfg.SenderCacheSize = 100_000
 	}
+	skip := false
+	if !cfg.EnforceForeignKeys {
+		if skip, err = maySkipFKChecks(ctx, pool); err != nil {
+			return nil, err
+		}
+		if !skip {
+			log.Info("foreign key checks stay on for COPY: this role may not set session_replication_role " +
+				"(GRANT SET ON PARAMETER session_replication_role TO <role> makes ingestion faster)")
+		}
+	}
 	return &Store{
+		skipFKChecks: skip,
 		pool:         pool,
 		cfg:          cfg,
 		decoder:      decoder{types: types, defaultEnvironment: cfg.DefaultEnvironment, maxEventBytes: cfg.MaxEventBytes},
@@ -219,6 +237,19 @@ func (s *Store) unknownEnvironments(events []*event) (ids [][16]byte, names []st
 func isDuplicateEvent(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "ConversationEvent_pkey"
+}
+
+// maySkipFKChecks reports whether this role may set session_replication_role.
+func maySkipFKChecks(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`)
+		return err
+	})
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42501" { // insufficient_privilege
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // inTx runs fn in a transaction on a pooled connection.

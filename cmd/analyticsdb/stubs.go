@@ -7,7 +7,6 @@ func notYet(name string) *cli.Command {
 }
 
 func demoCommand() *cli.Command           { return notYet("demo") }
-func runCommand() *cli.Command            { return notYet("run") }
 func replayRejectedCommand() *cli.Command { return notYet("replay-rejected") }
 func refreshCommand() *cli.Command        { return notYet("refresh") }
 func recomputeCommand() *cli.Command      { return notYet("recompute") }

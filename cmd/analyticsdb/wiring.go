@@ -43,6 +43,7 @@ func openLoader(c *cli.Context, url string, log *slog.Logger) (*loaderParts, err
 	}
 	metrics := &loader.Metrics{}
 	refresher := loader.NewRefresher(pool, c.Duration("refresh-interval"), log)
+	refresher.Metrics = metrics
 	ctx, stop := context.WithCancel(c.Context)
 	go refresher.Run(ctx)
 	return &loaderParts{

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/openrasa/analyticsdb/loader"
+	"github.com/urfave/cli/v2"
+)
+
+func kafkaFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "kafka-brokers", EnvVars: []string{"KAFKA_BROKERS"}, Usage: "comma-separated host:port list"},
+		&cli.StringFlag{Name: "kafka-topic", EnvVars: []string{"KAFKA_TOPIC"}, Value: "rasa-events", Usage: "topic Rasa's event broker writes"},
+		&cli.StringFlag{Name: "group", Aliases: []string{"kafka-group"}, EnvVars: []string{"KAFKA_GROUP"}, Value: "analyticsdb", Usage: "consumer group; loaders in one group share the partitions"},
+		&cli.StringFlag{Name: "kafka-client-id", EnvVars: []string{"KAFKA_CLIENT_ID"}, Value: "analyticsdb"},
+		&cli.BoolFlag{Name: "kafka-tls", EnvVars: []string{"KAFKA_TLS"}, Usage: "connect with TLS"},
+		&cli.StringFlag{Name: "kafka-tls-ca-file", EnvVars: []string{"KAFKA_TLS_CA_FILE"}},
+		&cli.StringFlag{Name: "kafka-tls-cert-file", EnvVars: []string{"KAFKA_TLS_CERT_FILE"}},
+		&cli.StringFlag{Name: "kafka-tls-key-file", EnvVars: []string{"KAFKA_TLS_KEY_FILE"}},
+		&cli.BoolFlag{Name: "kafka-tls-insecure-skip-verify", EnvVars: []string{"KAFKA_TLS_INSECURE_SKIP_VERIFY"}},
+		&cli.StringFlag{Name: "kafka-sasl-mechanism", EnvVars: []string{"KAFKA_SASL_MECHANISM"}, Usage: "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"},
+		&cli.StringFlag{Name: "kafka-sasl-username", EnvVars: []string{"KAFKA_SASL_USERNAME"}},
+		&cli.StringFlag{Name: "kafka-sasl-password", EnvVars: []string{"KAFKA_SASL_PASSWORD"}, Usage: "never logged"},
+	}
+}
+
+func kafkaConfig(c *cli.Context, limits loader.BatchLimits) (loader.KafkaConfig, error) {
+	sec := loader.KafkaSecurity{
+		ClientID:           c.String("kafka-client-id"),
+		TLS:                c.Bool("kafka-tls"),
+		CAFile:             c.String("kafka-tls-ca-file"),
+		CertFile:           c.String("kafka-tls-cert-file"),
+		KeyFile:            c.String("kafka-tls-key-file"),
+		InsecureSkipVerify: c.Bool("kafka-tls-insecure-skip-verify"),
+		SASLMechanism:      c.String("kafka-sasl-mechanism"),
+		SASLUsername:       c.String("kafka-sasl-username"),
+		SASLPassword:       c.String("kafka-sasl-password"),
+	}
+	opts, err := sec.ClientOpts()
+	if err != nil {
+		return loader.KafkaConfig{}, err
+	}
+	return loader.KafkaConfig{
+		Brokers: splitList(c.String("kafka-brokers")),
+		Topic:   c.String("kafka-topic"),
+		Group:   c.String("group"),
+		Limits:  limits,
+		Opts:    opts,
+	}, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: "consume Rasa events from Kafka into PostgreSQL until SIGTERM",
+		Flags: withFlags(databaseFlags(), kafkaFlags(), loaderFlags(), httpFlags(), logFlags()),
+		Action: func(c *cli.Context) error {
+			url, err := requireDatabaseURL(c)
+			if err != nil {
+				return err
+			}
+			if c.String("kafka-brokers") == "" {
+				return cli.Exit("no Kafka: set KAFKA_BROKERS (e.g. localhost:9092)", 2)
+			}
+			log := logger(c)
+			l, err := openLoader(c, url, log)
+			if err != nil {
+				return err
+			}
+			defer l.close()
+			cfg, err := kafkaConfig(c, l.limits)
+			if err != nil {
+				return err
+			}
+			src, err := loader.NewKafkaSource(l.writer, cfg, log)
+			if err != nil {
+				return err
+			}
+			stopHTTP, err := serveHTTP(c, l, log)
+			if err != nil {
+				return err
+			}
+			defer stopHTTP()
+			log.Info("consuming", "brokers", cfg.Brokers, "topic", cfg.Topic, "group", cfg.Group)
+			err = src.Run(c.Context)
+			log.Info("stopped consuming")
+			return err
+		},
+	}
+}

@@ -1,0 +1,333 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// KafkaConfig configures the Kafka source.
+type KafkaConfig struct {
+	Brokers []string
+	Topic   string // default "rasa-events"
+	Group   string // consumer group; default "analyticsdb"
+	Limits  BatchLimits
+	// Opts are extra client options: TLS, SASL, client id (see KafkaClientOpts)
+	// or, in tests, anything else.
+	Opts []kgo.Opt
+}
+
+// KafkaSource consumes a topic as a member of a consumer group and writes it
+// in batches. Offsets live in PostgreSQL, written in each batch's transaction:
+// on assignment the source seeks to them, so Kafka's own committed offsets
+// only inform monitoring tools.
+type KafkaSource struct {
+	cfg    KafkaConfig
+	writer *Writer
+	log    *slog.Logger
+	cl     *kgo.Client
+
+	mu       sync.Mutex
+	expected map[topicPartition]int64 // stored next offset as last read or written; NoStoredOffset if none
+}
+
+type topicPartition struct {
+	topic     string
+	partition int32
+}
+
+// NewKafkaSource connects a group member; Run consumes.
+func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource, error) {
+	if cfg.Topic == "" {
+		cfg.Topic = "rasa-events"
+	}
+	if cfg.Group == "" {
+		cfg.Group = "analyticsdb"
+	}
+	cfg.Limits = cfg.Limits.withDefaults()
+	s := &KafkaSource{cfg: cfg, writer: w, log: log, expected: map[topicPartition]int64{}}
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(cfg.Topic),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.AdjustFetchOffsetsFn(s.seekToStoredOffsets),
+		kgo.OnPartitionsAssigned(s.assigned),
+		kgo.OnPartitionsRevoked(s.revoked),
+		kgo.OnPartitionsLost(s.revoked),
+		// Bound what the client buffers: the loader's memory is the batch plus this.
+		kgo.FetchMaxBytes(16 << 20),
+		kgo.FetchMaxPartitionBytes(4 << 20),
+		kgo.MaxConcurrentFetches(2),
+		kgo.FetchMaxWait(cfg.Limits.MaxWait),
+	}
+	cl, err := kgo.NewClient(append(opts, cfg.Opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka client: %w", err)
+	}
+	s.cl = cl
+	return s, nil
+}
+
+// Run consumes until ctx is done, then writes the open batch, leaves the group
+// and closes the client.
+func (s *KafkaSource) Run(ctx context.Context) error {
+	defer s.cl.Close()
+	var batch Batch
+	var size int
+	var started time.Time
+	for {
+		pollCtx, cancel := ctx, context.CancelFunc(func() {})
+		if len(batch.Messages) > 0 {
+			pollCtx, cancel = context.WithDeadline(ctx, started.Add(s.cfg.Limits.MaxWait))
+		}
+		fetches := s.cl.PollRecords(pollCtx, s.cfg.Limits.MaxMessages-len(batch.Messages))
+		cancel()
+		if fetches.IsClientClosed() {
+			return nil
+		}
+		fetches.EachError(func(topic string, partition int32, err error) {
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				s.log.Warn("kafka fetch error", "topic", topic, "partition", partition, "error", err)
+			}
+		})
+		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+			if n := len(p.Records); n > 0 {
+				s.writer.Metrics.SetLag(p.Topic, p.Partition, p.HighWatermark-p.Records[n-1].Offset-1)
+			}
+		})
+		fetches.EachRecord(func(r *kgo.Record) {
+			if len(batch.Messages) == 0 {
+				started = time.Now()
+			}
+			batch.Messages = append(batch.Messages, messageOf(r))
+			size += len(r.Value)
+		})
+		due := len(batch.Messages) > 0 &&
+			(s.cfg.Limits.full(len(batch.Messages), size) || !time.Now().Before(started.Add(s.cfg.Limits.MaxWait)))
+		if ctx.Err() != nil {
+			// Shutting down: write what we hold (bounded by one batch), then leave.
+			flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			err := s.flush(flushCtx, &batch)
+			cancel()
+			s.cl.AllowRebalance()
+			s.leave()
+			if err != nil && !errors.Is(err, ErrOffsetConflict) {
+				return err
+			}
+			return nil
+		}
+		if due {
+			err := s.flush(ctx, &batch)
+			size = 0
+			if err != nil && !errors.Is(err, ErrOffsetConflict) {
+				s.cl.AllowRebalance()
+				return err
+			}
+		}
+		if len(batch.Messages) == 0 {
+			s.cl.AllowRebalance()
+		}
+	}
+}
+
+func (s *KafkaSource) leave() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.cl.LeaveGroupContext(ctx); err != nil {
+		s.log.Warn("leave consumer group", "error", err)
+	}
+}
+
+// flush writes the batch with its offsets and empties it. On an offset
+// conflict the batch is dropped and its partitions re-read from the stored
+// offsets: another loader has written them.
+func (s *KafkaSource) flush(ctx context.Context, batch *Batch) error {
+	if len(batch.Messages) == 0 {
+		return nil
+	}
+	batch.Offsets = s.offsetUpdates(batch.Messages)
+	_, err := s.writer.Write(ctx, batch)
+	switch {
+	case err == nil:
+		s.mu.Lock()
+		for _, o := range batch.Offsets {
+			s.expected[topicPartition{o.Topic, o.Partition}] = o.Next
+		}
+		s.mu.Unlock()
+		s.commitToKafka(batch.Offsets)
+	case errors.Is(err, ErrOffsetConflict):
+		s.log.Warn("stored offsets moved under this loader; re-reading its partitions from them", "error", err)
+		if rerr := s.reseek(ctx, batch.Offsets); rerr != nil {
+			err = rerr
+		}
+	}
+	*batch = Batch{Messages: make([]Message, 0, cap(batch.Messages))}
+	return err
+}
+
+func (s *KafkaSource) offsetUpdates(msgs []Message) []OffsetUpdate {
+	next := map[topicPartition]int64{}
+	var order []topicPartition
+	for i := range msgs {
+		tp := topicPartition{msgs[i].Pos.Topic, msgs[i].Pos.Partition}
+		if _, ok := next[tp]; !ok {
+			order = append(order, tp)
+		}
+		next[tp] = max(next[tp], msgs[i].Pos.Offset+1)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	updates := make([]OffsetUpdate, 0, len(order))
+	for _, tp := range order {
+		expected, ok := s.expected[tp]
+		if !ok {
+			expected = NoStoredOffset
+		}
+		updates = append(updates, OffsetUpdate{Topic: tp.topic, Partition: tp.partition, Expected: expected, Next: next[tp]})
+	}
+	return updates
+}
+
+// commitToKafka tells Kafka what PostgreSQL already holds, for lag monitoring.
+func (s *KafkaSource) commitToKafka(offsets []OffsetUpdate) {
+	commit := map[string]map[int32]kgo.EpochOffset{}
+	for _, o := range offsets {
+		if commit[o.Topic] == nil {
+			commit[o.Topic] = map[int32]kgo.EpochOffset{}
+		}
+		commit[o.Topic][o.Partition] = kgo.EpochOffset{Epoch: -1, Offset: o.Next}
+	}
+	s.cl.CommitOffsets(context.Background(), commit, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, _ *kmsg.OffsetCommitResponse, err error) {
+		if err != nil {
+			s.log.Debug("commit offsets to kafka (informational only)", "error", err)
+		}
+	})
+}
+
+// reseek moves the given partitions back to their stored offsets.
+func (s *KafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error {
+	s.writer.Store.ForgetSenders()
+	set := map[string]map[int32]kgo.EpochOffset{}
+	for _, o := range offsets {
+		stored, err := s.storedOffsets(ctx, o.Topic, []int32{o.Partition})
+		if err != nil {
+			return err
+		}
+		next, ok := stored[o.Partition]
+		s.mu.Lock()
+		if ok {
+			s.expected[topicPartition{o.Topic, o.Partition}] = next
+		} else {
+			delete(s.expected, topicPartition{o.Topic, o.Partition})
+			next = 0
+		}
+		s.mu.Unlock()
+		if set[o.Topic] == nil {
+			set[o.Topic] = map[int32]kgo.EpochOffset{}
+		}
+		set[o.Topic][o.Partition] = kgo.EpochOffset{Epoch: -1, Offset: next}
+	}
+	s.cl.SetOffsets(set)
+	return nil
+}
+
+// seekToStoredOffsets is the AdjustFetchOffsetsFn: every assigned partition
+// starts at the offset stored in PostgreSQL, or at the earliest offset.
+func (s *KafkaSource) seekToStoredOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	var bo backoff
+	for {
+		out, err := s.adjust(ctx, assigned)
+		if err == nil || !isTransient(err) || ctx.Err() != nil {
+			return out, err
+		}
+		s.log.Warn("read stored offsets; retrying", "error", err)
+		if err := bo.wait(ctx); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (s *KafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	out := make(map[string]map[int32]kgo.Offset, len(assigned))
+	for topic, partitions := range assigned {
+		ids := make([]int32, 0, len(partitions))
+		for p := range partitions {
+			ids = append(ids, p)
+		}
+		stored, err := s.storedOffsets(ctx, topic, ids)
+		if err != nil {
+			return nil, err
+		}
+		out[topic] = make(map[int32]kgo.Offset, len(partitions))
+		s.mu.Lock()
+		for _, p := range ids {
+			tp := topicPartition{topic, p}
+			if next, ok := stored[p]; ok {
+				out[topic][p] = kgo.NewOffset().At(next).WithEpoch(-1)
+				s.expected[tp] = next
+			} else {
+				out[topic][p] = kgo.NewOffset().AtStart()
+				s.expected[tp] = NoStoredOffset
+			}
+		}
+		s.mu.Unlock()
+		s.log.Info("partitions assigned; starting from stored offsets", "topic", topic, "partitions", ids, "stored", stored)
+	}
+	return out, nil
+}
+
+func (s *KafkaSource) storedOffsets(ctx context.Context, topic string, partitions []int32) (map[int32]int64, error) {
+	rows, err := s.writer.Store.pool.Query(ctx,
+		`SELECT "partition", "nextOffset" FROM "KafkaOffset" WHERE "topic" = $1 AND "partition" = ANY ($2)`,
+		topic, partitions)
+	if err != nil {
+		return nil, fmt.Errorf("read stored offsets of %s: %w", topic, err)
+	}
+	stored := map[int32]int64{}
+	var p int32
+	var next int64
+	_, err = pgx.ForEachRow(rows, []any{&p, &next}, func() error {
+		stored[p] = next
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read stored offsets of %s: %w", topic, err)
+	}
+	return stored, nil
+}
+
+// Partitions moved: cached sender states may be stale now.
+func (s *KafkaSource) assigned(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
+	s.writer.Store.ForgetSenders()
+}
+
+func (s *KafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	s.mu.Lock()
+	for topic, partitions := range lost {
+		for _, p := range partitions {
+			delete(s.expected, topicPartition{topic, p})
+		}
+	}
+	s.mu.Unlock()
+	s.writer.Store.ForgetSenders()
+}
+
+func messageOf(r *kgo.Record) Message {
+	m := Message{Key: r.Key, Value: r.Value, Pos: Position{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset}}
+	if len(r.Headers) > 0 {
+		m.Headers = make([]Header, len(r.Headers))
+		for i, h := range r.Headers {
+			m.Headers[i] = Header{Key: h.Key, Value: h.Value}
+		}
+	}
+	return m
+}

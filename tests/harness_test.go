@@ -1,0 +1,201 @@
+package tests
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/loader"
+	"github.com/openrasa/analyticsdb/tests/testdb"
+)
+
+// bundle is one test's setup: its own migrated database and a loader on it.
+type bundle struct {
+	t      *testing.T
+	db     *testdb.DB
+	pool   *pgxpool.Pool // the loader's pool
+	writer *loader.Writer
+}
+
+const defaultAssistant = "unknown"
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	db := testdb.New(t)
+	return setupOn(t, db, defaultAssistant)
+}
+
+func setupOn(t *testing.T, db *testdb.DB, assistant string) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := loader.OpenPool(ctx, db.URL, assistant, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store, err := loader.NewStore(ctx, pool, loader.StoreConfig{DefaultAssistant: assistant, MaxEventBytes: 8 << 20}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bundle{t: t, db: db, pool: pool, writer: &loader.Writer{Store: store, Log: log}}
+}
+
+// load writes messages as file lines in batches of the given sizes (the last
+// size repeats), then refreshes the statistics.
+func (b *bundle) load(msgs [][]byte, sizes ...int) {
+	b.t.Helper()
+	b.write(msgs, sizes...)
+	b.refresh()
+}
+
+func (b *bundle) write(msgs [][]byte, sizes ...int) {
+	b.t.Helper()
+	if len(sizes) == 0 {
+		sizes = []int{len(msgs)}
+	}
+	line := int64(0)
+	for i := 0; len(msgs) > 0; i++ {
+		n := min(sizes[min(i, len(sizes)-1)], len(msgs))
+		batch := loader.Batch{}
+		for _, m := range msgs[:n] {
+			line++
+			batch.Messages = append(batch.Messages, loader.Message{Value: m, Pos: loader.Position{File: "test.jsonl", Line: line}})
+		}
+		if _, err := b.writer.Write(context.Background(), &batch); err != nil {
+			b.t.Fatalf("write batch %d: %v", i, err)
+		}
+		msgs = msgs[n:]
+	}
+}
+
+func (b *bundle) refresh() {
+	b.t.Helper()
+	if _, err := b.pool.Exec(context.Background(), `SELECT analytics.refresh_statistics(true)`); err != nil {
+		b.t.Fatalf("refresh: %v", err)
+	}
+}
+
+func (b *bundle) exec(sql string, args ...any) {
+	b.t.Helper()
+	if _, err := b.pool.Exec(context.Background(), sql, args...); err != nil {
+		b.t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// one scans a single value.
+func one[T any](b *bundle, sql string, args ...any) T {
+	b.t.Helper()
+	var v T
+	if err := b.pool.QueryRow(context.Background(), sql, args...).Scan(&v); err != nil {
+		b.t.Fatalf("%s: %v", sql, err)
+	}
+	return v
+}
+
+// conversationRow is a Conversation as the tests compare it.
+type conversationRow struct {
+	ID                        [16]byte
+	AssistantName             string
+	AssistantVersion          string
+	SenderID                  string
+	ChannelName               string
+	UserID                    *string
+	StartDate                 time.Time
+	LastEventAt               time.Time
+	TotalNumberOfUserMessages int
+	Ingested                  bool
+	EscalatedAt               *time.Time
+	CsatRating                *string
+	ReviewState               string
+	LatencySamplesMs          []float64
+	FlowsStarted              []string
+	Events                    int
+}
+
+func (b *bundle) conversations() []conversationRow {
+	b.t.Helper()
+	rows, err := b.pool.Query(context.Background(), `
+		SELECT c."id", c."assistantName", c."assistantVersion", c."senderId", c."channelName", c."userId",
+		       c."startDate", c."lastEventAt", c."totalNumberOfUserMessages", c."ingested", c."escalatedAt",
+		       c."csatRating"::text, c."reviewState"::text, c."latencySamplesMs", c."flowsStarted",
+		       (SELECT count(*) FROM "ConversationEvent" e WHERE e."conversationId" = c."id")::int
+		FROM "Conversation" c
+		ORDER BY c."assistantName", c."senderId", c."startDate"`)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[conversationRow])
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return out
+}
+
+// versionRow is a VersionDailyStatistics row.
+type versionRow struct {
+	Date                                           string
+	AssistantName, ChannelName, Version            string
+	TotalSessions, AutomatedCount, EscalatedCount  int
+	AverageLatencyMs, P50, P95, P99                *float64
+	CsatSatisfied, CsatUnsatisfied, CsatUnanswered int
+	CustomSuccessCount, CustomFailureCount         *int
+	HasCriteria                                    bool
+	CreatedAt, UpdatedAt                           time.Time
+}
+
+func (b *bundle) versionStats() []versionRow {
+	b.t.Helper()
+	rows, err := b.pool.Query(context.Background(), `
+		SELECT "date"::text, "assistantName", "channelName", "version", "totalSessions", "automatedCount",
+		       "escalatedCount", "averageLatencyMs", "p50LatencyMs", "p95LatencyMs", "p99LatencyMs",
+		       "csatSatisfied", "csatUnsatisfied", "csatUnanswered", "customSuccessCount",
+		       "customFailureCount", "successCriteriaId" IS NOT NULL, "createdAt", "updatedAt"
+		FROM "VersionDailyStatistics"
+		ORDER BY "date", "assistantName", "channelName", "version"`)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[versionRow])
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return out
+}
+
+// flowRow is a FlowDailyStatistics row.
+type flowRow struct {
+	Date, AssistantName, FlowName                 string
+	TotalSessions, AutomatedCount, EscalatedCount int
+	CreatedAt, UpdatedAt                          time.Time
+}
+
+func (b *bundle) flowStats() []flowRow {
+	b.t.Helper()
+	rows, err := b.pool.Query(context.Background(), `
+		SELECT "date"::text, "assistantName", "flowName", "totalSessions", "automatedCount", "escalatedCount",
+		       "createdAt", "updatedAt"
+		FROM "FlowDailyStatistics"
+		ORDER BY "date", "assistantName", "flowName"`)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[flowRow])
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return out
+}
+
+func (b *bundle) flow(date, assistant, flow string) (flowRow, bool) {
+	for _, r := range b.flowStats() {
+		if r.Date == date && r.AssistantName == assistant && r.FlowName == flow {
+			return r, true
+		}
+	}
+	return flowRow{}, false
+}

@@ -38,11 +38,11 @@ type oracle struct {
 		ReviewState                                            string
 	}
 	VersionDailyStatistics []struct {
-		Date, AssistantName, ChannelName, Version                                  string
-		TotalSessions, AutomatedCount, EscalatedCount                              int
-		AverageLatencyMs, P50LatencyMs, P95LatencyMs, P99LatencyMs                 *float64
-		CsatSatisfied, CsatUnsatisfied, CsatUnanswered                             int
-		CustomSuccessCount, CustomFailureCount                                     *int
+		Date, AssistantName, ChannelName, Version                  string
+		TotalSessions, AutomatedCount, EscalatedCount              int
+		AverageLatencyMs, P50LatencyMs, P95LatencyMs, P99LatencyMs *float64
+		CsatSatisfied, CsatUnsatisfied, CsatUnanswered             int
+		CustomSuccessCount, CustomFailureCount                     *int
 	}
 	FlowDailyStatistics []struct {
 		Date, AssistantName, FlowName                 string

@@ -11,6 +11,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Settings are an assistant's settings (SPEC section 4).
@@ -49,6 +51,7 @@ type Options struct {
 
 // Conversation is one session.
 type Conversation struct {
+	ID                                                     [16]byte
 	AssistantName, AssistantVersion, SenderID, ChannelName string
 	UserID                                                 *string
 	SessionID                                              string // metadata.session_id, if the session came from one
@@ -87,6 +90,7 @@ type Result struct {
 }
 
 type event struct {
+	bytes     []byte
 	raw       map[string]json.RawMessage
 	meta      map[string]json.RawMessage
 	sender    string
@@ -121,7 +125,9 @@ func Compute(messages [][]byte, opts Options) Result {
 
 	sessions := sessionize(events)
 	for _, s := range sessions {
-		res.Conversations = append(res.Conversations, summarize(s, opts))
+		c := summarize(s, opts)
+		c.ID = conversationID(s, opts.DefaultAssistant)
+		res.Conversations = append(res.Conversations, c)
 	}
 	res.VersionStats = versionStats(res.Conversations, opts)
 	res.FlowStats = flowStats(res.Conversations)
@@ -138,7 +144,7 @@ func parse(m []byte) (event, bool) {
 	if containsNUL(pythonTokensToNull(m)) {
 		return event{}, false // jsonb cannot store U+0000
 	}
-	e := event{raw: raw}
+	e := event{bytes: m, raw: raw}
 	var ok bool
 	if e.sender, ok = str(raw["sender_id"]); !ok {
 		return event{}, false
@@ -294,4 +300,24 @@ func containsNUL(m []byte) bool {
 		return false
 	}
 	return walk(v)
+}
+
+// conversationID: the session_id when it is a UUID, else its UUIDv5; for a
+// derived session, UUIDv5("assistant|sender|id of its first event"), where an
+// event's id is the UUIDv5 of its bytes and the assistant is the first
+// event's (SPEC section 3).
+func conversationID(s *session, defaultAssistant string) [16]byte {
+	if s.sessionID != "" {
+		if u, err := uuid.Parse(s.sessionID); err == nil {
+			return u
+		}
+		return uuid.NewSHA1(uuid.NameSpaceURL, []byte(s.sessionID))
+	}
+	first := s.events[0]
+	assistant := first.metaStr("assistant_id")
+	if assistant == "" {
+		assistant = defaultAssistant
+	}
+	eventID := uuid.NewSHA1(uuid.NameSpaceURL, first.bytes)
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(assistant+"|"+first.sender+"|"+eventID.String()))
 }

@@ -82,7 +82,7 @@ func TestCSATRating(t *testing.T) {
 		csat("s10", func(s *script) { s.slot(slot, true) }),                               // JSON true
 		csat("s11", func(s *script) { s.slot("other_slot", "satisfied") }),                // not the CSAT slot
 	}
-	b.load(concat(scripts...), 3)
+	b.load(concat(scripts...), 1) // one event per batch: every rule must hold across batches
 	want := map[string]any{"s1": "UNANSWERED", "s2": "SATISFIED", "s3": "UNSATISFIED", "s4": "UNANSWERED",
 		"s5": "SATISFIED", "s6": "SATISFIED", "s7": "UNANSWERED", "s8": nil, "s9": "UNANSWERED",
 		"s10": "SATISFIED", "s11": nil}

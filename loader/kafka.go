@@ -77,10 +77,17 @@ func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource,
 	return s, nil
 }
 
-// Run consumes until ctx is done, then writes the open batch, leaves the group
-// and closes the client.
+// ShutdownGrace is how long a batch already being written may take to finish
+// after the source is told to stop; past it the batch is abandoned (nothing of
+// it is committed, so the next owner of its partitions reads it again).
+const ShutdownGrace = 20 * time.Second
+
+// Run consumes until ctx is done, then finishes the open batch, leaves the
+// group and closes the client.
 func (s *KafkaSource) Run(ctx context.Context) error {
 	defer s.cl.Close()
+	writeCtx, stopWrites := graceful(ctx, ShutdownGrace)
+	defer stopWrites()
 	var batch Batch
 	var size int
 	var started time.Time
@@ -114,20 +121,20 @@ func (s *KafkaSource) Run(ctx context.Context) error {
 		due := len(batch.Messages) > 0 &&
 			(s.cfg.Limits.full(len(batch.Messages), size) || !time.Now().Before(started.Add(s.cfg.Limits.MaxWait)))
 		if ctx.Err() != nil {
-			// Shutting down: write what we hold (bounded by one batch), then leave.
-			flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			err := s.flush(flushCtx, &batch)
-			cancel()
+			// Shutting down: write what we hold (one batch at most), then leave.
+			err := s.flush(writeCtx, &batch)
 			s.cl.AllowRebalance()
 			s.leave()
-			if err != nil && !errors.Is(err, ErrOffsetConflict) {
-				return err
-			}
-			return nil
+			return s.shutdownError(err)
 		}
 		if due {
-			err := s.flush(ctx, &batch)
+			err := s.flush(writeCtx, &batch)
 			size = 0
+			if ctx.Err() != nil {
+				s.cl.AllowRebalance()
+				s.leave()
+				return s.shutdownError(err)
+			}
 			if err != nil && !errors.Is(err, ErrOffsetConflict) {
 				s.cl.AllowRebalance()
 				return err
@@ -137,6 +144,30 @@ func (s *KafkaSource) Run(ctx context.Context) error {
 			s.cl.AllowRebalance()
 		}
 	}
+}
+
+// shutdownError is what Run returns for the last batch's error when stopping:
+// a batch abandoned past the grace period is not an error (it was not
+// committed, so it will be read again).
+func (s *KafkaSource) shutdownError(err error) error {
+	switch {
+	case err == nil, errors.Is(err, ErrOffsetConflict):
+		return nil
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("stopped before the open batch was written; it will be read again", "error", err)
+		return nil
+	}
+	return err
+}
+
+// graceful returns a context that ends grace after parent does.
+func graceful(parent context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	stop := context.AfterFunc(parent, func() {
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(ctx, func() { t.Stop() })
+	})
+	return ctx, func() { stop(); cancel() }
 }
 
 func (s *KafkaSource) leave() {

@@ -3,6 +3,7 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"fmt"
@@ -55,6 +56,43 @@ func Rollback(_ context.Context, databaseURL string, log io.Writer) error {
 		return fmt.Errorf("rollback: %w", err)
 	}
 	return nil
+}
+
+// DumpSchema returns what dbmate writes to db/schema.sql for the database:
+// pg_dump --schema-only plus the applied migration versions.
+func DumpSchema(_ context.Context, databaseURL string) ([]byte, error) {
+	m, err := newDBMate(databaseURL, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	drv, err := m.Driver()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := drv.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer sqlDB.Close()
+	schema, err := drv.DumpSchema(sqlDB)
+	if err != nil {
+		return nil, err
+	}
+	return withoutRestrictKeys(schema), nil
+}
+
+// withoutRestrictKeys drops the \restrict and \unrestrict lines pg_dump
+// writes since its August 2025 releases: they carry a random key, which would
+// make every dump differ from the last.
+func withoutRestrictKeys(schema []byte) []byte {
+	var out []byte
+	for _, line := range bytes.SplitAfter(schema, []byte("\n")) {
+		if bytes.HasPrefix(line, []byte("\\restrict ")) || bytes.HasPrefix(line, []byte("\\unrestrict ")) {
+			continue
+		}
+		out = append(out, line...)
+	}
+	return bytes.TrimLeft(out, "\n")
 }
 
 // Pending lists the migration files not yet applied, oldest first.

@@ -1,11 +1,13 @@
 package tests
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -284,4 +286,25 @@ func (b *bundle) strings(sql string, args ...any) []string {
 		b.t.Fatal(err)
 	}
 	return out
+}
+
+// TestSchemaDumpIsCurrent: db/schema.sql is what dbmate dumps from a freshly
+// migrated database (regenerate with `analyticsdb sql dump-schema`).
+func TestSchemaDumpIsCurrent(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("pg_dump"); err != nil {
+		t.Skip("pg_dump not installed")
+	}
+	b := setup(t)
+	got, err := db.DumpSchema(context.Background(), b.db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("../db/schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("db/schema.sql is stale: run `DATABASE_URL=<a migrated database> analyticsdb sql dump-schema`")
+	}
 }

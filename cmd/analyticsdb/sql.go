@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/openrasa/analyticsdb/db"
 	"github.com/openrasa/analyticsdb/internal/sqlobject"
 	"github.com/urfave/cli/v2"
 )
@@ -42,6 +43,21 @@ func sqlCommand() *cli.Command {
 				}
 				fmt.Println("wrote", path)
 				return nil
+			},
+		}, {
+			Name:  "dump-schema",
+			Usage: "write db/schema.sql from a migrated database, as `dbmate dump` does",
+			Flags: withFlags(databaseFlags(), []cli.Flag{root}),
+			Action: func(c *cli.Context) error {
+				url, err := requireDatabaseURL(c)
+				if err != nil {
+					return err
+				}
+				schema, err := db.DumpSchema(c.Context, url)
+				if err != nil {
+					return err
+				}
+				return os.WriteFile(filepath.Join(c.String("root"), "db", "schema.sql"), schema, 0o644)
 			},
 		}, {
 			Name:  "check",

@@ -8,10 +8,5 @@ func notYet(name string) *cli.Command {
 
 func demoCommand() *cli.Command           { return notYet("demo") }
 func replayRejectedCommand() *cli.Command { return notYet("replay-rejected") }
-func refreshCommand() *cli.Command        { return notYet("refresh") }
-func recomputeCommand() *cli.Command      { return notYet("recompute") }
-func reviewCommand() *cli.Command         { return notYet("review") }
-func grantReadonlyCommand() *cli.Command  { return notYet("grant-readonly") }
-func statusCommand() *cli.Command         { return notYet("status") }
 func generateCommand() *cli.Command       { return notYet("generate") }
 func benchCommand() *cli.Command          { return notYet("bench") }

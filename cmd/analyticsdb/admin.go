@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/internal/pgurl"
+	"github.com/openrasa/analyticsdb/loader"
+	"github.com/urfave/cli/v2"
+)
+
+// withPool runs fn with a connection pool to the configured database.
+func withPool(c *cli.Context, fn func(ctx context.Context, pool *pgxpool.Pool) error) error {
+	url, err := requireDatabaseURL(c)
+	if err != nil {
+		return err
+	}
+	pool, err := pgxpool.New(c.Context, url)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", pgurl.Redact(url), pgurl.RedactError(err, url))
+	}
+	defer pool.Close()
+	return pgurl.RedactError(fn(c.Context, pool), url)
+}
+
+func refreshCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "refresh",
+		Usage: "recompute the dirty statistics groups now (loaders do this every second)",
+		Flags: databaseFlags(),
+		Action: func(c *cli.Context) error {
+			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
+				var work int
+				if err := pool.QueryRow(ctx, `SELECT analytics.refresh_statistics(true)`).Scan(&work); err != nil {
+					return err
+				}
+				fmt.Printf("refreshed: %d conversations rebuilt and groups recomputed\n", work)
+				return nil
+			})
+		},
+	}
+}
+
+func recomputeCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "recompute",
+		Usage: "rebuild conversations and daily statistics from ConversationEvent (all days, or --from/--to)",
+		Flags: withFlags(databaseFlags(), []cli.Flag{
+			&cli.TimestampFlag{Name: "from", Layout: time.DateOnly, Usage: "first day (YYYY-MM-DD)"},
+			&cli.TimestampFlag{Name: "to", Layout: time.DateOnly, Usage: "last day (YYYY-MM-DD)"},
+		}),
+		Action: func(c *cli.Context) error {
+			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
+				var work int
+				start := time.Now()
+				if err := pool.QueryRow(ctx, `SELECT analytics.recompute($1::date, $2::date)`,
+					c.Timestamp("from"), c.Timestamp("to")).Scan(&work); err != nil {
+					return err
+				}
+				fmt.Printf("recomputed: %d conversations rebuilt and groups recomputed in %s\n", work, time.Since(start).Round(time.Millisecond))
+				return nil
+			})
+		},
+	}
+}
+
+func reviewCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "review",
+		Usage:     "set a conversation's review state (UNREVIEWED, PARTIALLY_REVIEWED or REVIEWED)",
+		ArgsUsage: "CONVERSATION_ID STATE",
+		Flags:     databaseFlags(),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 2 {
+				return cli.Exit("review needs CONVERSATION_ID and STATE", 2)
+			}
+			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
+				var found bool
+				if err := pool.QueryRow(ctx, `SELECT analytics.review_conversation($1::uuid, $2::"ReviewState")`,
+					c.Args().Get(0), c.Args().Get(1)).Scan(&found); err != nil {
+					return err
+				}
+				if !found {
+					return cli.Exit("no conversation "+c.Args().Get(0), 1)
+				}
+				return nil
+			})
+		},
+	}
+}
+
+func grantReadonlyCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "grant-readonly",
+		Usage: "create (or update) a login role that may only read the analytics tables and views, for BI tools",
+		Flags: withFlags(databaseFlags(), []cli.Flag{
+			&cli.StringFlag{Name: "role", Value: "analytics_reader", EnvVars: []string{"READONLY_ROLE"}},
+			&cli.StringFlag{Name: "password", EnvVars: []string{"READONLY_PASSWORD"}, Required: true, Usage: "never logged"},
+		}),
+		Action: func(c *cli.Context) error {
+			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
+				if _, err := pool.Exec(ctx, `SELECT analytics.create_readonly_role($1, $2)`, c.String("role"), c.String("password")); err != nil {
+					return err
+				}
+				fmt.Printf("role %s may now read the analytics tables and views\n", c.String("role"))
+				return nil
+			})
+		},
+	}
+}
+
+func statusCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "stored offsets and lag per partition, rejected messages, last refresh, table sizes",
+		Flags: withFlags(databaseFlags(), kafkaFlags()),
+		Action: func(c *cli.Context) error {
+			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
+				st, err := loader.ReadStatus(ctx, pool)
+				if err != nil {
+					return err
+				}
+				lagNote := ""
+				if brokers := splitList(c.String("kafka-brokers")); len(brokers) > 0 {
+					cfg, err := kafkaConfig(c, loader.BatchLimits{})
+					if err != nil {
+						return err
+					}
+					lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+					defer cancel()
+					if err := st.AddLag(lctx, brokers, cfg.Opts...); err != nil {
+						lagNote = "lag unknown: " + err.Error()
+					}
+				} else {
+					lagNote = "lag unknown: set KAFKA_BROKERS to see it"
+				}
+				printStatus(st, lagNote)
+				return nil
+			})
+		},
+	}
+}
+
+func printStatus(st loader.Status, lagNote string) {
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TOPIC\tPARTITION\tSTORED NEXT OFFSET\tEND OFFSET\tLAG\tGROUP\tUPDATED")
+	for _, p := range st.Partitions {
+		end, lag := "?", "?"
+		if p.EndOffset >= 0 {
+			end, lag = fmt.Sprint(p.EndOffset), fmt.Sprint(p.Lag)
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", p.Topic, p.Partition, p.NextOffset, end, lag, p.ConsumerGroup, p.UpdatedAt.Format(time.RFC3339))
+	}
+	w.Flush()
+	if len(st.Partitions) == 0 {
+		fmt.Println("no Kafka offsets stored yet")
+	}
+	if lagNote != "" {
+		fmt.Println(lagNote)
+	}
+	fmt.Println()
+	if len(st.Rejected) == 0 {
+		fmt.Println("rejected messages waiting: none")
+	} else {
+		reasons := make([]string, 0, len(st.Rejected))
+		for r := range st.Rejected {
+			reasons = append(reasons, r)
+		}
+		sort.Strings(reasons)
+		fmt.Println("rejected messages waiting (table RejectedEvent; `analyticsdb replay-rejected` after a fix):")
+		for _, r := range reasons {
+			fmt.Printf("  %-16s %d\n", r, st.Rejected[r])
+		}
+	}
+	if st.LastRefreshAt != nil {
+		fmt.Printf("last statistics refresh: %s (%s ago); groups waiting: %d\n",
+			st.LastRefreshAt.Format(time.RFC3339), time.Since(*st.LastRefreshAt).Round(time.Second), st.DirtyGroups)
+	} else {
+		fmt.Println("statistics never refreshed yet")
+	}
+	names := make([]string, 0, len(st.Rows))
+	for n := range st.Rows {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Print("rows (estimates):")
+	for _, n := range names {
+		fmt.Printf(" %s %d;", n, st.Rows[n])
+	}
+	fmt.Println()
+}

@@ -1,0 +1,1664 @@
+-- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)
+-- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: analytics; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA analytics;
+
+
+--
+-- Name: SCHEMA analytics; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA analytics IS 'Internal: functions, trigger functions and bookkeeping tables of the ingestion and aggregation logic. BI roles get no access.';
+
+
+--
+-- Name: ConversationEventType; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public."ConversationEventType" AS ENUM (
+    'ACTION',
+    'SESSION_STARTED',
+    'SLOT',
+    'RESET_SLOTS',
+    'FLOW_STARTED',
+    'FLOW_INTERRUPTED',
+    'FLOW_RESUMED',
+    'FLOW_COMPLETED',
+    'FLOW_CANCELLED',
+    'FORM',
+    'ACTIVE_LOOP',
+    'RESTART',
+    'CONVERSATION_INACTIVE',
+    'SESSION_ENDED',
+    'ENTITIES',
+    'FOLLOWUP',
+    'ACTION_EXECUTION_REJECTED',
+    'STACK',
+    'ROUTING_SESSION_ENDED',
+    'REMINDER',
+    'CANCEL_REMINDER',
+    'REWIND',
+    'UNDO',
+    'EXPORT',
+    'PAUSE',
+    'RESUME',
+    'LOOP_INTERRUPTED',
+    'AGENT_STARTED',
+    'AGENT_COMPLETED',
+    'AGENT_INTERRUPTED',
+    'AGENT_CANCELLED',
+    'AGENT_RESUMED',
+    'USER',
+    'BOT',
+    'USER_FEATURIZATION',
+    'SESSION_PAUSED',
+    'AGENT',
+    'ERROR'
+);
+
+
+--
+-- Name: EventFact; Type: TYPE; Schema: analytics; Owner: -
+--
+
+CREATE TYPE analytics."EventFact" AS (
+	"conversationId" uuid,
+	"sequenceNumber" bigint,
+	"timestamp" timestamp with time zone,
+	type public."ConversationEventType",
+	"senderId" text,
+	"assistantId" text,
+	version text,
+	"modelId" uuid,
+	"modelIdText" text,
+	"modelName" text,
+	channel text,
+	"userId" text,
+	"environmentId" uuid,
+	"isUserMessage" boolean,
+	name text,
+	"flowId" text,
+	"slotValue" jsonb
+);
+
+
+--
+-- Name: TYPE "EventFact"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TYPE analytics."EventFact" IS 'What the aggregation needs of one ConversationEvent row (see functions/040_event_fact.sql).';
+
+
+--
+-- Name: CsatRating; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public."CsatRating" AS ENUM (
+    'SATISFIED',
+    'UNSATISFIED',
+    'UNANSWERED'
+);
+
+
+--
+-- Name: ReviewState; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public."ReviewState" AS ENUM (
+    'UNREVIEWED',
+    'PARTIALLY_REVIEWED',
+    'REVIEWED'
+);
+
+
+--
+-- Name: apply_events(analytics."EventFact"[]); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.apply_events(p_facts analytics."EventFact"[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_default_assistant text := coalesce(nullif(current_setting('analytics.default_assistant_name', true), ''), 'unknown');
+BEGIN
+  -- Lock the touched conversations in id order: a concurrent rebuild and this
+  -- merge then serialize without deadlock, and the statement below reads their
+  -- latest committed state.
+  PERFORM 1 FROM "Conversation" AS c
+  WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM unnest(p_facts) AS f))
+  ORDER BY c."id"
+  FOR NO KEY UPDATE;
+
+  WITH fact AS MATERIALIZED (
+    SELECT * FROM unnest(p_facts)
+  ),
+  prev AS MATERIALIZED (
+    SELECT c.* FROM "Conversation" AS c
+    WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM fact AS f))
+  ),
+  -- What the batch says about each conversation, before settings apply.
+  batch AS MATERIALIZED (
+    SELECT f."conversationId" AS "id",
+           min(f."senderId") AS "senderId",
+           min(f."timestamp") AS "firstAt",
+           max(f."timestamp") AS "lastAt",
+           (array_agg(f."assistantId" ORDER BY f."sequenceNumber") FILTER (WHERE f."assistantId" IS NOT NULL))[1] AS "assistantName",
+           (array_agg(f."version" ORDER BY f."sequenceNumber") FILTER (WHERE f."version" IS NOT NULL))[1] AS "version",
+           (array_agg(f."channel" ORDER BY f."sequenceNumber") FILTER (WHERE f."channel" IS NOT NULL))[1] AS "channel",
+           (array_agg(f."userId" ORDER BY f."sequenceNumber") FILTER (WHERE f."userId" IS NOT NULL))[1] AS "userId",
+           (array_agg(f."environmentId" ORDER BY f."sequenceNumber") FILTER (WHERE f."environmentId" IS NOT NULL))[1] AS "environmentId",
+           count(*) FILTER (WHERE f."isUserMessage") AS "userMessages",
+           bool_or(f."type" IN ('SESSION_ENDED', 'CONVERSATION_INACTIVE')) AS "ended"
+    FROM fact AS f
+    GROUP BY f."conversationId"
+  ),
+  -- The assistant each conversation belongs to after this batch, with its settings.
+  owner AS MATERIALIZED (
+    SELECT b."id", s.*
+    FROM batch AS b
+    LEFT JOIN prev AS p ON p."id" = b."id"
+    CROSS JOIN LATERAL analytics.assistant_settings(
+      coalesce(p."eventAssistantName", b."assistantName", p."defaultAssistantName", v_default_assistant)) AS s
+  ),
+  -- Escalation and CSAT signals, judged with the owner's settings.
+  signal AS MATERIALIZED (
+    SELECT f."conversationId" AS "id", f."sequenceNumber" AS "seq", f."timestamp", f."type", f."flowId",
+           (f."type" = 'FLOW_STARTED' AND f."flowId" = ANY (o."escalationFlows"))
+             OR (f."type" = 'ACTION' AND f."name" = ANY (o."escalationActions")) AS "isEscalation",
+           CASE
+             WHEN f."type" = 'FLOW_STARTED' AND f."flowId" = o."csatFlow" THEN 'UNANSWERED'::"CsatRating"
+             WHEN f."type" = 'SLOT' AND f."name" = o."csatSlot" AND jsonb_typeof(f."slotValue") <> 'null' THEN
+               CASE
+                 WHEN lower(f."slotValue" #>> '{}') = ANY (o."csatSatisfiedValues") THEN 'SATISFIED'::"CsatRating"
+                 WHEN lower(f."slotValue" #>> '{}') = ANY (o."csatUnsatisfiedValues") THEN 'UNSATISFIED'::"CsatRating"
+                 ELSE 'UNANSWERED'::"CsatRating"
+               END
+           END AS "csat"
+    FROM fact AS f
+    JOIN owner AS o ON o."id" = f."conversationId"
+    WHERE f."type" IN ('FLOW_STARTED', 'FLOW_COMPLETED', 'FLOW_CANCELLED', 'ACTION', 'SLOT')
+  ),
+  -- The first escalation of each conversation that was not escalated before.
+  escalation AS MATERIALIZED (
+    SELECT DISTINCT ON (s."id") s."id", s."seq", s."timestamp"
+    FROM signal AS s
+    LEFT JOIN prev AS p ON p."id" = s."id"
+    WHERE s."isEscalation" AND p."escalatedAt" IS NULL
+    ORDER BY s."id", s."seq"
+  ),
+  last_csat AS (
+    SELECT DISTINCT ON (s."id") s."id", s."csat"
+    FROM signal AS s
+    WHERE s."csat" IS NOT NULL
+    ORDER BY s."id", s."seq" DESC
+  ),
+  -- Flows, per (conversation, flow) seen in the batch. A flow is active when its
+  -- last start/complete/cancel event was a start (an interrupted flow stays
+  -- active); "active" and "activeAtEscalation" are NULL when the batch does not
+  -- decide them, and the state before the batch holds.
+  flow_event AS MATERIALIZED (
+    SELECT s."id", s."flowId" AS "flow",
+           bool_or(s."type" = 'FLOW_STARTED') AS "started",
+           bool_or(s."type" = 'FLOW_COMPLETED') AS "completed",
+           (array_agg(s."type" ORDER BY s."seq" DESC))[1] = 'FLOW_STARTED' AS "active",
+           (array_agg(s."type" ORDER BY s."seq" DESC) FILTER (WHERE s."seq" <= e."seq"))[1] = 'FLOW_STARTED' AS "activeAtEscalation"
+    FROM signal AS s
+    LEFT JOIN escalation AS e ON e."id" = s."id"
+    WHERE s."type" IN ('FLOW_STARTED', 'FLOW_COMPLETED', 'FLOW_CANCELLED') AND s."flowId" IS NOT NULL
+    GROUP BY s."id", s."flowId"
+  ),
+  -- ... merged with the flow lists of those conversations before the batch.
+  flow AS (
+    SELECT u."id", u."flow",
+           bool_or(u."started") AS "started",
+           bool_or(u."completed") AS "completed",
+           coalesce(bool_or(u."active"), bool_or(u."activeBefore")) AS "active",
+           coalesce(bool_or(u."activeAtEscalation"), bool_or(u."activeBefore")) AS "activeAtEscalation"
+    FROM (
+      SELECT fe."id", fe."flow", fe."started", fe."completed", fe."active", fe."activeAtEscalation",
+             NULL::boolean AS "activeBefore"
+      FROM flow_event AS fe
+      UNION ALL
+      SELECT p."id", fl, fl = ANY (p."flowsStarted"), fl = ANY (p."flowsCompleted"), NULL, NULL,
+             fl = ANY (p."flowsActive")
+      FROM prev AS p, unnest(p."flowsStarted" || p."flowsCompleted" || p."flowsActive") AS fl
+      WHERE p."id" IN (SELECT fe."id" FROM flow_event AS fe)
+    ) AS u
+    GROUP BY u."id", u."flow"
+  ),
+  flow_list AS (
+    SELECT f."id",
+           coalesce(array_agg(f."flow" ORDER BY f."flow") FILTER (WHERE f."started"), '{}') AS "flowsStarted",
+           coalesce(array_agg(f."flow" ORDER BY f."flow") FILTER (WHERE f."completed"), '{}') AS "flowsCompleted",
+           coalesce(array_agg(f."flow" ORDER BY f."flow") FILTER (WHERE f."active"), '{}') AS "flowsActive",
+           coalesce(array_agg(f."flow" ORDER BY f."flow") FILTER (WHERE f."activeAtEscalation"), '{}') AS "flowsActiveAtEscalation"
+    FROM flow AS f
+    GROUP BY f."id"
+  ),
+  -- Latency, for conversations with new user or bot messages: all their message
+  -- times, old and new. Walking each conversation newest first, the running
+  -- minimum of bot times is the first bot message at or after each user
+  -- message (a bot message at the same instant counts); a user message with no
+  -- bot message after it gives no sample.
+  message AS (
+    SELECT f."conversationId" AS "id", f."timestamp" AS "at", f."type" = 'BOT' AS "isBot"
+    FROM fact AS f
+    WHERE f."isUserMessage" OR f."type" = 'BOT'
+  ),
+  all_message AS (
+    SELECT m."id", m."at", m."isBot" FROM message AS m
+    UNION ALL
+    SELECT p."id", t, false FROM prev AS p, unnest(p."userMessageAt") AS t
+    WHERE p."id" IN (SELECT m."id" FROM message AS m)
+    UNION ALL
+    SELECT p."id", t, true FROM prev AS p, unnest(p."botMessageAt") AS t
+    WHERE p."id" IN (SELECT m."id" FROM message AS m)
+  ),
+  latency AS (
+    SELECT r."id",
+           coalesce(array_agg(r."at" ORDER BY r."at") FILTER (WHERE NOT r."isBot"), '{}') AS "userMessageAt",
+           coalesce(array_agg(r."at" ORDER BY r."at") FILTER (WHERE r."isBot"), '{}') AS "botMessageAt",
+           coalesce(array_agg(r."ms"::double precision ORDER BY r."at") FILTER (WHERE NOT r."isBot" AND r."ms" IS NOT NULL), '{}') AS "latencySamplesMs"
+    FROM (
+      SELECT a.*,
+             extract(epoch FROM min(a."at") FILTER (WHERE a."isBot") OVER newest_first - a."at") * 1000 AS "ms"
+      FROM all_message AS a
+      WINDOW newest_first AS (PARTITION BY a."id" ORDER BY a."at" DESC, a."isBot" DESC ROWS UNBOUNDED PRECEDING)
+    ) AS r
+    GROUP BY r."id"
+  ),
+  merged AS (
+    SELECT b."id",
+           coalesce(p."senderId", b."senderId") AS "senderId",
+           coalesce(p."defaultAssistantName", v_default_assistant) AS "defaultAssistantName",
+           coalesce(p."eventAssistantName", b."assistantName") AS "eventAssistantName",
+           coalesce(p."eventAssistantVersion", b."version") AS "eventAssistantVersion",
+           coalesce(p."eventChannelName", b."channel") AS "eventChannelName",
+           coalesce(p."userId", b."userId") AS "userId",
+           coalesce(p."environmentId", b."environmentId") AS "environmentId",
+           least(p."startDate", b."firstAt") AS "startDate",
+           greatest(p."lastEventAt", b."lastAt") AS "lastEventAt",
+           (least(p."startDate", b."firstAt") AT TIME ZONE o."timezone")::date AS "statisticsDate",
+           coalesce(p."totalNumberOfUserMessages", 0) + b."userMessages" AS "totalNumberOfUserMessages",
+           coalesce(p."ingested", false) OR b."ended" AS "ingested",
+           coalesce(p."escalatedAt", e."timestamp") AS "escalatedAt",
+           coalesce(k."csat", p."csatRating") AS "csatRating",
+           coalesce(l."userMessageAt", p."userMessageAt", '{}') AS "userMessageAt",
+           coalesce(l."botMessageAt", p."botMessageAt", '{}') AS "botMessageAt",
+           coalesce(l."latencySamplesMs", p."latencySamplesMs", '{}') AS "latencySamplesMs",
+           coalesce(fl."flowsStarted", p."flowsStarted", '{}') AS "flowsStarted",
+           coalesce(fl."flowsCompleted", p."flowsCompleted", '{}') AS "flowsCompleted",
+           coalesce(fl."flowsActive", p."flowsActive", '{}') AS "flowsActive",
+           CASE
+             WHEN p."escalatedAt" IS NOT NULL THEN p."flowsActiveAtEscalation"
+             WHEN e."id" IS NOT NULL THEN coalesce(fl."flowsActiveAtEscalation", p."flowsActive", '{}')
+             ELSE '{}'
+           END AS "flowsActiveAtEscalation"
+    FROM batch AS b
+    JOIN owner AS o ON o."id" = b."id"
+    LEFT JOIN prev AS p ON p."id" = b."id"
+    LEFT JOIN escalation AS e ON e."id" = b."id"
+    LEFT JOIN last_csat AS k ON k."id" = b."id"
+    LEFT JOIN flow_list AS fl ON fl."id" = b."id"
+    LEFT JOIN latency AS l ON l."id" = b."id"
+  ),
+  upserted AS (
+    INSERT INTO "Conversation" AS c (
+      "id", "senderId", "defaultAssistantName", "eventAssistantName", "eventAssistantVersion",
+      "eventChannelName", "userId", "environmentId", "startDate", "lastEventAt", "statisticsDate",
+      "totalNumberOfUserMessages", "ingested", "escalatedAt", "csatRating", "userMessageAt",
+      "botMessageAt", "latencySamplesMs", "flowsStarted", "flowsCompleted", "flowsActive",
+      "flowsActiveAtEscalation")
+    SELECT m."id", m."senderId", m."defaultAssistantName", m."eventAssistantName", m."eventAssistantVersion",
+           m."eventChannelName", m."userId", m."environmentId", m."startDate", m."lastEventAt", m."statisticsDate",
+           m."totalNumberOfUserMessages", m."ingested", m."escalatedAt", m."csatRating", m."userMessageAt",
+           m."botMessageAt", m."latencySamplesMs", m."flowsStarted", m."flowsCompleted", m."flowsActive",
+           m."flowsActiveAtEscalation"
+    FROM merged AS m
+    ON CONFLICT ("id") DO UPDATE SET
+      "eventAssistantName" = excluded."eventAssistantName",
+      "eventAssistantVersion" = excluded."eventAssistantVersion",
+      "eventChannelName" = excluded."eventChannelName",
+      "userId" = excluded."userId",
+      "environmentId" = excluded."environmentId",
+      "startDate" = excluded."startDate",
+      "lastEventAt" = excluded."lastEventAt",
+      "statisticsDate" = excluded."statisticsDate",
+      "totalNumberOfUserMessages" = excluded."totalNumberOfUserMessages",
+      "ingested" = excluded."ingested",
+      "escalatedAt" = excluded."escalatedAt",
+      "csatRating" = excluded."csatRating",
+      "userMessageAt" = excluded."userMessageAt",
+      "botMessageAt" = excluded."botMessageAt",
+      "latencySamplesMs" = excluded."latencySamplesMs",
+      "flowsStarted" = excluded."flowsStarted",
+      "flowsCompleted" = excluded."flowsCompleted",
+      "flowsActive" = excluded."flowsActive",
+      "flowsActiveAtEscalation" = excluded."flowsActiveAtEscalation"
+    RETURNING c.*
+  ),
+  -- A conversation's old and new groups are dirty when anything the statistics
+  -- read of it changed (a new conversation always does).
+  changed AS (
+    SELECT n."id", p."id" IS NULL AS "isNew",
+           p."assistantName" AS "oldAssistant", p."statisticsDate" AS "oldDate",
+           p."channelName" AS "oldChannel", p."assistantVersion" AS "oldVersion", p."flowsStarted" AS "oldFlows",
+           n."assistantName", n."statisticsDate", n."channelName", n."assistantVersion", n."flowsStarted"
+    FROM upserted AS n
+    LEFT JOIN prev AS p ON p."id" = n."id"
+    WHERE p."id" IS NULL
+       OR (p."assistantName", p."statisticsDate", p."channelName", p."assistantVersion",
+           p."escalatedAt" IS NULL, p."csatRating", p."latencySamplesMs", p."flowsStarted",
+           p."flowsCompleted", p."flowsActiveAtEscalation")
+          IS DISTINCT FROM
+          (n."assistantName", n."statisticsDate", n."channelName", n."assistantVersion",
+           n."escalatedAt" IS NULL, n."csatRating", n."latencySamplesMs", n."flowsStarted",
+           n."flowsCompleted", n."flowsActiveAtEscalation")
+  ),
+  dirty_version AS (
+    INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
+    SELECT DISTINCT g.* FROM (
+      SELECT ch."assistantName", ch."statisticsDate", ch."channelName", ch."assistantVersion" FROM changed AS ch
+      UNION ALL
+      SELECT ch."oldAssistant", ch."oldDate", ch."oldChannel", ch."oldVersion" FROM changed AS ch WHERE NOT ch."isNew"
+    ) AS g
+  ),
+  dirty_flow AS (
+    INSERT INTO "DirtyFlowStatistics" ("assistantName", "date", "flowName")
+    SELECT DISTINCT g.* FROM (
+      SELECT ch."assistantName", ch."statisticsDate", fl FROM changed AS ch, unnest(ch."flowsStarted") AS fl
+      UNION ALL
+      SELECT ch."oldAssistant", ch."oldDate", fl FROM changed AS ch, unnest(ch."oldFlows") AS fl WHERE NOT ch."isNew"
+    ) AS g
+  ),
+  -- Models: created on first sight; lastSeenAt is moved on by the refresh, so
+  -- concurrent loaders never wait on each other for a model row.
+  model AS (
+    SELECT f."modelId",
+           (array_agg(f."modelIdText" ORDER BY f."sequenceNumber"))[1] AS "modelIdText",
+           (array_agg(f."modelName" ORDER BY f."sequenceNumber") FILTER (WHERE f."modelName" IS NOT NULL))[1] AS "modelName",
+           (array_agg(coalesce(f."assistantId", v_default_assistant) ORDER BY f."sequenceNumber"))[1] AS "assistantName",
+           min(f."timestamp") AS "firstSeenAt",
+           max(f."timestamp") AS "lastSeenAt"
+    FROM fact AS f
+    WHERE f."modelId" IS NOT NULL
+    GROUP BY f."modelId"
+  ),
+  new_model AS (
+    INSERT INTO "MachineLearningModel" ("id", "modelId", "modelName", "assistantName", "firstSeenAt", "lastSeenAt")
+    SELECT m."modelId", m."modelIdText", m."modelName", m."assistantName", m."firstSeenAt", m."lastSeenAt"
+    FROM model AS m
+    ON CONFLICT ("id") DO NOTHING
+  )
+  INSERT INTO "DirtyModel" ("modelId", "modelName", "firstSeenAt", "lastSeenAt")
+  SELECT m."modelId", m."modelName", m."firstSeenAt", m."lastSeenAt" FROM model AS m;
+END;
+$$;
+
+
+--
+-- Name: assistant_settings(text); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.assistant_settings(p_assistant_name text) RETURNS TABLE("escalationFlows" text[], "escalationActions" text[], "csatFlow" text, "csatSlot" text, "csatSatisfiedValues" text[], "csatUnsatisfiedValues" text[], timezone text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  SELECT coalesce(a."escalationFlows", d."escalationFlows"),
+         coalesce(a."escalationActions", d."escalationActions"),
+         coalesce(a."csatFlow", d."csatFlow"),
+         coalesce(a."csatSlot", d."csatSlot"),
+         (SELECT array_agg(lower(v)) FROM unnest(coalesce(a."csatSatisfiedValues", d."csatSatisfiedValues")) AS v),
+         (SELECT array_agg(lower(v)) FROM unnest(coalesce(a."csatUnsatisfiedValues", d."csatUnsatisfiedValues")) AS v),
+         coalesce(a."timezone", d."timezone")
+  FROM public."AssistantSettings" AS d
+  LEFT JOIN public."AssistantSettings" AS a
+    ON a."assistantName" = p_assistant_name AND a."assistantName" <> '*'
+  WHERE d."assistantName" = '*'
+$$;
+
+
+--
+-- Name: create_readonly_role(name, text); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.create_readonly_role(p_role name, p_password text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_role) THEN
+    EXECUTE format('ALTER ROLE %I WITH LOGIN PASSWORD %L', p_role, p_password);
+  ELSE
+    EXECUTE format('CREATE ROLE %I WITH LOGIN PASSWORD %L', p_role, p_password);
+  END IF;
+  PERFORM analytics.grant_readonly(p_role);
+END;
+$$;
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: ConversationEvent; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."ConversationEvent" (
+    id uuid NOT NULL,
+    "conversationId" uuid NOT NULL,
+    "timestamp" timestamp with time zone NOT NULL,
+    "modelId" uuid,
+    type public."ConversationEventType" NOT NULL,
+    "rawData" jsonb NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    "actionText" text,
+    name text,
+    "flowId" text,
+    "stepId" text,
+    "agentId" text,
+    "slotValue" jsonb,
+    "senderId" text NOT NULL,
+    "sequenceNumber" bigint NOT NULL,
+    "environmentId" uuid
+);
+
+
+--
+-- Name: TABLE "ConversationEvent"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public."ConversationEvent" IS 'One row per Rasa event as received; id = UUIDv5(URL namespace, message value bytes).';
+
+
+--
+-- Name: COLUMN "ConversationEvent"."sequenceNumber"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public."ConversationEvent"."sequenceNumber" IS 'Extension: stream order (increasing along each sender''s stream).';
+
+
+--
+-- Name: event_fact(public."ConversationEvent"); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.event_fact(e public."ConversationEvent") RETURNS analytics."EventFact"
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT ROW(
+    e."conversationId",
+    e."sequenceNumber",
+    e."timestamp",
+    e."type",
+    e."senderId",
+    nullif(e."metadata" ->> 'assistant_id', ''),
+    coalesce(nullif(e."metadata" ->> 'model_name', ''), nullif(e."metadata" ->> 'model_id', '')),
+    e."modelId",
+    nullif(e."metadata" ->> 'model_id', ''),
+    nullif(e."metadata" ->> 'model_name', ''),
+    CASE WHEN e."type" = 'USER' THEN nullif(e."rawData" ->> 'input_channel', '') END,
+    nullif(e."rawData" ->> 'user_id', ''),
+    e."environmentId",
+    analytics.is_user_message(e."type", e."rawData", e."metadata"),
+    e."name",
+    e."flowId",
+    e."slotValue"
+  )::analytics."EventFact"
+$$;
+
+
+--
+-- Name: grant_readonly(name); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.grant_readonly(p_role name) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+DECLARE
+  v_relation text;
+BEGIN
+  EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', p_role);
+  FOREACH v_relation IN ARRAY analytics.readonly_relations() LOOP
+    EXECUTE format('GRANT SELECT ON public.%I TO %I', v_relation, p_role);
+  END LOOP;
+END;
+$$;
+
+
+--
+-- Name: is_user_message(public."ConversationEventType", jsonb, jsonb); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.is_user_message(p_type public."ConversationEventType", p_raw_data jsonb, p_metadata jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT p_type = 'USER'
+     AND coalesce(p_raw_data ->> 'text', '') <> '/session_start'
+     AND NOT coalesce(p_raw_data -> 'parse_data' -> 'commands' @> '[{"command": "session start"}]', false)
+     AND NOT coalesce(p_metadata -> 'is_external' = 'true', false)
+$$;
+
+
+--
+-- Name: on_assistant_settings_change(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.on_assistant_settings_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    INSERT INTO "DirtyAssistant" ("assistantName") VALUES (OLD."assistantName");
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO "DirtyAssistant" ("assistantName") VALUES (NEW."assistantName");
+  END IF;
+  RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: on_conversation_event_change(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.on_conversation_event_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+BEGIN
+  INSERT INTO "DirtyConversation" ("conversationId")
+  SELECT DISTINCT o."conversationId" FROM old_events AS o;
+  IF TG_OP = 'UPDATE' THEN
+    INSERT INTO "DirtyConversation" ("conversationId")
+    SELECT DISTINCT n."conversationId" FROM new_events AS n;
+  END IF;
+  RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: on_conversation_event_insert(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.on_conversation_event_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+BEGIN
+  PERFORM analytics.apply_events(array(SELECT analytics.event_fact(n) FROM new_events AS n));
+  RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: on_success_criteria_change(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.on_success_criteria_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+BEGIN
+  INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
+  SELECT DISTINCT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
+  FROM "Conversation" AS c
+  WHERE c."assistantName" IN (OLD."assistantName", NEW."assistantName");
+  RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: readonly_relations(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.readonly_relations() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT ARRAY[
+    'Conversation', 'ConversationEvent', 'VersionDailyStatistics', 'FlowDailyStatistics',
+    'SuccessCriteria', 'MachineLearningModel', 'Environment'
+  ]
+$$;
+
+
+--
+-- Name: rebuild_conversations(uuid[]); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.rebuild_conversations(p_ids uuid[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_rebuilt integer;
+BEGIN
+  PERFORM 1 FROM "Conversation" AS c
+  WHERE c."id" = ANY (p_ids)
+  ORDER BY c."id"
+  FOR NO KEY UPDATE;
+
+  -- The groups they count in now must be refreshed, wherever the rebuild moves them.
+  INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
+  SELECT DISTINCT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
+  FROM "Conversation" AS c
+  WHERE c."id" = ANY (p_ids);
+
+  INSERT INTO "DirtyFlowStatistics" ("assistantName", "date", "flowName")
+  SELECT DISTINCT c."assistantName", c."statisticsDate", fl
+  FROM "Conversation" AS c, unnest(c."flowsStarted") AS fl
+  WHERE c."id" = ANY (p_ids);
+
+  DELETE FROM "Conversation" AS c
+  WHERE c."id" = ANY (p_ids)
+    AND NOT EXISTS (SELECT 1 FROM "ConversationEvent" AS e WHERE e."conversationId" = c."id");
+
+  UPDATE "Conversation" SET
+    "eventAssistantName" = NULL,
+    "eventAssistantVersion" = NULL,
+    "eventChannelName" = NULL,
+    "userId" = NULL,
+    "environmentId" = NULL,
+    "startDate" = 'infinity',
+    "lastEventAt" = '-infinity',
+    "totalNumberOfUserMessages" = 0,
+    "ingested" = false,
+    "escalatedAt" = NULL,
+    "csatRating" = NULL,
+    "userMessageAt" = '{}',
+    "botMessageAt" = '{}',
+    "latencySamplesMs" = '{}',
+    "flowsStarted" = '{}',
+    "flowsCompleted" = '{}',
+    "flowsActive" = '{}',
+    "flowsActiveAtEscalation" = '{}'
+  WHERE "id" = ANY (p_ids);
+  GET DIAGNOSTICS v_rebuilt = ROW_COUNT;
+
+  PERFORM analytics.apply_events(array(
+    SELECT analytics.event_fact(e)
+    FROM "ConversationEvent" AS e
+    WHERE e."conversationId" = ANY (p_ids)));
+  RETURN v_rebuilt;
+END;
+$$;
+
+
+--
+-- Name: recompute(date, date); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.recompute(p_from date DEFAULT NULL::date, p_to date DEFAULT NULL::date) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_ids uuid[];
+  v_work integer := 0;
+BEGIN
+  PERFORM pg_advisory_xact_lock(7236114650000001);  -- the refresh lock: one at a time
+
+  -- Every existing statistics row in the range is recomputed (and deleted if empty).
+  INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
+  SELECT v."assistantName", v."date", v."channelName", v."version"
+  FROM "VersionDailyStatistics" AS v
+  WHERE (p_from IS NULL OR v."date" >= p_from) AND (p_to IS NULL OR v."date" <= p_to);
+
+  INSERT INTO "DirtyFlowStatistics" ("assistantName", "date", "flowName")
+  SELECT f."assistantName", f."date", f."flowName"
+  FROM "FlowDailyStatistics" AS f
+  WHERE (p_from IS NULL OR f."date" >= p_from) AND (p_to IS NULL OR f."date" <= p_to);
+
+  FOR v_ids IN
+    SELECT array_agg(c."id")
+    FROM (SELECT c."id", (row_number() OVER ()) / 1000 AS chunk
+          FROM "Conversation" AS c
+          WHERE (p_from IS NULL OR c."statisticsDate" >= p_from)
+            AND (p_to IS NULL OR c."statisticsDate" <= p_to)) AS c
+    GROUP BY c.chunk
+  LOOP
+    v_work := v_work + analytics.rebuild_conversations(v_ids);
+  END LOOP;
+
+  RETURN v_work + analytics.refresh_statistics(true);
+END;
+$$;
+
+
+--
+-- Name: refresh_flow_statistics(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.refresh_flow_statistics() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_groups integer;
+BEGIN
+  WITH dirty AS (
+    DELETE FROM "DirtyFlowStatistics" RETURNING *
+  ),
+  grp AS MATERIALIZED (
+    SELECT DISTINCT d."assistantName", d."date", d."flowName" FROM dirty AS d
+  ),
+  session_flow AS (
+    SELECT c."assistantName", c."statisticsDate" AS "date", fl AS "flowName",
+           fl = ANY (c."flowsCompleted") AND c."escalatedAt" IS NULL AS "automated",
+           fl = ANY (c."flowsActiveAtEscalation") AS "escalated"
+    FROM (SELECT DISTINCT g."assistantName", g."date" FROM grp AS g) AS day
+    JOIN "Conversation" AS c
+      ON c."assistantName" = day."assistantName" AND c."statisticsDate" = day."date"
+    CROSS JOIN LATERAL unnest(c."flowsStarted") AS fl
+  ),
+  counted AS (
+    SELECT g."assistantName", g."date", g."flowName",
+           count(*)::integer AS "totalSessions",
+           count(*) FILTER (WHERE sf."automated")::integer AS "automatedCount",
+           count(*) FILTER (WHERE sf."escalated")::integer AS "escalatedCount"
+    FROM grp AS g
+    JOIN session_flow AS sf USING ("assistantName", "date", "flowName")
+    GROUP BY g."assistantName", g."date", g."flowName"
+  ),
+  upserted AS (
+    INSERT INTO "FlowDailyStatistics" AS f (
+      "date", "assistantName", "flowName", "totalSessions", "automatedCount", "escalatedCount")
+    SELECT c."date", c."assistantName", c."flowName", c."totalSessions", c."automatedCount", c."escalatedCount"
+    FROM counted AS c
+    ON CONFLICT ("date", "assistantName", "flowName") DO UPDATE SET
+      "totalSessions" = excluded."totalSessions",
+      "automatedCount" = excluded."automatedCount",
+      "escalatedCount" = excluded."escalatedCount",
+      "updatedAt" = now()
+    WHERE (f."totalSessions", f."automatedCount", f."escalatedCount")
+          IS DISTINCT FROM (excluded."totalSessions", excluded."automatedCount", excluded."escalatedCount")
+  ),
+  emptied AS (
+    DELETE FROM "FlowDailyStatistics" AS f
+    USING grp AS g
+    WHERE (f."assistantName", f."date", f."flowName") = (g."assistantName", g."date", g."flowName")
+      AND NOT EXISTS (
+        SELECT 1 FROM counted AS c
+        WHERE (c."assistantName", c."date", c."flowName") = (g."assistantName", g."date", g."flowName"))
+  )
+  SELECT count(*) INTO v_groups FROM grp;
+  RETURN v_groups;
+END;
+$$;
+
+
+--
+-- Name: refresh_models(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.refresh_models() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_models integer;
+BEGIN
+  WITH seen AS (
+    DELETE FROM "DirtyModel" RETURNING *
+  ),
+  per_model AS (
+    SELECT s."modelId", min(s."modelName") AS "modelName",
+           min(s."firstSeenAt") AS "firstSeenAt", max(s."lastSeenAt") AS "lastSeenAt"
+    FROM seen AS s
+    GROUP BY s."modelId"
+  )
+  UPDATE "MachineLearningModel" AS m SET
+    "modelName" = coalesce(m."modelName", p."modelName"),
+    "firstSeenAt" = least(m."firstSeenAt", p."firstSeenAt"),
+    "lastSeenAt" = greatest(m."lastSeenAt", p."lastSeenAt")
+  FROM per_model AS p
+  WHERE m."id" = p."modelId"
+    AND (m."modelName" IS NULL AND p."modelName" IS NOT NULL
+         OR p."firstSeenAt" < m."firstSeenAt" OR p."lastSeenAt" > m."lastSeenAt");
+  GET DIAGNOSTICS v_models = ROW_COUNT;
+  RETURN v_models;
+END;
+$$;
+
+
+--
+-- Name: refresh_statistics(boolean); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_lock constant bigint := 7236114650000001;  -- arbitrary, fixed: "analytics refresh"
+  v_assistants text[];
+  v_ids uuid[];
+  v_work integer := 0;
+BEGIN
+  IF p_wait THEN
+    PERFORM pg_advisory_xact_lock(v_lock);
+  ELSIF NOT pg_try_advisory_xact_lock(v_lock) THEN
+    RETURN -1;
+  END IF;
+
+  -- Settings changed: rebuild every conversation of those assistants ('*': all).
+  WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
+  SELECT array_agg(DISTINCT d."assistantName") INTO v_assistants FROM d;
+  IF v_assistants IS NOT NULL THEN
+    FOR v_ids IN
+      SELECT array_agg(c."id")
+      FROM (SELECT c."id", (row_number() OVER ()) / 1000 AS chunk
+            FROM "Conversation" AS c
+            WHERE '*' = ANY (v_assistants) OR c."assistantName" = ANY (v_assistants)) AS c
+      GROUP BY c.chunk
+    LOOP
+      v_work := v_work + analytics.rebuild_conversations(v_ids);
+    END LOOP;
+  END IF;
+
+  -- Events inserted out of stream order, edited or deleted.
+  FOR v_ids IN
+    WITH d AS (DELETE FROM "DirtyConversation" RETURNING "conversationId")
+    SELECT array_agg(x."conversationId")
+    FROM (SELECT DISTINCT d."conversationId", dense_rank() OVER (ORDER BY d."conversationId") / 1000 AS chunk
+          FROM d) AS x
+    GROUP BY x.chunk
+  LOOP
+    v_work := v_work + analytics.rebuild_conversations(v_ids);
+  END LOOP;
+
+  v_work := v_work + analytics.refresh_version_statistics() + analytics.refresh_flow_statistics();
+  PERFORM analytics.refresh_models();
+
+  UPDATE "RefreshLog" SET "lastRefreshAt" = clock_timestamp(), "lastGroups" = v_work;
+  RETURN v_work;
+END;
+$$;
+
+
+--
+-- Name: refresh_version_statistics(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.refresh_version_statistics() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_groups integer;
+BEGIN
+  WITH dirty AS (
+    DELETE FROM "DirtyVersionStatistics" RETURNING *
+  ),
+  grp AS MATERIALIZED (
+    SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version" FROM dirty AS d
+  ),
+  session AS MATERIALIZED (
+    SELECT g."assistantName", g."date", g."channelName", g."version",
+           c."escalatedAt", c."csatRating", c."flowsStarted", c."latencySamplesMs"
+    FROM grp AS g
+    JOIN "Conversation" AS c
+      ON c."assistantName" = g."assistantName" AND c."statisticsDate" = g."date"
+     AND c."channelName" = g."channelName" AND c."assistantVersion" = g."version"
+  ),
+  counted AS (
+    SELECT s."assistantName", s."date", s."channelName", s."version",
+           count(*)::integer AS "totalSessions",
+           count(*) FILTER (WHERE s."escalatedAt" IS NOT NULL)::integer AS "escalatedCount",
+           count(*) FILTER (WHERE s."csatRating" = 'SATISFIED')::integer AS "csatSatisfied",
+           count(*) FILTER (WHERE s."csatRating" = 'UNSATISFIED')::integer AS "csatUnsatisfied",
+           count(*) FILTER (WHERE s."csatRating" = 'UNANSWERED')::integer AS "csatUnanswered",
+           min(sc."id"::text)::uuid AS "successCriteriaId",
+           (count(*) FILTER (WHERE s."flowsStarted" @> sc."includedFlows"
+                               AND NOT s."flowsStarted" && sc."excludedFlows"))::integer AS "customSuccessCount"
+    FROM session AS s
+    LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = s."assistantName"
+    GROUP BY s."assistantName", s."date", s."channelName", s."version"
+  ),
+  latency AS (
+    -- avg over numeric: exact, so the result does not depend on row order.
+    SELECT s."assistantName", s."date", s."channelName", s."version",
+           avg(ms::numeric)::double precision AS "averageLatencyMs",
+           percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS "percentiles"
+    FROM session AS s, unnest(s."latencySamplesMs") AS ms
+    GROUP BY s."assistantName", s."date", s."channelName", s."version"
+  ),
+  upserted AS (
+    INSERT INTO "VersionDailyStatistics" AS v (
+      "date", "assistantName", "channelName", "version", "totalSessions", "automatedCount",
+      "escalatedCount", "averageLatencyMs", "p50LatencyMs", "p95LatencyMs", "p99LatencyMs",
+      "csatSatisfied", "csatUnsatisfied", "csatUnanswered", "customSuccessCount",
+      "customFailureCount", "successCriteriaId")
+    SELECT c."date", c."assistantName", c."channelName", c."version", c."totalSessions",
+           c."totalSessions" - c."escalatedCount", c."escalatedCount",
+           l."averageLatencyMs", l."percentiles"[1], l."percentiles"[2], l."percentiles"[3],
+           c."csatSatisfied", c."csatUnsatisfied", c."csatUnanswered",
+           CASE WHEN c."successCriteriaId" IS NOT NULL THEN c."customSuccessCount" END,
+           CASE WHEN c."successCriteriaId" IS NOT NULL THEN c."totalSessions" - c."customSuccessCount" END,
+           c."successCriteriaId"
+    FROM counted AS c
+    LEFT JOIN latency AS l USING ("assistantName", "date", "channelName", "version")
+    ON CONFLICT ("date", "assistantName", "channelName", "version") DO UPDATE SET
+      "totalSessions" = excluded."totalSessions",
+      "automatedCount" = excluded."automatedCount",
+      "escalatedCount" = excluded."escalatedCount",
+      "averageLatencyMs" = excluded."averageLatencyMs",
+      "p50LatencyMs" = excluded."p50LatencyMs",
+      "p95LatencyMs" = excluded."p95LatencyMs",
+      "p99LatencyMs" = excluded."p99LatencyMs",
+      "csatSatisfied" = excluded."csatSatisfied",
+      "csatUnsatisfied" = excluded."csatUnsatisfied",
+      "csatUnanswered" = excluded."csatUnanswered",
+      "customSuccessCount" = excluded."customSuccessCount",
+      "customFailureCount" = excluded."customFailureCount",
+      "successCriteriaId" = excluded."successCriteriaId",
+      "updatedAt" = now()
+    WHERE (v."totalSessions", v."automatedCount", v."escalatedCount", v."averageLatencyMs",
+           v."p50LatencyMs", v."p95LatencyMs", v."p99LatencyMs", v."csatSatisfied",
+           v."csatUnsatisfied", v."csatUnanswered", v."customSuccessCount",
+           v."customFailureCount", v."successCriteriaId")
+          IS DISTINCT FROM
+          (excluded."totalSessions", excluded."automatedCount", excluded."escalatedCount",
+           excluded."averageLatencyMs", excluded."p50LatencyMs", excluded."p95LatencyMs",
+           excluded."p99LatencyMs", excluded."csatSatisfied", excluded."csatUnsatisfied",
+           excluded."csatUnanswered", excluded."customSuccessCount",
+           excluded."customFailureCount", excluded."successCriteriaId")
+  ),
+  emptied AS (
+    DELETE FROM "VersionDailyStatistics" AS v
+    USING grp AS g
+    WHERE (v."assistantName", v."date", v."channelName", v."version")
+          = (g."assistantName", g."date", g."channelName", g."version")
+      AND NOT EXISTS (
+        SELECT 1 FROM counted AS c
+        WHERE (c."assistantName", c."date", c."channelName", c."version")
+              = (g."assistantName", g."date", g."channelName", g."version"))
+  )
+  SELECT count(*) INTO v_groups FROM grp;
+  RETURN v_groups;
+END;
+$$;
+
+
+--
+-- Name: review_conversation(uuid, public."ReviewState"); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.review_conversation(p_conversation_id uuid, p_state public."ReviewState") RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+BEGIN
+  UPDATE "Conversation"
+  SET "reviewState" = p_state, "lastReviewedAt" = now()
+  WHERE "id" = p_conversation_id;
+  RETURN FOUND;
+END;
+$$;
+
+
+--
+-- Name: touch_updated_at(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.touch_updated_at() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+BEGIN
+  NEW."updatedAt" := now();
+  RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: DirtyAssistant; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."DirtyAssistant" (
+    "assistantName" text NOT NULL
+);
+
+
+--
+-- Name: DirtyConversation; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."DirtyConversation" (
+    "conversationId" uuid NOT NULL
+);
+
+
+--
+-- Name: DirtyFlowStatistics; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."DirtyFlowStatistics" (
+    "assistantName" text NOT NULL,
+    date date NOT NULL,
+    "flowName" text NOT NULL
+);
+
+
+--
+-- Name: DirtyModel; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."DirtyModel" (
+    "modelId" uuid NOT NULL,
+    "modelName" text,
+    "firstSeenAt" timestamp with time zone NOT NULL,
+    "lastSeenAt" timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: DirtyVersionStatistics; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."DirtyVersionStatistics" (
+    "assistantName" text NOT NULL,
+    date date NOT NULL,
+    "channelName" text NOT NULL,
+    version text NOT NULL
+);
+
+
+--
+-- Name: RefreshLog; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."RefreshLog" (
+    id smallint DEFAULT 1 NOT NULL,
+    "lastRefreshAt" timestamp with time zone,
+    "lastGroups" integer DEFAULT 0 NOT NULL,
+    CONSTRAINT "RefreshLog_id_check" CHECK ((id = 1))
+);
+
+
+--
+-- Name: SenderSession; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."SenderSession" (
+    "senderId" text NOT NULL,
+    "conversationId" uuid NOT NULL,
+    "afterSessionStartAction" boolean NOT NULL,
+    "updatedAt" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE "SenderSession"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."SenderSession" IS 'Where each sender''s events without metadata.session_id go next (SPEC section 3), so sessions survive loader restarts.';
+
+
+--
+-- Name: stream_block; Type: SEQUENCE; Schema: analytics; Owner: -
+--
+
+CREATE SEQUENCE analytics.stream_block
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: SEQUENCE stream_block; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON SEQUENCE analytics.stream_block IS 'One value per loader batch; sequenceNumber = block * 2^20 + position in the batch.';
+
+
+--
+-- Name: AssistantSettings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."AssistantSettings" (
+    "assistantName" text NOT NULL,
+    "escalationFlows" text[],
+    "escalationActions" text[],
+    "csatFlow" text,
+    "csatSlot" text,
+    "csatSatisfiedValues" text[],
+    "csatUnsatisfiedValues" text[],
+    timezone text,
+    "createdAt" timestamp with time zone DEFAULT now() NOT NULL,
+    "updatedAt" timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT "AssistantSettings_defaults_complete" CHECK ((("assistantName" <> '*'::text) OR (("escalationFlows" IS NOT NULL) AND ("escalationActions" IS NOT NULL) AND ("csatFlow" IS NOT NULL) AND ("csatSlot" IS NOT NULL) AND ("csatSatisfiedValues" IS NOT NULL) AND ("csatUnsatisfiedValues" IS NOT NULL) AND (timezone IS NOT NULL)))),
+    CONSTRAINT "AssistantSettings_timezone_valid" CHECK (((timezone IS NULL) OR ((now() AT TIME ZONE timezone) IS NOT NULL)))
+);
+
+
+--
+-- Name: Conversation; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."Conversation" (
+    id uuid NOT NULL,
+    "assistantName" text GENERATED ALWAYS AS (COALESCE("eventAssistantName", "defaultAssistantName")) STORED,
+    "assistantVersion" text GENERATED ALWAYS AS (COALESCE("eventAssistantVersion", 'unknown'::text)) STORED,
+    "totalNumberOfUserMessages" integer DEFAULT 0 NOT NULL,
+    "startDate" timestamp with time zone NOT NULL,
+    ingested boolean DEFAULT false NOT NULL,
+    "reviewState" public."ReviewState" DEFAULT 'UNREVIEWED'::public."ReviewState" NOT NULL,
+    "csatRating" public."CsatRating",
+    "lastReviewedAt" timestamp with time zone,
+    "escalatedAt" timestamp with time zone,
+    "environmentId" uuid,
+    "senderId" text NOT NULL,
+    "channelName" text GENERATED ALWAYS AS (COALESCE("eventChannelName", 'unknown'::text)) STORED,
+    "userId" text,
+    "lastEventAt" timestamp with time zone NOT NULL,
+    "flowsStarted" text[] DEFAULT '{}'::text[] NOT NULL,
+    "latencySamplesMs" double precision[] DEFAULT '{}'::double precision[] NOT NULL,
+    "createdAt" timestamp with time zone DEFAULT now() NOT NULL,
+    "defaultAssistantName" text NOT NULL,
+    "eventAssistantName" text,
+    "eventAssistantVersion" text,
+    "eventChannelName" text,
+    "statisticsDate" date NOT NULL,
+    "userMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
+    "botMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
+    "flowsCompleted" text[] DEFAULT '{}'::text[] NOT NULL,
+    "flowsActive" text[] DEFAULT '{}'::text[] NOT NULL,
+    "flowsActiveAtEscalation" text[] DEFAULT '{}'::text[] NOT NULL
+)
+WITH (fillfactor='80');
+
+
+--
+-- Name: TABLE "Conversation"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public."Conversation" IS 'One row per conversation session, maintained by triggers on ConversationEvent. reviewState and lastReviewedAt belong to reviewers.';
+
+
+--
+-- Name: COLUMN "Conversation"."latencySamplesMs"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public."Conversation"."latencySamplesMs" IS 'Extension: one sample per user message, ms until the first bot message at or after it.';
+
+
+--
+-- Name: COLUMN "Conversation"."statisticsDate"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public."Conversation"."statisticsDate" IS 'Internal: the day of startDate in the assistant''s timezone; the day the session counts on.';
+
+
+--
+-- Name: Environment; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."Environment" (
+    id uuid NOT NULL,
+    name text NOT NULL,
+    "createdAt" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE "Environment"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public."Environment" IS 'Rasa environments named by the RASA_ENVIRONMENT Kafka header; id = UUIDv5(URL namespace, name).';
+
+
+--
+-- Name: FlowDailyStatistics; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."FlowDailyStatistics" (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    date date NOT NULL,
+    "assistantName" text NOT NULL,
+    "flowName" text NOT NULL,
+    "totalSessions" integer NOT NULL,
+    "automatedCount" integer NOT NULL,
+    "escalatedCount" integer NOT NULL,
+    "createdAt" timestamp with time zone DEFAULT now() NOT NULL,
+    "updatedAt" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: KafkaOffset; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."KafkaOffset" (
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    "nextOffset" bigint NOT NULL,
+    "consumerGroup" text NOT NULL,
+    "updatedAt" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE "KafkaOffset"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public."KafkaOffset" IS 'Next offset to read per partition, written in the same transaction as the rows it covers.';
+
+
+--
+-- Name: MachineLearningModel; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."MachineLearningModel" (
+    id uuid NOT NULL,
+    "modelId" text NOT NULL,
+    "modelName" text,
+    "assistantName" text,
+    "firstSeenAt" timestamp with time zone NOT NULL,
+    "lastSeenAt" timestamp with time zone NOT NULL,
+    "createdAt" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE "MachineLearningModel"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public."MachineLearningModel" IS 'Trained models seen in metadata.model_id; id = UUIDv5(URL namespace, model_id).';
+
+
+--
+-- Name: RejectedEvent; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."RejectedEvent" (
+    id uuid NOT NULL,
+    reason text NOT NULL,
+    detail text NOT NULL,
+    "sourcePosition" text NOT NULL,
+    topic text,
+    partition integer,
+    "offset" bigint,
+    "fileName" text,
+    "lineNumber" bigint,
+    key bytea,
+    value bytea NOT NULL,
+    headers jsonb DEFAULT '[]'::jsonb NOT NULL,
+    "senderId" text,
+    "sequenceNumber" bigint NOT NULL,
+    "rejectedAt" timestamp with time zone DEFAULT now() NOT NULL,
+    "replayedAt" timestamp with time zone
+);
+
+
+--
+-- Name: TABLE "RejectedEvent"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public."RejectedEvent" IS 'Messages the loader could not store, verbatim, with the reason and where they came from; id = UUIDv5(URL namespace, value bytes + source position).';
+
+
+--
+-- Name: COLUMN "RejectedEvent".reason; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public."RejectedEvent".reason IS 'not_json, not_object, unstorable_text, too_large, missing_field, invalid_field, bad_timestamp, unknown_type or database_refused; "detail" says what and where.';
+
+
+--
+-- Name: SuccessCriteria; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."SuccessCriteria" (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    "assistantName" text NOT NULL,
+    "includedFlows" text[] DEFAULT '{}'::text[] NOT NULL,
+    "excludedFlows" text[] DEFAULT '{}'::text[] NOT NULL,
+    "createdAt" timestamp with time zone DEFAULT now() NOT NULL,
+    "updatedAt" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: VersionDailyStatistics; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."VersionDailyStatistics" (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    date date NOT NULL,
+    "assistantName" text NOT NULL,
+    "channelName" text NOT NULL,
+    version text NOT NULL,
+    "totalSessions" integer NOT NULL,
+    "automatedCount" integer NOT NULL,
+    "escalatedCount" integer NOT NULL,
+    "averageLatencyMs" double precision,
+    "p50LatencyMs" double precision,
+    "p95LatencyMs" double precision,
+    "p99LatencyMs" double precision,
+    "csatSatisfied" integer NOT NULL,
+    "csatUnsatisfied" integer NOT NULL,
+    "csatUnanswered" integer NOT NULL,
+    "customSuccessCount" integer,
+    "customFailureCount" integer,
+    "createdAt" timestamp with time zone DEFAULT now() NOT NULL,
+    "updatedAt" timestamp with time zone DEFAULT now() NOT NULL,
+    "successCriteriaId" uuid
+);
+
+
+--
+-- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.schema_migrations (
+    version character varying NOT NULL
+);
+
+
+--
+-- Name: RefreshLog RefreshLog_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."RefreshLog"
+    ADD CONSTRAINT "RefreshLog_pkey" PRIMARY KEY (id);
+
+
+--
+-- Name: SenderSession SenderSession_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."SenderSession"
+    ADD CONSTRAINT "SenderSession_pkey" PRIMARY KEY ("senderId");
+
+
+--
+-- Name: AssistantSettings AssistantSettings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."AssistantSettings"
+    ADD CONSTRAINT "AssistantSettings_pkey" PRIMARY KEY ("assistantName");
+
+
+--
+-- Name: ConversationEvent ConversationEvent_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."ConversationEvent"
+    ADD CONSTRAINT "ConversationEvent_pkey" PRIMARY KEY (id);
+
+
+--
+-- Name: Conversation Conversation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."Conversation"
+    ADD CONSTRAINT "Conversation_pkey" PRIMARY KEY (id);
+
+
+--
+-- Name: Environment Environment_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."Environment"
+    ADD CONSTRAINT "Environment_name_key" UNIQUE (name);
+
+
+--
+-- Name: Environment Environment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."Environment"
+    ADD CONSTRAINT "Environment_pkey" PRIMARY KEY (id);
+
+
+--
+-- Name: FlowDailyStatistics FlowDailyStatistics_date_assistantName_flowName_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."FlowDailyStatistics"
+    ADD CONSTRAINT "FlowDailyStatistics_date_assistantName_flowName_key" UNIQUE (date, "assistantName", "flowName");
+
+
+--
+-- Name: FlowDailyStatistics FlowDailyStatistics_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."FlowDailyStatistics"
+    ADD CONSTRAINT "FlowDailyStatistics_pkey" PRIMARY KEY (id);
+
+
+--
+-- Name: KafkaOffset KafkaOffset_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."KafkaOffset"
+    ADD CONSTRAINT "KafkaOffset_pkey" PRIMARY KEY (topic, partition);
+
+
+--
+-- Name: MachineLearningModel MachineLearningModel_modelId_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."MachineLearningModel"
+    ADD CONSTRAINT "MachineLearningModel_modelId_key" UNIQUE ("modelId");
+
+
+--
+-- Name: MachineLearningModel MachineLearningModel_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."MachineLearningModel"
+    ADD CONSTRAINT "MachineLearningModel_pkey" PRIMARY KEY (id);
+
+
+--
+-- Name: RejectedEvent RejectedEvent_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."RejectedEvent"
+    ADD CONSTRAINT "RejectedEvent_pkey" PRIMARY KEY (id);
+
+
+--
+-- Name: SuccessCriteria SuccessCriteria_assistantName_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."SuccessCriteria"
+    ADD CONSTRAINT "SuccessCriteria_assistantName_key" UNIQUE ("assistantName");
+
+
+--
+-- Name: SuccessCriteria SuccessCriteria_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."SuccessCriteria"
+    ADD CONSTRAINT "SuccessCriteria_pkey" PRIMARY KEY (id);
+
+
+--
+-- Name: VersionDailyStatistics VersionDailyStatistics_date_assistantName_channelName_versi_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."VersionDailyStatistics"
+    ADD CONSTRAINT "VersionDailyStatistics_date_assistantName_channelName_versi_key" UNIQUE (date, "assistantName", "channelName", version);
+
+
+--
+-- Name: VersionDailyStatistics VersionDailyStatistics_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."VersionDailyStatistics"
+    ADD CONSTRAINT "VersionDailyStatistics_pkey" PRIMARY KEY (id);
+
+
+--
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+
+--
+-- Name: ConversationEvent_conversationId_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX "ConversationEvent_conversationId_idx" ON public."ConversationEvent" USING btree ("conversationId", "sequenceNumber");
+
+
+--
+-- Name: Conversation_senderId_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX "Conversation_senderId_idx" ON public."Conversation" USING btree ("senderId");
+
+
+--
+-- Name: Conversation_startDate_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX "Conversation_startDate_idx" ON public."Conversation" USING btree ("startDate");
+
+
+--
+-- Name: Conversation_statisticsGroup_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX "Conversation_statisticsGroup_idx" ON public."Conversation" USING btree ("assistantName", "statisticsDate", "channelName", "assistantVersion");
+
+
+--
+-- Name: RejectedEvent_pending_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX "RejectedEvent_pending_idx" ON public."RejectedEvent" USING btree ("sequenceNumber") WHERE ("replayedAt" IS NULL);
+
+
+--
+-- Name: AssistantSettings assistant_settings_after_change; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER assistant_settings_after_change AFTER INSERT OR DELETE OR UPDATE ON public."AssistantSettings" FOR EACH ROW EXECUTE FUNCTION analytics.on_assistant_settings_change();
+
+
+--
+-- Name: AssistantSettings assistant_settings_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER assistant_settings_touch BEFORE UPDATE ON public."AssistantSettings" FOR EACH ROW EXECUTE FUNCTION analytics.touch_updated_at();
+
+
+--
+-- Name: ConversationEvent conversation_event_after_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER conversation_event_after_delete AFTER DELETE ON public."ConversationEvent" REFERENCING OLD TABLE AS old_events FOR EACH STATEMENT EXECUTE FUNCTION analytics.on_conversation_event_change();
+
+
+--
+-- Name: ConversationEvent conversation_event_after_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER conversation_event_after_insert AFTER INSERT ON public."ConversationEvent" REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION analytics.on_conversation_event_insert();
+
+ALTER TABLE public."ConversationEvent" ENABLE ALWAYS TRIGGER conversation_event_after_insert;
+
+
+--
+-- Name: ConversationEvent conversation_event_after_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER conversation_event_after_update AFTER UPDATE ON public."ConversationEvent" REFERENCING OLD TABLE AS old_events NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION analytics.on_conversation_event_change();
+
+
+--
+-- Name: SuccessCriteria success_criteria_after_change; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER success_criteria_after_change AFTER INSERT OR DELETE OR UPDATE ON public."SuccessCriteria" FOR EACH ROW EXECUTE FUNCTION analytics.on_success_criteria_change();
+
+
+--
+-- Name: SuccessCriteria success_criteria_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER success_criteria_touch BEFORE UPDATE ON public."SuccessCriteria" FOR EACH ROW EXECUTE FUNCTION analytics.touch_updated_at();
+
+
+--
+-- Name: ConversationEvent ConversationEvent_conversationId_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."ConversationEvent"
+    ADD CONSTRAINT "ConversationEvent_conversationId_fkey" FOREIGN KEY ("conversationId") REFERENCES public."Conversation"(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: ConversationEvent ConversationEvent_modelId_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."ConversationEvent"
+    ADD CONSTRAINT "ConversationEvent_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES public."MachineLearningModel"(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: Conversation Conversation_environmentId_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."Conversation"
+    ADD CONSTRAINT "Conversation_environmentId_fkey" FOREIGN KEY ("environmentId") REFERENCES public."Environment"(id);
+
+
+--
+-- Name: VersionDailyStatistics VersionDailyStatistics_successCriteriaId_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."VersionDailyStatistics"
+    ADD CONSTRAINT "VersionDailyStatistics_successCriteriaId_fkey" FOREIGN KEY ("successCriteriaId") REFERENCES public."SuccessCriteria"(id) ON DELETE SET NULL;
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+
+
+--
+-- Dbmate schema migrations
+--
+
+INSERT INTO public.schema_migrations (version) VALUES
+    ('20261128080000'),
+    ('20261128085704');

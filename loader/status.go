@@ -1,0 +1,119 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Status is what an operator asks first: how far each partition is stored,
+// what was rejected, when statistics were last refreshed, how big things are.
+type Status struct {
+	Partitions    []PartitionStatus
+	Rejected      map[string]int64 // not yet replayed, by reason
+	LastRefreshAt *time.Time
+	DirtyGroups   int64 // statistics groups waiting for the next refresh
+	Rows          map[string]int64
+}
+
+// PartitionStatus is one partition's stored offset, and its lag when the
+// broker's end offset is known (-1 otherwise).
+type PartitionStatus struct {
+	Topic         string
+	Partition     int32
+	NextOffset    int64
+	EndOffset     int64
+	Lag           int64
+	ConsumerGroup string
+	UpdatedAt     time.Time
+}
+
+// ReadStatus reads the status from the database.
+func ReadStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
+	st := Status{Rejected: map[string]int64{}, Rows: map[string]int64{}}
+	rows, err := pool.Query(ctx, `SELECT "topic", "partition", "nextOffset", "consumerGroup", "updatedAt"
+		FROM "KafkaOffset" ORDER BY 1, 2`)
+	if err != nil {
+		return st, err
+	}
+	var p PartitionStatus
+	_, err = pgx.ForEachRow(rows, []any{&p.Topic, &p.Partition, &p.NextOffset, &p.ConsumerGroup, &p.UpdatedAt}, func() error {
+		p.EndOffset, p.Lag = -1, -1
+		st.Partitions = append(st.Partitions, p)
+		return nil
+	})
+	if err != nil {
+		return st, err
+	}
+	rows, err = pool.Query(ctx, `SELECT "reason", count(*) FROM "RejectedEvent" WHERE "replayedAt" IS NULL GROUP BY 1`)
+	if err != nil {
+		return st, err
+	}
+	var reason string
+	var n int64
+	if _, err = pgx.ForEachRow(rows, []any{&reason, &n}, func() error { st.Rejected[reason] = n; return nil }); err != nil {
+		return st, err
+	}
+	if err := pool.QueryRow(ctx, `SELECT "lastRefreshAt",
+		(SELECT count(*) FROM analytics."DirtyVersionStatistics") + (SELECT count(*) FROM analytics."DirtyFlowStatistics")
+		FROM analytics."RefreshLog"`).Scan(&st.LastRefreshAt, &st.DirtyGroups); err != nil {
+		return st, err
+	}
+	// Estimates: exact counts of big tables would scan them.
+	rows, err = pool.Query(ctx, `SELECT c.relname, greatest(c.reltuples, 0)::bigint FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname = ANY ($1)`,
+		[]string{"ConversationEvent", "Conversation", "VersionDailyStatistics", "FlowDailyStatistics", "RejectedEvent"})
+	if err != nil {
+		return st, err
+	}
+	_, err = pgx.ForEachRow(rows, []any{&reason, &n}, func() error { st.Rows[reason] = n; return nil })
+	return st, err
+}
+
+// AddLag fills in end offsets and lag from the brokers.
+func (st *Status) AddLag(ctx context.Context, brokers []string, opts ...kgo.Opt) error {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	byTopic := map[string][]int{}
+	for i, p := range st.Partitions {
+		byTopic[p.Topic] = append(byTopic[p.Topic], i)
+	}
+	for topic, idx := range byTopic {
+		req := kmsg.NewPtrListOffsetsRequest()
+		rt := kmsg.NewListOffsetsRequestTopic()
+		rt.Topic = topic
+		for _, i := range idx {
+			rp := kmsg.NewListOffsetsRequestTopicPartition()
+			rp.Partition = st.Partitions[i].Partition
+			rp.Timestamp = -1 // the end of the partition
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		req.Topics = append(req.Topics, rt)
+		shards := cl.RequestSharded(ctx, req)
+		for _, shard := range shards {
+			if shard.Err != nil {
+				return fmt.Errorf("list offsets of %s: %w", topic, shard.Err)
+			}
+			for _, t := range shard.Resp.(*kmsg.ListOffsetsResponse).Topics {
+				for _, rp := range t.Partitions {
+					for _, i := range idx {
+						if st.Partitions[i].Partition == rp.Partition && rp.ErrorCode == 0 {
+							st.Partitions[i].EndOffset = rp.Offset
+							st.Partitions[i].Lag = max(0, rp.Offset-st.Partitions[i].NextOffset)
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -49,6 +49,14 @@ func main() {
 	}
 }
 
+// quietLogger logs warnings and errors only, for commands with their own output.
+func quietLogger(c *cli.Context) *slog.Logger {
+	if c.Bool("verbose") {
+		return logger(c)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
 // logger is the process logger: text to stderr, or JSON with --log-format json.
 func logger(c *cli.Context) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}

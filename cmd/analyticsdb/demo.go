@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"time"
+
+	"github.com/openrasa/analyticsdb/internal/demo"
+	"github.com/openrasa/analyticsdb/loader"
+	"github.com/openrasa/analyticsdb/traffic"
+	"github.com/urfave/cli/v2"
+)
+
+func trafficFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "events", Value: 50_000, Usage: "approximate number of events to generate"},
+		&cli.Int64Flag{Name: "seed", Value: 1, Usage: "same seed, same stream"},
+		&cli.IntFlag{Name: "days", Value: 7, Usage: "days the sessions spread over"},
+		&cli.TimestampFlag{Name: "start", Layout: time.DateOnly, Usage: "first day (YYYY-MM-DD); default 2024-11-04"},
+		&cli.Float64Flag{Name: "duplicate-rate", Value: 0.002, Usage: "share of messages sent twice (producer retries)"},
+		&cli.Float64Flag{Name: "bad-rate", Value: 0.001, Usage: "share of extra malformed messages"},
+	}
+}
+
+func trafficConfig(c *cli.Context) traffic.Config {
+	cfg := traffic.DefaultConfig()
+	cfg.Events = c.Int("events")
+	cfg.Seed = c.Int64("seed")
+	cfg.Days = c.Int("days")
+	if t := c.Timestamp("start"); t != nil {
+		cfg.Start = *t
+		cfg.Assistants = traffic.DefaultAssistants(cfg.Start)
+	}
+	cfg.DuplicateRate = c.Float64("duplicate-rate")
+	cfg.BadRate = c.Float64("bad-rate")
+	return cfg
+}
+
+func demoCommand() *cli.Command {
+	return &cli.Command{
+		Name: "demo",
+		Usage: "see it work: generated Rasa traffic through Kafka and the loader into PostgreSQL, then the daily statistics " +
+			"(starts its own PostgreSQL and Kafka unless DATABASE_URL / KAFKA_BROKERS are set)",
+		Flags: withFlags(databaseFlags(), kafkaFlags(), trafficFlags(), logFlags(), []cli.Flag{
+			&cli.BoolFlag{Name: "keep", Usage: "keep PostgreSQL, Kafka and the loader running after the report"},
+		}),
+		Action: func(c *cli.Context) error {
+			limits := loader.BatchLimits{MaxMessages: 5000, MaxWait: 250 * time.Millisecond}
+			kcfg, err := kafkaConfig(c, limits)
+			if err != nil {
+				return err
+			}
+			return demo.Run(c.Context, demo.Options{
+				DatabaseURL: databaseURL(c),
+				Brokers:     kcfg.Brokers,
+				KafkaOpts:   kcfg.Opts,
+				Topic:       kcfg.Topic,
+				Traffic:     trafficConfig(c),
+				Limits:      limits,
+				Keep:        c.Bool("keep"),
+				Out:         os.Stdout,
+				Progress:    os.Stderr,
+				Log:         quietLogger(c),
+			})
+		},
+	}
+}
+
+func generateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "generate",
+		Usage: "write generated Rasa traffic as JSONL (`rasa export` format) to stdout",
+		Flags: trafficFlags(),
+		Action: func(c *cli.Context) error {
+			stats, err := traffic.WriteJSONL(c.Context, trafficConfig(c), os.Stdout)
+			if err != nil {
+				return err
+			}
+			logger(c).Info("generated", "messages", stats.Messages, "sessions", stats.Sessions, "senders", stats.Senders,
+				"duplicates", stats.Duplicates, "bad", stats.Bad)
+			return nil
+		},
+	}
+}

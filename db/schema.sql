@@ -73,38 +73,6 @@ CREATE TYPE public."ConversationEventType" AS ENUM (
 
 
 --
--- Name: EventFact; Type: TYPE; Schema: analytics; Owner: -
---
-
-CREATE TYPE analytics."EventFact" AS (
-	"conversationId" uuid,
-	"sequenceNumber" bigint,
-	"timestamp" timestamp with time zone,
-	type public."ConversationEventType",
-	"senderId" text,
-	"assistantId" text,
-	version text,
-	"modelId" uuid,
-	"modelIdText" text,
-	"modelName" text,
-	channel text,
-	"userId" text,
-	"environmentId" uuid,
-	"isUserMessage" boolean,
-	name text,
-	"flowId" text,
-	"slotValue" jsonb
-);
-
-
---
--- Name: TYPE "EventFact"; Type: COMMENT; Schema: analytics; Owner: -
---
-
-COMMENT ON TYPE analytics."EventFact" IS 'What the aggregation needs of one ConversationEvent row (see functions/040_event_fact.sql).';
-
-
---
 -- Name: CsatRating; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -127,10 +95,10 @@ CREATE TYPE public."ReviewState" AS ENUM (
 
 
 --
--- Name: apply_events(analytics."EventFact"[]); Type: FUNCTION; Schema: analytics; Owner: -
+-- Name: apply_inserted_events(); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.apply_events(p_facts analytics."EventFact"[]) RETURNS void
+CREATE FUNCTION analytics.apply_inserted_events() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
     SET jit TO 'off'
@@ -138,44 +106,72 @@ CREATE FUNCTION analytics.apply_events(p_facts analytics."EventFact"[]) RETURNS 
 DECLARE
   v_default_assistant text := coalesce(nullif(current_setting('analytics.default_assistant_name', true), ''), 'unknown');
 BEGIN
-  -- Lock the touched conversations in id order: a concurrent rebuild and this
-  -- merge then serialize without deadlock, and the statement below reads their
-  -- latest committed state.
-  PERFORM 1 FROM "Conversation" AS c
-  WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM unnest(p_facts) AS f))
-  ORDER BY c."id"
-  FOR NO KEY UPDATE;
-
   WITH fact AS MATERIALIZED (
-    SELECT * FROM unnest(p_facts)
+    -- what the aggregation needs of each event
+    SELECT n."conversationId", n."sequenceNumber", n."timestamp", n."type", n."senderId",
+           nullif(n."metadata" ->> 'assistant_id', '') AS "assistantId",
+           nullif(n."metadata" ->> 'model_id', '') AS "modelIdText",
+           nullif(n."metadata" ->> 'model_name', '') AS "modelName",
+           n."modelId",
+           CASE WHEN n."type" = 'USER' THEN nullif(n."rawData" ->> 'input_channel', '') END AS "channel",
+           nullif(n."rawData" ->> 'user_id', '') AS "userId",
+           n."environmentId",
+           analytics.is_user_message(n."type", n."rawData", n."metadata") AS "isUserMessage",
+           n."name", n."flowId", n."slotValue"
+    FROM new_events AS n
   ),
   prev AS MATERIALIZED (
     SELECT c.* FROM "Conversation" AS c
     WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM fact AS f))
   ),
   -- What the batch says about each conversation, before settings apply.
-  batch AS MATERIALIZED (
+  batch_seq AS MATERIALIZED (
     SELECT f."conversationId" AS "id",
            min(f."senderId") AS "senderId",
            min(f."timestamp") AS "firstAt",
            max(f."timestamp") AS "lastAt",
-           (array_agg(f."assistantId" ORDER BY f."sequenceNumber") FILTER (WHERE f."assistantId" IS NOT NULL))[1] AS "assistantName",
-           (array_agg(f."version" ORDER BY f."sequenceNumber") FILTER (WHERE f."version" IS NOT NULL))[1] AS "version",
-           (array_agg(f."channel" ORDER BY f."sequenceNumber") FILTER (WHERE f."channel" IS NOT NULL))[1] AS "channel",
-           (array_agg(f."userId" ORDER BY f."sequenceNumber") FILTER (WHERE f."userId" IS NOT NULL))[1] AS "userId",
-           (array_agg(f."environmentId" ORDER BY f."sequenceNumber") FILTER (WHERE f."environmentId" IS NOT NULL))[1] AS "environmentId",
            count(*) FILTER (WHERE f."isUserMessage") AS "userMessages",
-           bool_or(f."type" IN ('SESSION_ENDED', 'CONVERSATION_INACTIVE')) AS "ended"
+           bool_or(f."type" IN ('SESSION_ENDED', 'CONVERSATION_INACTIVE')) AS "ended",
+           -- where the first event carrying each field is (no sorting needed)
+           min(f."sequenceNumber") FILTER (WHERE f."assistantId" IS NOT NULL) AS "assistantAt",
+           min(f."sequenceNumber") FILTER (WHERE f."modelName" IS NOT NULL OR f."modelIdText" IS NOT NULL) AS "versionAt",
+           min(f."sequenceNumber") FILTER (WHERE f."channel" IS NOT NULL) AS "channelAt",
+           min(f."sequenceNumber") FILTER (WHERE f."userId" IS NOT NULL) AS "userAt",
+           min(f."sequenceNumber") FILTER (WHERE f."environmentId" IS NOT NULL) AS "environmentAt"
     FROM fact AS f
     GROUP BY f."conversationId"
   ),
-  -- The assistant each conversation belongs to after this batch, with its settings.
-  owner AS MATERIALIZED (
-    SELECT b."id", s.*
+  batch AS MATERIALIZED (
+    SELECT b."id", b."senderId", b."firstAt", b."lastAt", b."userMessages", b."ended",
+           max(f."assistantId") FILTER (WHERE f."sequenceNumber" = b."assistantAt") AS "assistantName",
+           max(coalesce(f."modelName", f."modelIdText")) FILTER (WHERE f."sequenceNumber" = b."versionAt") AS "version",
+           max(f."channel") FILTER (WHERE f."sequenceNumber" = b."channelAt") AS "channel",
+           max(f."userId") FILTER (WHERE f."sequenceNumber" = b."userAt") AS "userId",
+           (array_agg(f."environmentId") FILTER (WHERE f."sequenceNumber" = b."environmentAt"))[1] AS "environmentId"
+    FROM batch_seq AS b
+    LEFT JOIN (
+      SELECT f.* FROM fact AS f
+      WHERE f."sequenceNumber" IN (SELECT unnest(ARRAY[w."assistantAt", w."versionAt", w."channelAt", w."userAt", w."environmentAt"])
+                                   FROM batch_seq AS w)
+    ) AS f ON f."conversationId" = b."id"
+    GROUP BY b."id", b."senderId", b."firstAt", b."lastAt", b."userMessages", b."ended"
+  ),
+  -- The assistant each conversation belongs to after this batch, with its
+  -- settings (looked up once per assistant).
+  belongs AS MATERIALIZED (
+    SELECT b."id", coalesce(p."eventAssistantName", b."assistantName", p."defaultAssistantName", v_default_assistant) AS "assistantName"
     FROM batch AS b
     LEFT JOIN prev AS p ON p."id" = b."id"
-    CROSS JOIN LATERAL analytics.assistant_settings(
-      coalesce(p."eventAssistantName", b."assistantName", p."defaultAssistantName", v_default_assistant)) AS s
+  ),
+  setting AS MATERIALIZED (
+    SELECT a."assistantName", s.*
+    FROM (SELECT DISTINCT b."assistantName" FROM belongs AS b) AS a
+    CROSS JOIN LATERAL analytics.assistant_settings(a."assistantName") AS s
+  ),
+  owner AS MATERIALIZED (
+    SELECT b."id", s.*
+    FROM belongs AS b
+    JOIN setting AS s USING ("assistantName")
   ),
   -- Escalation and CSAT signals, judged with the owner's settings.
   signal AS MATERIALIZED (
@@ -195,13 +191,17 @@ BEGIN
     JOIN owner AS o ON o."id" = f."conversationId"
     WHERE f."type" IN ('FLOW_STARTED', 'FLOW_COMPLETED', 'FLOW_CANCELLED', 'ACTION', 'SLOT')
   ),
-  -- The first escalation of each conversation that was not escalated before.
-  escalation AS MATERIALIZED (
-    SELECT DISTINCT ON (s."id") s."id", s."seq", s."timestamp"
+  -- Where the batch's first escalation is, per conversation.
+  signal_at AS MATERIALIZED (
+    SELECT s.*, min(s."seq") FILTER (WHERE s."isEscalation") OVER (PARTITION BY s."id") AS "escalationSeq"
     FROM signal AS s
-    LEFT JOIN prev AS p ON p."id" = s."id"
-    WHERE s."isEscalation" AND p."escalatedAt" IS NULL
-    ORDER BY s."id", s."seq"
+  ),
+  -- The batch's first escalation of each conversation (it counts when the
+  -- conversation was not escalated before: see merged).
+  escalation AS MATERIALIZED (
+    SELECT s."id", s."seq", s."timestamp"
+    FROM signal_at AS s
+    WHERE s."seq" = s."escalationSeq"
   ),
   last_csat AS (
     SELECT DISTINCT ON (s."id") s."id", s."csat"
@@ -213,14 +213,14 @@ BEGIN
   -- last start/complete/cancel event was a start (an interrupted flow stays
   -- active); "active" and "activeAtEscalation" are NULL when the batch does not
   -- decide them, and the state before the batch holds.
+  -- (max of [position, is a start] is the last such event, no sorting needed.)
   flow_event AS MATERIALIZED (
     SELECT s."id", s."flowId" AS "flow",
            bool_or(s."type" = 'FLOW_STARTED') AS "started",
            bool_or(s."type" = 'FLOW_COMPLETED') AS "completed",
-           (array_agg(s."type" ORDER BY s."seq" DESC))[1] = 'FLOW_STARTED' AS "active",
-           (array_agg(s."type" ORDER BY s."seq" DESC) FILTER (WHERE s."seq" <= e."seq"))[1] = 'FLOW_STARTED' AS "activeAtEscalation"
-    FROM signal AS s
-    LEFT JOIN escalation AS e ON e."id" = s."id"
+           (max(ARRAY[s."seq", (s."type" = 'FLOW_STARTED')::int]))[2] = 1 AS "active",
+           (max(ARRAY[s."seq", (s."type" = 'FLOW_STARTED')::int]) FILTER (WHERE s."seq" <= s."escalationSeq"))[2] = 1 AS "activeAtEscalation"
+    FROM signal_at AS s
     WHERE s."type" IN ('FLOW_STARTED', 'FLOW_COMPLETED', 'FLOW_CANCELLED') AND s."flowId" IS NOT NULL
     GROUP BY s."id", s."flowId"
   ),
@@ -390,16 +390,15 @@ BEGIN
   ),
   -- Models: created on first sight; lastSeenAt is moved on by the refresh, so
   -- concurrent loaders never wait on each other for a model row.
-  model AS (
-    SELECT f."modelId",
-           (array_agg(f."modelIdText" ORDER BY f."sequenceNumber"))[1] AS "modelIdText",
-           (array_agg(f."modelName" ORDER BY f."sequenceNumber") FILTER (WHERE f."modelName" IS NOT NULL))[1] AS "modelName",
-           (array_agg(coalesce(f."assistantId", v_default_assistant) ORDER BY f."sequenceNumber"))[1] AS "assistantName",
-           min(f."timestamp") AS "firstSeenAt",
-           max(f."timestamp") AS "lastSeenAt"
-    FROM fact AS f
-    WHERE f."modelId" IS NOT NULL
-    GROUP BY f."modelId"
+  model AS MATERIALIZED (
+    SELECT m."modelId", m."firstSeenAt", m."lastSeenAt", f."modelIdText", m."modelName",
+           coalesce(f."assistantId", v_default_assistant) AS "assistantName"
+    FROM (SELECT f."modelId", min(f."timestamp") AS "firstSeenAt", max(f."timestamp") AS "lastSeenAt",
+                 min(f."sequenceNumber") AS "firstSeq", max(f."modelName") AS "modelName"
+          FROM fact AS f
+          WHERE f."modelId" IS NOT NULL
+          GROUP BY f."modelId") AS m
+    JOIN fact AS f ON f."sequenceNumber" = m."firstSeq"
   ),
   new_model AS (
     INSERT INTO "MachineLearningModel" ("id", "modelId", "modelName", "assistantName", "firstSeenAt", "lastSeenAt")
@@ -409,6 +408,7 @@ BEGIN
   )
   INSERT INTO "DirtyModel" ("modelId", "modelName", "firstSeenAt", "lastSeenAt")
   SELECT m."modelId", m."modelName", m."firstSeenAt", m."lastSeenAt" FROM model AS m;
+  RETURN NULL;
 END;
 $$;
 
@@ -450,77 +450,6 @@ BEGIN
   END IF;
   PERFORM analytics.grant_readonly(p_role);
 END;
-$$;
-
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
-
---
--- Name: ConversationEvent; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public."ConversationEvent" (
-    id uuid NOT NULL,
-    "conversationId" uuid NOT NULL,
-    "timestamp" timestamp with time zone NOT NULL,
-    "modelId" uuid,
-    type public."ConversationEventType" NOT NULL,
-    "rawData" jsonb NOT NULL,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    "actionText" text,
-    name text,
-    "flowId" text,
-    "stepId" text,
-    "agentId" text,
-    "slotValue" jsonb,
-    "senderId" text NOT NULL,
-    "sequenceNumber" bigint NOT NULL,
-    "environmentId" uuid
-);
-
-
---
--- Name: TABLE "ConversationEvent"; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public."ConversationEvent" IS 'One row per Rasa event as received; id = UUIDv5(URL namespace, message value bytes).';
-
-
---
--- Name: COLUMN "ConversationEvent"."sequenceNumber"; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public."ConversationEvent"."sequenceNumber" IS 'Extension: stream order (increasing along each sender''s stream).';
-
-
---
--- Name: event_fact(public."ConversationEvent"); Type: FUNCTION; Schema: analytics; Owner: -
---
-
-CREATE FUNCTION analytics.event_fact(e public."ConversationEvent") RETURNS analytics."EventFact"
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-  SELECT ROW(
-    e."conversationId",
-    e."sequenceNumber",
-    e."timestamp",
-    e."type",
-    e."senderId",
-    nullif(e."metadata" ->> 'assistant_id', ''),
-    coalesce(nullif(e."metadata" ->> 'model_name', ''), nullif(e."metadata" ->> 'model_id', '')),
-    e."modelId",
-    nullif(e."metadata" ->> 'model_id', ''),
-    nullif(e."metadata" ->> 'model_name', ''),
-    CASE WHEN e."type" = 'USER' THEN nullif(e."rawData" ->> 'input_channel', '') END,
-    nullif(e."rawData" ->> 'user_id', ''),
-    e."environmentId",
-    analytics.is_user_message(e."type", e."rawData", e."metadata"),
-    e."name",
-    e."flowId",
-    e."slotValue"
-  )::analytics."EventFact"
 $$;
 
 
@@ -598,21 +527,6 @@ $$;
 
 
 --
--- Name: on_conversation_event_insert(); Type: FUNCTION; Schema: analytics; Owner: -
---
-
-CREATE FUNCTION analytics.on_conversation_event_insert() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'analytics', 'public', 'pg_temp'
-    AS $$
-BEGIN
-  PERFORM analytics.apply_events(array(SELECT analytics.event_fact(n) FROM new_events AS n));
-  RETURN NULL;
-END;
-$$;
-
-
---
 -- Name: on_success_criteria_change(); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -656,10 +570,9 @@ CREATE FUNCTION analytics.rebuild_conversations(p_ids uuid[]) RETURNS integer
 DECLARE
   v_rebuilt integer;
 BEGIN
-  PERFORM 1 FROM "Conversation" AS c
-  WHERE c."id" = ANY (p_ids)
-  ORDER BY c."id"
-  FOR NO KEY UPDATE;
+  -- Wait for inserts in flight and keep new ones out until this commits, so
+  -- no batch merges into a conversation while it is rebuilt (readers go on).
+  LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
 
   -- The groups they count in now must be refreshed, wherever the rebuild moves them.
   INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
@@ -698,10 +611,9 @@ BEGIN
   WHERE "id" = ANY (p_ids);
   GET DIAGNOSTICS v_rebuilt = ROW_COUNT;
 
-  PERFORM analytics.apply_events(array(
-    SELECT analytics.event_fact(e)
-    FROM "ConversationEvent" AS e
-    WHERE e."conversationId" = ANY (p_ids)));
+  INSERT INTO "EventReplay"
+  SELECT e.* FROM "ConversationEvent" AS e WHERE e."conversationId" = ANY (p_ids);
+  DELETE FROM "EventReplay";
   RETURN v_rebuilt;
 END;
 $$;
@@ -767,16 +679,19 @@ BEGIN
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."flowName" FROM dirty AS d
   ),
-  session_flow AS (
+  -- every flow of every session of the dirty days: one scan per day
+  session_flow AS MATERIALIZED (
     SELECT c."assistantName", c."statisticsDate" AS "date", fl AS "flowName",
            fl = ANY (c."flowsCompleted") AND c."escalatedAt" IS NULL AS "automated",
            fl = ANY (c."flowsActiveAtEscalation") AS "escalated"
     FROM (SELECT DISTINCT g."assistantName", g."date" FROM grp AS g) AS day
-    JOIN "Conversation" AS c
-      ON c."assistantName" = day."assistantName" AND c."statisticsDate" = day."date"
+    CROSS JOIN LATERAL (
+      SELECT c.* FROM "Conversation" AS c
+      WHERE c."assistantName" = day."assistantName" AND c."statisticsDate" = day."date"
+    ) AS c
     CROSS JOIN LATERAL unnest(c."flowsStarted") AS fl
   ),
-  counted AS (
+  counted AS MATERIALIZED (
     SELECT g."assistantName", g."date", g."flowName",
            count(*)::integer AS "totalSessions",
            count(*) FILTER (WHERE sf."automated")::integer AS "automatedCount",
@@ -800,11 +715,11 @@ BEGIN
   ),
   emptied AS (
     DELETE FROM "FlowDailyStatistics" AS f
-    USING grp AS g
-    WHERE (f."assistantName", f."date", f."flowName") = (g."assistantName", g."date", g."flowName")
-      AND NOT EXISTS (
-        SELECT 1 FROM counted AS c
-        WHERE (c."assistantName", c."date", c."flowName") = (g."assistantName", g."date", g."flowName"))
+    USING (SELECT g.* FROM grp AS g
+           WHERE NOT EXISTS (
+             SELECT 1 FROM counted AS c
+             WHERE (c."assistantName", c."date", c."flowName") = (g."assistantName", g."date", g."flowName"))) AS e
+    WHERE f."date" = e."date" AND f."assistantName" = e."assistantName" AND f."flowName" = e."flowName"
   )
   SELECT count(*) INTO v_groups FROM grp;
   RETURN v_groups;
@@ -921,15 +836,20 @@ BEGIN
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version" FROM dirty AS d
   ),
+  -- the sessions of each dirty group, found through the group index (LATERAL
+  -- keeps the cost proportional to the groups, however long the history)
   session AS MATERIALIZED (
     SELECT g."assistantName", g."date", g."channelName", g."version",
            c."escalatedAt", c."csatRating", c."flowsStarted", c."latencySamplesMs"
     FROM grp AS g
-    JOIN "Conversation" AS c
-      ON c."assistantName" = g."assistantName" AND c."statisticsDate" = g."date"
-     AND c."channelName" = g."channelName" AND c."assistantVersion" = g."version"
+    CROSS JOIN LATERAL (
+      SELECT c."escalatedAt", c."csatRating", c."flowsStarted", c."latencySamplesMs"
+      FROM "Conversation" AS c
+      WHERE c."assistantName" = g."assistantName" AND c."statisticsDate" = g."date"
+        AND c."channelName" = g."channelName" AND c."assistantVersion" = g."version"
+    ) AS c
   ),
-  counted AS (
+  counted AS MATERIALIZED (
     SELECT s."assistantName", s."date", s."channelName", s."version",
            count(*)::integer AS "totalSessions",
            count(*) FILTER (WHERE s."escalatedAt" IS NOT NULL)::integer AS "escalatedCount",
@@ -943,7 +863,7 @@ BEGIN
     LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = s."assistantName"
     GROUP BY s."assistantName", s."date", s."channelName", s."version"
   ),
-  latency AS (
+  latency AS MATERIALIZED (
     -- avg over numeric: exact, so the result does not depend on row order.
     SELECT s."assistantName", s."date", s."channelName", s."version",
            avg(ms::numeric)::double precision AS "averageLatencyMs",
@@ -994,13 +914,13 @@ BEGIN
   ),
   emptied AS (
     DELETE FROM "VersionDailyStatistics" AS v
-    USING grp AS g
-    WHERE (v."assistantName", v."date", v."channelName", v."version")
-          = (g."assistantName", g."date", g."channelName", g."version")
-      AND NOT EXISTS (
-        SELECT 1 FROM counted AS c
-        WHERE (c."assistantName", c."date", c."channelName", c."version")
-              = (g."assistantName", g."date", g."channelName", g."version"))
+    USING (SELECT g.* FROM grp AS g
+           WHERE NOT EXISTS (
+             SELECT 1 FROM counted AS c
+             WHERE (c."assistantName", c."date", c."channelName", c."version")
+                   = (g."assistantName", g."date", g."channelName", g."version"))) AS e
+    WHERE v."date" = e."date" AND v."assistantName" = e."assistantName"
+      AND v."channelName" = e."channelName" AND v."version" = e."version"
   )
   SELECT count(*) INTO v_groups FROM grp;
   RETURN v_groups;
@@ -1039,6 +959,10 @@ BEGIN
 END;
 $$;
 
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
 
 --
 -- Name: DirtyAssistant; Type: TABLE; Schema: analytics; Owner: -
@@ -1091,6 +1015,37 @@ CREATE TABLE analytics."DirtyVersionStatistics" (
     "channelName" text NOT NULL,
     version text NOT NULL
 );
+
+
+--
+-- Name: EventReplay; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE UNLOGGED TABLE analytics."EventReplay" (
+    id uuid NOT NULL,
+    "conversationId" uuid NOT NULL,
+    "timestamp" timestamp with time zone NOT NULL,
+    "modelId" uuid,
+    type public."ConversationEventType" NOT NULL,
+    "rawData" jsonb NOT NULL,
+    metadata jsonb NOT NULL,
+    "actionText" text,
+    name text,
+    "flowId" text,
+    "stepId" text,
+    "agentId" text,
+    "slotValue" jsonb,
+    "senderId" text NOT NULL,
+    "sequenceNumber" bigint NOT NULL,
+    "environmentId" uuid
+);
+
+
+--
+-- Name: TABLE "EventReplay"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."EventReplay" IS 'Internal: empty outside a rebuild.';
 
 
 --
@@ -1219,6 +1174,44 @@ COMMENT ON COLUMN public."Conversation"."latencySamplesMs" IS 'Extension: one sa
 --
 
 COMMENT ON COLUMN public."Conversation"."statisticsDate" IS 'Internal: the day of startDate in the assistant''s timezone; the day the session counts on.';
+
+
+--
+-- Name: ConversationEvent; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."ConversationEvent" (
+    id uuid NOT NULL,
+    "conversationId" uuid NOT NULL,
+    "timestamp" timestamp with time zone NOT NULL,
+    "modelId" uuid,
+    type public."ConversationEventType" NOT NULL,
+    "rawData" jsonb NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    "actionText" text,
+    name text,
+    "flowId" text,
+    "stepId" text,
+    "agentId" text,
+    "slotValue" jsonb,
+    "senderId" text NOT NULL,
+    "sequenceNumber" bigint NOT NULL,
+    "environmentId" uuid
+);
+
+
+--
+-- Name: TABLE "ConversationEvent"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public."ConversationEvent" IS 'One row per Rasa event as received; id = UUIDv5(URL namespace, message value bytes).';
+
+
+--
+-- Name: COLUMN "ConversationEvent"."sequenceNumber"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public."ConversationEvent"."sequenceNumber" IS 'Extension: stream order (increasing along each sender''s stream).';
 
 
 --
@@ -1567,6 +1560,15 @@ CREATE INDEX "RejectedEvent_pending_idx" ON public."RejectedEvent" USING btree (
 
 
 --
+-- Name: EventReplay event_replay_after_insert; Type: TRIGGER; Schema: analytics; Owner: -
+--
+
+CREATE TRIGGER event_replay_after_insert AFTER INSERT ON analytics."EventReplay" REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION analytics.apply_inserted_events();
+
+ALTER TABLE analytics."EventReplay" ENABLE ALWAYS TRIGGER event_replay_after_insert;
+
+
+--
 -- Name: AssistantSettings assistant_settings_after_change; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1591,7 +1593,7 @@ CREATE TRIGGER conversation_event_after_delete AFTER DELETE ON public."Conversat
 -- Name: ConversationEvent conversation_event_after_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER conversation_event_after_insert AFTER INSERT ON public."ConversationEvent" REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION analytics.on_conversation_event_insert();
+CREATE TRIGGER conversation_event_after_insert AFTER INSERT ON public."ConversationEvent" REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION analytics.apply_inserted_events();
 
 ALTER TABLE public."ConversationEvent" ENABLE ALWAYS TRIGGER conversation_event_after_insert;
 

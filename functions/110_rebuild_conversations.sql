@@ -1,6 +1,6 @@
 -- Recompute conversations from all their stored events: reset each one to the
--- empty state and merge every event again with analytics.apply_events, the same
--- code the insert trigger runs. Used when stream order was broken (a replayed
+-- empty state and merge every event again through analytics."EventReplay",
+-- whose insert trigger is ConversationEvent's (analytics.apply_inserted_events). Used when stream order was broken (a replayed
 -- rejected event, an edited or deleted event) and when settings change.
 -- A conversation left without events is deleted. reviewState, lastReviewedAt and
 -- the default assistant name it was created with are kept. Returns how many
@@ -14,10 +14,9 @@ AS $$
 DECLARE
   v_rebuilt integer;
 BEGIN
-  PERFORM 1 FROM "Conversation" AS c
-  WHERE c."id" = ANY (p_ids)
-  ORDER BY c."id"
-  FOR NO KEY UPDATE;
+  -- Wait for inserts in flight and keep new ones out until this commits, so
+  -- no batch merges into a conversation while it is rebuilt (readers go on).
+  LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
 
   -- The groups they count in now must be refreshed, wherever the rebuild moves them.
   INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
@@ -56,10 +55,9 @@ BEGIN
   WHERE "id" = ANY (p_ids);
   GET DIAGNOSTICS v_rebuilt = ROW_COUNT;
 
-  PERFORM analytics.apply_events(array(
-    SELECT analytics.event_fact(e)
-    FROM "ConversationEvent" AS e
-    WHERE e."conversationId" = ANY (p_ids)));
+  INSERT INTO "EventReplay"
+  SELECT e.* FROM "ConversationEvent" AS e WHERE e."conversationId" = ANY (p_ids);
+  DELETE FROM "EventReplay";
   RETURN v_rebuilt;
 END;
 $$;

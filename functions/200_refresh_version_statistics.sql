@@ -18,15 +18,20 @@ BEGIN
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version" FROM dirty AS d
   ),
+  -- the sessions of each dirty group, found through the group index (LATERAL
+  -- keeps the cost proportional to the groups, however long the history)
   session AS MATERIALIZED (
     SELECT g."assistantName", g."date", g."channelName", g."version",
            c."escalatedAt", c."csatRating", c."flowsStarted", c."latencySamplesMs"
     FROM grp AS g
-    JOIN "Conversation" AS c
-      ON c."assistantName" = g."assistantName" AND c."statisticsDate" = g."date"
-     AND c."channelName" = g."channelName" AND c."assistantVersion" = g."version"
+    CROSS JOIN LATERAL (
+      SELECT c."escalatedAt", c."csatRating", c."flowsStarted", c."latencySamplesMs"
+      FROM "Conversation" AS c
+      WHERE c."assistantName" = g."assistantName" AND c."statisticsDate" = g."date"
+        AND c."channelName" = g."channelName" AND c."assistantVersion" = g."version"
+    ) AS c
   ),
-  counted AS (
+  counted AS MATERIALIZED (
     SELECT s."assistantName", s."date", s."channelName", s."version",
            count(*)::integer AS "totalSessions",
            count(*) FILTER (WHERE s."escalatedAt" IS NOT NULL)::integer AS "escalatedCount",
@@ -40,7 +45,7 @@ BEGIN
     LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = s."assistantName"
     GROUP BY s."assistantName", s."date", s."channelName", s."version"
   ),
-  latency AS (
+  latency AS MATERIALIZED (
     -- avg over numeric: exact, so the result does not depend on row order.
     SELECT s."assistantName", s."date", s."channelName", s."version",
            avg(ms::numeric)::double precision AS "averageLatencyMs",
@@ -91,13 +96,13 @@ BEGIN
   ),
   emptied AS (
     DELETE FROM "VersionDailyStatistics" AS v
-    USING grp AS g
-    WHERE (v."assistantName", v."date", v."channelName", v."version")
-          = (g."assistantName", g."date", g."channelName", g."version")
-      AND NOT EXISTS (
-        SELECT 1 FROM counted AS c
-        WHERE (c."assistantName", c."date", c."channelName", c."version")
-              = (g."assistantName", g."date", g."channelName", g."version"))
+    USING (SELECT g.* FROM grp AS g
+           WHERE NOT EXISTS (
+             SELECT 1 FROM counted AS c
+             WHERE (c."assistantName", c."date", c."channelName", c."version")
+                   = (g."assistantName", g."date", g."channelName", g."version"))) AS e
+    WHERE v."date" = e."date" AND v."assistantName" = e."assistantName"
+      AND v."channelName" = e."channelName" AND v."version" = e."version"
   )
   SELECT count(*) INTO v_groups FROM grp;
   RETURN v_groups;

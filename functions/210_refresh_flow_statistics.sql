@@ -18,16 +18,19 @@ BEGIN
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."flowName" FROM dirty AS d
   ),
-  session_flow AS (
+  -- every flow of every session of the dirty days: one scan per day
+  session_flow AS MATERIALIZED (
     SELECT c."assistantName", c."statisticsDate" AS "date", fl AS "flowName",
            fl = ANY (c."flowsCompleted") AND c."escalatedAt" IS NULL AS "automated",
            fl = ANY (c."flowsActiveAtEscalation") AS "escalated"
     FROM (SELECT DISTINCT g."assistantName", g."date" FROM grp AS g) AS day
-    JOIN "Conversation" AS c
-      ON c."assistantName" = day."assistantName" AND c."statisticsDate" = day."date"
+    CROSS JOIN LATERAL (
+      SELECT c.* FROM "Conversation" AS c
+      WHERE c."assistantName" = day."assistantName" AND c."statisticsDate" = day."date"
+    ) AS c
     CROSS JOIN LATERAL unnest(c."flowsStarted") AS fl
   ),
-  counted AS (
+  counted AS MATERIALIZED (
     SELECT g."assistantName", g."date", g."flowName",
            count(*)::integer AS "totalSessions",
            count(*) FILTER (WHERE sf."automated")::integer AS "automatedCount",
@@ -51,11 +54,11 @@ BEGIN
   ),
   emptied AS (
     DELETE FROM "FlowDailyStatistics" AS f
-    USING grp AS g
-    WHERE (f."assistantName", f."date", f."flowName") = (g."assistantName", g."date", g."flowName")
-      AND NOT EXISTS (
-        SELECT 1 FROM counted AS c
-        WHERE (c."assistantName", c."date", c."flowName") = (g."assistantName", g."date", g."flowName"))
+    USING (SELECT g.* FROM grp AS g
+           WHERE NOT EXISTS (
+             SELECT 1 FROM counted AS c
+             WHERE (c."assistantName", c."date", c."flowName") = (g."assistantName", g."date", g."flowName"))) AS e
+    WHERE f."date" = e."date" AND f."assistantName" = e."assistantName" AND f."flowName" = e."flowName"
   )
   SELECT count(*) INTO v_groups FROM grp;
   RETURN v_groups;

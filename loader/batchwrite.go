@@ -84,11 +84,17 @@ func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) 
 	return p, w.store.insertEnvironments(ctx, tx, p.events)
 }
 
+// copyEvents COPYs the events' pre-encoded rows, with their late fields patched in.
 func copyEvents(ctx context.Context, tx pgx.Tx, events []*event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ConversationEvent"}, copyColumns, &eventRows{events: events}); err != nil {
+	rows := make([]encodedRow, len(events))
+	for i, e := range events {
+		e.row.patch(e.conversationID, e.sequenceNumber)
+		rows[i] = e.row
+	}
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, copyPayload(rows), copyColumnsSQL); err != nil {
 		return fmt.Errorf("copy %d events: %w", len(events), err)
 	}
 	return nil
@@ -338,47 +344,3 @@ func containsNUL(b []byte) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-var copyColumns = []string{
-	"id", "conversationId", "timestamp", "modelId", "type", "rawData", "metadata", "actionText",
-	"name", "flowId", "stepId", "agentId", "slotValue", "senderId", "sequenceNumber", "environmentId",
-}
-
-// eventRows feeds events to CopyFrom, reusing one row slice.
-type eventRows struct {
-	events []*event
-	i      int
-	row    [16]any
-}
-
-func (r *eventRows) Next() bool {
-	r.i++
-	return r.i <= len(r.events)
-}
-
-func (r *eventRows) Values() ([]any, error) {
-	e := r.events[r.i-1]
-	r.row = [16]any{
-		[16]byte(e.id), [16]byte(e.conversationID), e.timestamp, optionalUUID(e.modelID), e.typ,
-		e.rawData, e.metadata, e.actionText.value(), e.name.value(), e.flowID.value(),
-		e.stepID.value(), e.agentID.value(), optionalJSON(e.slotValue), e.senderID,
-		e.sequenceNumber, optionalUUID(e.environmentID),
-	}
-	return r.row[:], nil
-}
-
-func (r *eventRows) Err() error { return nil }
-
-func optionalUUID(u uuid) any {
-	if u.isZero() {
-		return nil
-	}
-	return [16]byte(u)
-}
-
-func optionalJSON(b []byte) any {
-	if b == nil {
-		return nil
-	}
-	return b
-}

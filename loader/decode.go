@@ -40,7 +40,8 @@ type event struct {
 	environmentID  uuid // zero when the message names no environment
 	environment    string
 
-	index       int    // position in its batch
+	index       int // position in its batch
+	row         encodedRow
 	sessionID   string // metadata.session_id (Rasa >= 3.16)
 	assistantID string // metadata.assistant_id
 	pos         Position

@@ -37,21 +37,38 @@ func ReplayFile(ctx context.Context, w *Writer, name string, r io.Reader, limits
 		close(lines)
 	}()
 
+	// Batches are written by a pipeline: the next is decoded and encoded
+	// while the previous one is written.
+	pl := newPipeline(ctx, w)
+	defer pl.close()
+	count := func(outcomes []pipelineResult) error {
+		for _, o := range outcomes {
+			if o.err != nil {
+				return o.err
+			}
+			totals.Batches++
+			totals.Stored += int64(o.res.Stored)
+			totals.Duplicates += int64(o.res.Duplicates)
+			totals.Rejected += int64(o.res.RejectedTotal())
+		}
+		return nil
+	}
 	var batch Batch
 	size := 0
 	flush := func() error {
+		if err := count(pl.results()); err != nil {
+			return err
+		}
 		if len(batch.Messages) == 0 {
 			return nil
 		}
-		res, err := w.Write(ctx, &batch)
+		own := batch // the prepared batch keeps this; batch is reused
+		p, err := w.Store.Prepare(&own)
 		if err != nil {
 			return err
 		}
-		totals.Batches++
-		totals.Stored += int64(res.Stored)
-		totals.Duplicates += int64(res.Duplicates)
-		totals.Rejected += int64(res.RejectedTotal())
-		batch = Batch{Messages: make([]Message, 0, len(batch.Messages))}
+		pl.send(p)
+		batch = Batch{Messages: make([]Message, 0, len(own.Messages))}
 		size = 0
 		return nil
 	}
@@ -72,6 +89,9 @@ func ReplayFile(ctx context.Context, w *Writer, name string, r io.Reader, limits
 					return totals, err
 				}
 				err := flush()
+				if err == nil {
+					err = count(pl.drain())
+				}
 				totals.Elapsed = time.Since(start)
 				if totals.BlankLines > 0 {
 					w.Log.Info("skipped blank lines", "file", name, "blank_lines", totals.BlankLines)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,6 +37,12 @@ type KafkaSource struct {
 
 	mu       sync.Mutex
 	expected map[topicPartition]int64 // stored next offset as last read or written; NoStoredOffset if none
+
+	// owned by the Run goroutine
+	writeCtx         context.Context
+	pl               *pipeline
+	inflight         map[topicPartition]int64 // next offset of the last batch queued, not yet written
+	rebalanceWaiting atomic.Bool
 }
 
 type topicPartition struct {
@@ -52,7 +59,7 @@ func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource,
 		cfg.Group = "analyticsdb"
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
-	s := &KafkaSource{cfg: cfg, writer: w, log: log, expected: map[topicPartition]int64{}}
+	s := &KafkaSource{cfg: cfg, writer: w, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ConsumerGroup(cfg.Group),
@@ -63,10 +70,13 @@ func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource,
 		kgo.OnPartitionsAssigned(s.assigned),
 		kgo.OnPartitionsRevoked(s.revoked),
 		kgo.OnPartitionsLost(s.revoked),
-		// Bound what the client buffers: the loader's memory is the batch plus this.
-		kgo.FetchMaxBytes(16 << 20),
-		kgo.FetchMaxPartitionBytes(4 << 20),
-		kgo.MaxConcurrentFetches(2),
+		kgo.OnPartitionsCallbackBlocked(func(context.Context, *kgo.Client) { s.rebalanceWaiting.Store(true) }),
+		// Bound what the client buffers: the loader's memory is the batch plus
+		// one fetch, and a fetch's limit counts compressed bytes (JSON
+		// compresses about 5x). A few fetches fill a batch anyway.
+		kgo.FetchMaxBytes(1 << 20),
+		kgo.FetchMaxPartitionBytes(1 << 20),
+		kgo.MaxConcurrentFetches(1),
 		kgo.FetchMaxWait(cfg.Limits.MaxWait),
 	}
 	cl, err := kgo.NewClient(append(opts, cfg.Opts...)...)
@@ -83,18 +93,53 @@ func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource,
 const ShutdownGrace = 20 * time.Second
 
 // Run consumes until ctx is done, then finishes the open batch, leaves the
-// group and closes the client.
+// group and closes the client. Batches are written by a pipeline: the next
+// batch is polled, decoded and encoded while the previous one is written.
 func (s *KafkaSource) Run(ctx context.Context) error {
 	defer s.cl.Close()
 	writeCtx, stopWrites := graceful(ctx, ShutdownGrace)
 	defer stopWrites()
+	s.writeCtx = writeCtx
+	s.pl = newPipeline(writeCtx, s.writer)
+	defer func() { s.pl.close() }()
 	var batch Batch
 	var size int
 	var started time.Time
 	for {
+		if err := s.handle(ctx, s.pl.results()); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			// Shutting down: write what we hold (one batch at most), then leave.
+			err := s.enqueue(&batch)
+			if err == nil {
+				err = s.handle(ctx, s.pl.drain())
+			}
+			s.cl.AllowRebalance()
+			s.leave()
+			return s.shutdownError(err)
+		}
+		if s.rebalanceWaiting.Load() && (len(batch.Messages) > 0 || s.pl.pending > 0) {
+			// A rebalance waits on us: write everything polled, then let it run.
+			if err := s.enqueue(&batch); err != nil {
+				return err
+			}
+			size = 0
+			if err := s.handle(ctx, s.pl.drain()); err != nil {
+				return err
+			}
+		}
+		if len(batch.Messages) == 0 && s.pl.pending == 0 {
+			s.rebalanceWaiting.Store(false)
+			s.cl.AllowRebalance()
+		}
+
 		pollCtx, cancel := ctx, context.CancelFunc(func() {})
-		if len(batch.Messages) > 0 {
+		switch {
+		case len(batch.Messages) > 0:
 			pollCtx, cancel = context.WithDeadline(ctx, started.Add(s.cfg.Limits.MaxWait))
+		case s.pl.pending > 0: // come back soon for the outcome
+			pollCtx, cancel = context.WithTimeout(ctx, 20*time.Millisecond)
 		}
 		fetches := s.cl.PollRecords(pollCtx, s.cfg.Limits.MaxMessages-len(batch.Messages))
 		cancel()
@@ -118,32 +163,72 @@ func (s *KafkaSource) Run(ctx context.Context) error {
 			batch.Messages = append(batch.Messages, messageOf(r))
 			size += len(r.Value)
 		})
-		due := len(batch.Messages) > 0 &&
-			(s.cfg.Limits.full(len(batch.Messages), size) || !time.Now().Before(started.Add(s.cfg.Limits.MaxWait)))
-		if ctx.Err() != nil {
-			// Shutting down: write what we hold (one batch at most), then leave.
-			err := s.flush(writeCtx, &batch)
-			s.cl.AllowRebalance()
-			s.leave()
-			return s.shutdownError(err)
-		}
-		if due {
-			err := s.flush(writeCtx, &batch)
-			size = 0
-			if ctx.Err() != nil {
-				s.cl.AllowRebalance()
-				s.leave()
-				return s.shutdownError(err)
-			}
-			if err != nil && !errors.Is(err, ErrOffsetConflict) {
-				s.cl.AllowRebalance()
+		if len(batch.Messages) > 0 &&
+			(s.cfg.Limits.full(len(batch.Messages), size) || !time.Now().Before(started.Add(s.cfg.Limits.MaxWait))) {
+			if err := s.enqueue(&batch); err != nil {
 				return err
 			}
-		}
-		if len(batch.Messages) == 0 {
-			s.cl.AllowRebalance()
+			size = 0
 		}
 	}
+}
+
+// enqueue prepares the batch (decoding and encoding it here, on the polling
+// goroutine), chains its offsets after the batches already queued, hands it to
+// the pipeline and empties it.
+func (s *KafkaSource) enqueue(batch *Batch) error {
+	if len(batch.Messages) == 0 {
+		return nil
+	}
+	own := *batch // the prepared batch keeps this; *batch is reused
+	own.Offsets = s.offsetUpdates(own.Messages)
+	p, err := s.writer.Store.Prepare(&own)
+	if err != nil {
+		return err
+	}
+	for _, o := range own.Offsets {
+		s.inflight[topicPartition{o.Topic, o.Partition}] = o.Next
+	}
+	s.pl.send(p)
+	*batch = Batch{Messages: make([]Message, 0, cap(batch.Messages))}
+	return nil
+}
+
+// handle applies the outcomes of written batches: stored offsets move on; on
+// an offset conflict the partitions involved are re-read from the stored
+// offsets (another loader wrote them); any other error ends the source.
+func (s *KafkaSource) handle(ctx context.Context, outcomes []pipelineResult) error {
+	var reseek []OffsetUpdate
+	for _, o := range outcomes {
+		switch {
+		case o.err == nil:
+			s.mu.Lock()
+			for _, u := range o.p.batch.Offsets {
+				tp := topicPartition{u.Topic, u.Partition}
+				s.expected[tp] = u.Next
+				if s.inflight[tp] == u.Next {
+					delete(s.inflight, tp)
+				}
+			}
+			s.mu.Unlock()
+			s.commitToKafka(o.p.batch.Offsets)
+		case errors.Is(o.err, ErrOffsetConflict), errors.Is(o.err, errSkippedAfterFailure):
+			reseek = append(reseek, o.p.batch.Offsets...)
+		default:
+			return o.err
+		}
+	}
+	if len(reseek) == 0 {
+		return nil
+	}
+	// Batches still queued were chained on the failed one: they fail too.
+	for _, o := range s.pl.close() {
+		reseek = append(reseek, o.p.batch.Offsets...)
+	}
+	s.pl = newPipeline(s.writeCtx, s.writer)
+	clear(s.inflight)
+	s.log.Warn("stored offsets moved under this loader; re-reading its partitions from them")
+	return s.reseek(ctx, reseek)
 }
 
 // shutdownError is what Run returns for the last batch's error when stopping:
@@ -178,33 +263,6 @@ func (s *KafkaSource) leave() {
 	}
 }
 
-// flush writes the batch with its offsets and empties it. On an offset
-// conflict the batch is dropped and its partitions re-read from the stored
-// offsets: another loader has written them.
-func (s *KafkaSource) flush(ctx context.Context, batch *Batch) error {
-	if len(batch.Messages) == 0 {
-		return nil
-	}
-	batch.Offsets = s.offsetUpdates(batch.Messages)
-	_, err := s.writer.Write(ctx, batch)
-	switch {
-	case err == nil:
-		s.mu.Lock()
-		for _, o := range batch.Offsets {
-			s.expected[topicPartition{o.Topic, o.Partition}] = o.Next
-		}
-		s.mu.Unlock()
-		s.commitToKafka(batch.Offsets)
-	case errors.Is(err, ErrOffsetConflict):
-		s.log.Warn("stored offsets moved under this loader; re-reading its partitions from them", "error", err)
-		if rerr := s.reseek(ctx, batch.Offsets); rerr != nil {
-			err = rerr
-		}
-	}
-	*batch = Batch{Messages: make([]Message, 0, cap(batch.Messages))}
-	return err
-}
-
 func (s *KafkaSource) offsetUpdates(msgs []Message) []OffsetUpdate {
 	next := map[topicPartition]int64{}
 	var order []topicPartition
@@ -219,9 +277,11 @@ func (s *KafkaSource) offsetUpdates(msgs []Message) []OffsetUpdate {
 	defer s.mu.Unlock()
 	updates := make([]OffsetUpdate, 0, len(order))
 	for _, tp := range order {
-		expected, ok := s.expected[tp]
+		expected, ok := s.inflight[tp]
 		if !ok {
-			expected = NoStoredOffset
+			if expected, ok = s.expected[tp]; !ok {
+				expected = NoStoredOffset
+			}
 		}
 		updates = append(updates, OffsetUpdate{Topic: tp.topic, Partition: tp.partition, Expected: expected, Next: next[tp]})
 	}
@@ -352,13 +412,22 @@ func (s *KafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string]
 	s.writer.Store.ForgetSenders()
 }
 
+// messageOf copies a record out of the client's fetch buffers: a batch then
+// keeps only its own bytes alive, not every decompressed fetch it touched.
 func messageOf(r *kgo.Record) Message {
-	m := Message{Key: r.Key, Value: r.Value, Pos: Position{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset}}
+	m := Message{Key: clone(r.Key), Value: clone(r.Value), Pos: Position{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset}}
 	if len(r.Headers) > 0 {
 		m.Headers = make([]Header, len(r.Headers))
 		for i, h := range r.Headers {
-			m.Headers[i] = Header{Key: h.Key, Value: h.Value}
+			m.Headers[i] = Header{Key: h.Key, Value: clone(h.Value)}
 		}
 	}
 	return m
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
 }

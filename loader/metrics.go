@@ -3,6 +3,8 @@ package loader
 import (
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,10 +28,14 @@ type Metrics struct {
 	refreshes      int64
 	refreshSeconds histogram
 	statsLag       histogram
+	statsLagRecent []float64 // the last lagWindow samples, for quantiles
 	pendingSince   time.Time // commit time of the oldest batch not yet covered by a refresh
 
 	lag map[topicPartition]int64 // consumer lag in messages
 }
+
+// lagWindow is how many recent statistics lag samples the quantiles cover.
+const lagWindow = 4096
 
 var (
 	durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -88,7 +94,12 @@ func (m *Metrics) RefreshDone(started time.Time, took time.Duration) {
 	m.refreshes++
 	m.refreshSeconds.observe(took.Seconds(), durationBuckets)
 	if !m.pendingSince.IsZero() && !m.pendingSince.After(started) {
-		m.statsLag.observe(started.Add(took).Sub(m.pendingSince).Seconds(), lagBuckets)
+		lag := started.Add(took).Sub(m.pendingSince).Seconds()
+		m.statsLag.observe(lag, lagBuckets)
+		if len(m.statsLagRecent) == lagWindow {
+			m.statsLagRecent = m.statsLagRecent[1:]
+		}
+		m.statsLagRecent = append(m.statsLagRecent, lag)
 		m.pendingSince = time.Time{}
 		if m.lastBatchAt.After(started) {
 			m.pendingSince = m.lastBatchAt
@@ -147,6 +158,10 @@ func (m *Metrics) WritePrometheus(w io.Writer) {
 	m.batchSeconds.write(w, "analyticsdb_batch_duration_seconds", "Time to write one batch, commit included.", durationBuckets)
 	m.refreshSeconds.write(w, "analyticsdb_statistics_refresh_duration_seconds", "Time of one statistics refresh.", durationBuckets)
 	m.statsLag.write(w, "analyticsdb_statistics_lag_seconds", "From a batch commit to the end of the refresh that made it visible in the daily statistics.", lagBuckets)
+	fmt.Fprintf(w, "# HELP analyticsdb_statistics_lag_recent_seconds Quantiles of the last %d statistics lag samples.\n# TYPE analyticsdb_statistics_lag_recent_seconds summary\n", lagWindow)
+	for _, q := range []float64{0.5, 0.95, 0.99, 1} {
+		fmt.Fprintf(w, "analyticsdb_statistics_lag_recent_seconds{quantile=\"%g\"} %g\n", q, quantile(m.statsLagRecent, q))
+	}
 
 	fmt.Fprintf(w, "# HELP analyticsdb_consumer_lag Messages in a partition not yet stored.\n# TYPE analyticsdb_consumer_lag gauge\n")
 	tps := make([]topicPartition, 0, len(m.lag))
@@ -162,6 +177,21 @@ func (m *Metrics) WritePrometheus(w io.Writer) {
 	if !m.lastBatchAt.IsZero() {
 		fmt.Fprintf(w, "# HELP analyticsdb_last_batch_timestamp_seconds When the last batch committed.\n# TYPE analyticsdb_last_batch_timestamp_seconds gauge\nanalyticsdb_last_batch_timestamp_seconds %d\n", m.lastBatchAt.Unix())
 	}
+}
+
+// quantile of samples by linear interpolation (as percentile_cont); NaN if none.
+func quantile(samples []float64, q float64) float64 {
+	if len(samples) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(samples)
+	slices.Sort(s)
+	pos := q * float64(len(s)-1)
+	lo := int(pos)
+	if lo+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[lo] + (s[lo+1]-s[lo])*(pos-float64(lo))
 }
 
 type histogram struct {

@@ -25,6 +25,9 @@ func OpenPool(ctx context.Context, databaseURL, defaultAssistant string, maxConn
 		cfg.MaxConns = maxConns
 	}
 	cfg.ConnConfig.RuntimeParams[defaultAssistantSetting] = defaultAssistant
+	// A batch's transition table (the COPYed rows, for the insert trigger)
+	// then stays in memory instead of spilling to a temporary file.
+	cfg.ConnConfig.RuntimeParams["work_mem"] = "64MB"
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "analyticsdb"
 	}

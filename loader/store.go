@@ -128,19 +128,54 @@ type rejection struct {
 	index    int // position in the batch
 }
 
+// Prepared is a batch decoded and encoded for COPY: all the work that needs
+// no database, done before the batch's transaction (and, in a pipeline, while
+// the previous batch is being written).
+type Prepared struct {
+	batch      *Batch
+	candidates []*event // decoded, without repeats inside the batch
+	rejections []rejection
+	repeats    int // exact duplicates inside the batch
+	started    time.Time
+}
+
+// Prepare decodes and encodes a batch.
+func (s *Store) Prepare(b *Batch) (*Prepared, error) {
+	if len(b.Messages) > MaxBatchMessages {
+		return nil, fmt.Errorf("batch of %d messages exceeds %d", len(b.Messages), MaxBatchMessages)
+	}
+	p := &Prepared{batch: b, started: time.Now()}
+	events, rejections := s.decodeAll(b.Messages)
+	p.candidates, p.repeats = dropRepeats(events)
+	p.rejections = rejections
+	size := 0
+	for _, e := range p.candidates {
+		size += len(e.rawData) + len(e.metadata) + len(e.slotValue) + len(e.senderID) + len(e.typ) + 240 +
+			len(e.actionText.s) + len(e.name.s) + len(e.flowID.s) + len(e.stepID.s) + len(e.agentID.s)
+	}
+	buf := make([]byte, 0, size)
+	for _, e := range p.candidates {
+		buf, e.row = encodeRow(buf, e)
+	}
+	return p, nil
+}
+
 // Write stores a batch: its events, its rejected messages, the senders'
 // session states and the offsets, atomically. Exact duplicates are dropped;
 // the fast path COPYs without looking for them and falls back to a second
 // attempt that removes already stored events when the first hits one.
 func (s *Store) Write(ctx context.Context, b *Batch) (Result, error) {
-	start := time.Now()
-	if len(b.Messages) > MaxBatchMessages {
-		return Result{}, fmt.Errorf("batch of %d messages exceeds %d", len(b.Messages), MaxBatchMessages)
+	p, err := s.Prepare(b)
+	if err != nil {
+		return Result{}, err
 	}
-	events, rejections := s.decodeAll(b.Messages)
-	events, inBatch := dropRepeats(events)
+	return s.Commit(ctx, p)
+}
 
-	w := &batchWrite{store: s, batch: b, candidates: events, rejections: rejections}
+// Commit writes a prepared batch in one transaction (see Write). A failed
+// Commit may be retried with the same Prepared.
+func (s *Store) Commit(ctx context.Context, p *Prepared) (Result, error) {
+	w := &batchWrite{store: s, batch: p.batch, candidates: p.candidates, rejections: p.rejections}
 	err := w.run(ctx, false)
 	if isDuplicateEvent(err) {
 		err = w.run(ctx, true)
@@ -157,11 +192,11 @@ func (s *Store) Write(ctx context.Context, b *Batch) (Result, error) {
 	s.rememberEnvironments(w.events)
 
 	res := Result{
-		Messages:   len(b.Messages),
+		Messages:   len(p.batch.Messages),
 		Stored:     len(w.events),
-		Duplicates: inBatch + len(w.candidates) - len(w.events),
+		Duplicates: p.repeats + len(w.candidates) - len(w.events),
 		Rejected:   map[rejectReason]int{},
-		Elapsed:    time.Since(start),
+		Elapsed:    time.Since(p.started),
 	}
 	for _, r := range w.rejections {
 		res.Rejected[r.err.Reason]++

@@ -15,13 +15,23 @@ type Writer struct {
 	Log       *slog.Logger
 }
 
-// Write stores b, retrying while the error is transient and ctx is live.
+// Write prepares and commits b (see Commit).
 func (w *Writer) Write(ctx context.Context, b *Batch) (Result, error) {
+	p, err := w.Store.Prepare(b)
+	if err != nil {
+		return Result{}, err
+	}
+	return w.Commit(ctx, p)
+}
+
+// Commit stores a prepared batch, retrying while the error is transient and
+// ctx is live.
+func (w *Writer) Commit(ctx context.Context, p *Prepared) (Result, error) {
 	var bo backoff
 	for attempt := 1; ; attempt++ {
-		res, err := w.Store.Write(ctx, b)
+		res, err := w.Store.Commit(ctx, p)
 		if err == nil {
-			w.report(b, res)
+			w.report(p.batch, res)
 			if w.Refresher != nil {
 				w.Refresher.Kick()
 			}
@@ -32,8 +42,8 @@ func (w *Writer) Write(ctx context.Context, b *Batch) (Result, error) {
 			return Result{}, err
 		}
 		w.Metrics.batchRetried()
-		w.Log.Warn("batch not stored; retrying", "attempt", attempt, "messages", len(b.Messages),
-			"first", b.Messages[0].Pos.String(), "error", err)
+		w.Log.Warn("batch not stored; retrying", "attempt", attempt, "messages", len(p.batch.Messages),
+			"first", p.batch.Messages[0].Pos.String(), "error", err)
 		if err := bo.wait(ctx); err != nil {
 			return Result{}, err
 		}
@@ -56,3 +66,83 @@ func (w *Writer) report(b *Batch, res Result) {
 	}
 	w.Log.Debug("batch stored", attrs...)
 }
+
+// pipeline commits prepared batches in order on its own goroutine, so the
+// next batch is read, decoded and encoded while the previous one is written.
+// At most one batch waits while one is written: memory stays bounded.
+type pipeline struct {
+	w       *Writer
+	queue   chan *Prepared
+	done    chan pipelineResult
+	pending int // batches sent and not yet reported
+}
+
+type pipelineResult struct {
+	p   *Prepared
+	res Result
+	err error
+}
+
+func newPipeline(ctx context.Context, w *Writer) *pipeline {
+	pl := &pipeline{w: w, queue: make(chan *Prepared, 1), done: make(chan pipelineResult, 16)}
+	go func() {
+		failed := false
+		for p := range pl.queue {
+			if failed { // after a failure, later batches are not written: their offsets would not chain
+				pl.done <- pipelineResult{p: p, err: errSkippedAfterFailure}
+				continue
+			}
+			res, err := w.Commit(ctx, p)
+			failed = err != nil
+			pl.done <- pipelineResult{p: p, res: res, err: err}
+		}
+		close(pl.done)
+	}()
+	return pl
+}
+
+// send queues a batch; it blocks while one batch already waits. Callers read
+// results between sends, so at most a few outcomes are ever unread.
+func (pl *pipeline) send(p *Prepared) {
+	pl.pending++
+	pl.queue <- p
+}
+
+// results returns the outcomes reported so far without waiting.
+func (pl *pipeline) results() []pipelineResult {
+	var out []pipelineResult
+	for {
+		select {
+		case r := <-pl.done:
+			pl.pending--
+			out = append(out, r)
+		default:
+			return out
+		}
+	}
+}
+
+// drain waits for every queued batch and returns the outcomes.
+func (pl *pipeline) drain() []pipelineResult {
+	var out []pipelineResult
+	for pl.pending > 0 {
+		out = append(out, <-pl.done)
+		pl.pending--
+	}
+	return out
+}
+
+// close stops the committer after the queued batches.
+func (pl *pipeline) close() []pipelineResult {
+	close(pl.queue)
+	out := pl.drain()
+	for range pl.done {
+	}
+	return out
+}
+
+var errSkippedAfterFailure = errorString("not written: an earlier batch failed")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

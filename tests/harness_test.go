@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -37,12 +38,20 @@ func setupOn(t *testing.T, db *testdb.DB, assistant string) *bundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testLogger()
 	store, err := loader.NewStore(ctx, pool, loader.StoreConfig{DefaultAssistant: assistant, MaxEventBytes: 8 << 20}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &bundle{t: t, db: db, pool: pool, writer: &loader.Writer{Store: store, Log: log}}
+}
+
+// testLogger discards the loader's logs, unless TEST_LOADER_LOG=1 asks for them.
+func testLogger() *slog.Logger {
+	if os.Getenv("TEST_LOADER_LOG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // load writes messages as file lines in batches of the given sizes (the last

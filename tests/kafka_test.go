@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -77,7 +76,7 @@ func (b *bundle) consume(t *testing.T, c *kfake.Cluster, group string, limits lo
 	src, err := loader.NewKafkaSource(w, loader.KafkaConfig{
 		Brokers: c.ListenAddrs(), Topic: topic, Group: group, Limits: limits,
 		Opts: []kgo.Opt{kgo.SessionTimeout(6 * time.Second), kgo.HeartbeatInterval(500 * time.Millisecond)},
-	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -14,6 +15,7 @@ import (
 func httpFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "http-address", EnvVars: []string{"HTTP_ADDRESS"}, Value: ":9477", Usage: "serve /metrics (Prometheus) and /healthz here; empty: off"},
+		&cli.BoolFlag{Name: "pprof", EnvVars: []string{"PPROF"}, Usage: "also serve Go's /debug/pprof/ profiles on --http-address"},
 	}
 }
 
@@ -38,6 +40,10 @@ func serveHTTP(c *cli.Context, l *loaderParts, log *slog.Logger) (stop func(), e
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	if c.Bool("pprof") {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,8 @@ func loaderFlags() []cli.Flag {
 		&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BATCH_SIZE"}, Value: 5000, Usage: "messages per batch at most"},
 		&cli.IntFlag{Name: "batch-bytes", EnvVars: []string{"BATCH_BYTES"}, Value: 16 << 20, Usage: "message bytes per batch at most"},
 		&cli.DurationFlag{Name: "batch-wait", EnvVars: []string{"BATCH_WAIT"}, Value: loaderDefaultWait, Usage: "longest wait for a batch to fill"},
+		&cli.BoolFlag{Name: "enforce-foreign-keys", EnvVars: []string{"ENFORCE_FOREIGN_KEYS"}, Usage: "keep PostgreSQL's per-row foreign key checks on COPY even when the role may skip them (slower; see docs/decisions.md)"},
+		&cli.Int64Flag{Name: "memory-limit-mb", EnvVars: []string{"MEMORY_LIMIT_MB"}, Value: 80, Usage: "soft heap limit for the garbage collector (0: none; GOMEMLIMIT wins)"},
 		&cli.DurationFlag{Name: "refresh-interval", EnvVars: []string{"REFRESH_INTERVAL"}, Value: loaderDefaultRefresh, Usage: "statistics refresh interval (also after each batch)"},
 	}
 }

@@ -7,4 +7,3 @@ func notYet(name string) *cli.Command {
 }
 
 func replayRejectedCommand() *cli.Command { return notYet("replay-rejected") }
-func benchCommand() *cli.Command          { return notYet("bench") }

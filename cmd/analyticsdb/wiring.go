@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -27,6 +29,7 @@ type loaderParts struct {
 }
 
 func openLoader(c *cli.Context, url string, log *slog.Logger) (*loaderParts, error) {
+	setMemoryLimit(c, log)
 	pool, err := loader.OpenPool(c.Context, url, c.String("assistant-name"), 4)
 	if err != nil {
 		return nil, err
@@ -36,6 +39,7 @@ func openLoader(c *cli.Context, url string, log *slog.Logger) (*loaderParts, err
 		DefaultEnvironment: c.String("environment"),
 		MaxEventBytes:      c.Int("max-event-bytes"),
 		ConsumerGroup:      c.String("group"),
+		EnforceForeignKeys: c.Bool("enforce-foreign-keys"),
 	}, log)
 	if err != nil {
 		pool.Close()
@@ -64,4 +68,14 @@ func openLoader(c *cli.Context, url string, log *slog.Logger) (*loaderParts, err
 func (l *loaderParts) close() {
 	l.stop()
 	l.pool.Close()
+}
+
+// setMemoryLimit makes the garbage collector keep the heap under
+// --memory-limit (the sidecar's budget) unless GOMEMLIMIT is set.
+func setMemoryLimit(c *cli.Context, log *slog.Logger) {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); set || c.Int64("memory-limit-mb") <= 0 {
+		return
+	}
+	debug.SetMemoryLimit(c.Int64("memory-limit-mb") << 20)
+	log.Debug("memory limit", "mb", c.Int64("memory-limit-mb"))
 }

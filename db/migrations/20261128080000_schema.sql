@@ -209,26 +209,11 @@ CREATE TABLE "KafkaOffset" (
 COMMENT ON TABLE "KafkaOffset" IS 'Next offset to read per partition, written in the same transaction as the rows it covers.';
 
 -- Internal bookkeeping.
-CREATE TYPE analytics."EventFact" AS (
-  "conversationId" uuid,
-  "sequenceNumber" bigint,
-  "timestamp"      timestamptz,
-  "type"           "ConversationEventType",
-  "senderId"       text,
-  "assistantId"    text,    -- metadata.assistant_id
-  "version"        text,    -- metadata.model_name, else metadata.model_id
-  "modelId"        uuid,
-  "modelIdText"    text,    -- metadata.model_id
-  "modelName"      text,    -- metadata.model_name
-  "channel"        text,    -- input_channel of a USER event
-  "userId"         text,    -- top-level user_id (Rasa >= 3.16)
-  "environmentId"  uuid,
-  "isUserMessage"  boolean, -- a USER event that counts as a message (SPEC section 4)
-  "name"           text,
-  "flowId"         text,
-  "slotValue"      jsonb
-);
-COMMENT ON TYPE analytics."EventFact" IS 'What the aggregation needs of one ConversationEvent row (see functions/040_event_fact.sql).';
+-- Rebuilds re-insert a conversation's events here: the table carries the same
+-- insert trigger as ConversationEvent, so a rebuild runs exactly the code that
+-- ingestion runs (see functions/110_rebuild_conversations.sql).
+CREATE UNLOGGED TABLE analytics."EventReplay" (LIKE public."ConversationEvent");
+COMMENT ON TABLE analytics."EventReplay" IS 'Internal: empty outside a rebuild.';
 
 CREATE SEQUENCE analytics.stream_block;
 COMMENT ON SEQUENCE analytics.stream_block IS 'One value per loader batch; sequenceNumber = block * 2^20 + position in the batch.';
@@ -272,7 +257,7 @@ DROP TABLE analytics."RefreshLog", analytics."DirtyModel", analytics."DirtyAssis
   analytics."DirtyConversation", analytics."DirtyFlowStatistics",
   analytics."DirtyVersionStatistics", analytics."SenderSession";
 DROP SEQUENCE analytics.stream_block;
-DROP TYPE analytics."EventFact";
+DROP TABLE analytics."EventReplay";
 DROP TABLE "KafkaOffset", "RejectedEvent", "AssistantSettings", "FlowDailyStatistics",
   "VersionDailyStatistics", "SuccessCriteria", "ConversationEvent", "Conversation",
   "MachineLearningModel", "Environment";

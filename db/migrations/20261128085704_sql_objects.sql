@@ -49,40 +49,13 @@ AS $$
      AND NOT coalesce(p_metadata -> 'is_external' = 'true', false)
 $$;
 
--- object: functions/040_event_fact.sql
--- What the aggregation needs of one event, read from the stored row. Both the
--- insert trigger and a rebuild go through this one function, so they cannot
--- disagree about what an event means.
-CREATE OR REPLACE FUNCTION analytics.event_fact(e public."ConversationEvent")
-RETURNS analytics."EventFact"
-LANGUAGE sql
-IMMUTABLE PARALLEL SAFE
-AS $$
-  SELECT ROW(
-    e."conversationId",
-    e."sequenceNumber",
-    e."timestamp",
-    e."type",
-    e."senderId",
-    nullif(e."metadata" ->> 'assistant_id', ''),
-    coalesce(nullif(e."metadata" ->> 'model_name', ''), nullif(e."metadata" ->> 'model_id', '')),
-    e."modelId",
-    nullif(e."metadata" ->> 'model_id', ''),
-    nullif(e."metadata" ->> 'model_name', ''),
-    CASE WHEN e."type" = 'USER' THEN nullif(e."rawData" ->> 'input_channel', '') END,
-    nullif(e."rawData" ->> 'user_id', ''),
-    e."environmentId",
-    analytics.is_user_message(e."type", e."rawData", e."metadata"),
-    e."name",
-    e."flowId",
-    e."slotValue"
-  )::analytics."EventFact"
-$$;
-
--- object: functions/100_apply_events.sql
--- The heart of the aggregation: merge a set of events (one batch in stream
--- order, or every event of some conversations during a rebuild) into
--- "Conversation", and record which daily statistics groups became dirty.
+-- object: functions/100_apply_inserted_events.sql
+-- The heart of the aggregation. Statement-level AFTER INSERT trigger function
+-- on ConversationEvent: it merges the whole batch just inserted (the
+-- transition table new_events) into "Conversation" at once, and records which
+-- daily statistics groups became dirty. Rebuilds run it too, by inserting a
+-- conversation's stored events into analytics."EventReplay", which carries the
+-- same trigger.
 --
 -- Every rule of SPEC section 4 that concerns one session is here:
 --   startDate = earliest event; lastEventAt = latest event
@@ -94,11 +67,15 @@ $$;
 --   csatRating = class of the last CSAT signal
 --   flows started / completed / active, and the flows active at the first escalation
 --   latency samples: per user message, ms until the first bot message at or after it
--- Facts must come in stream order across calls (each batch after the previous
+-- Batches must come in stream order (each batch after the previous
 -- one); anything that breaks that order (a replayed rejected event, an edited
 -- or deleted event, a settings change) goes through analytics.rebuild_conversations.
-CREATE OR REPLACE FUNCTION analytics.apply_events(p_facts analytics."EventFact"[])
-RETURNS void
+-- Concurrency: one loader owns a sender's stream, so only a rebuild can change
+-- a conversation under this merge; rebuilds lock the table against inserts
+-- (SHARE ROW EXCLUSIVE), and this statement, which writes "Conversation",
+-- takes its lock before its snapshot, so it always merges into the latest rows.
+CREATE OR REPLACE FUNCTION analytics.apply_inserted_events()
+RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = analytics, public, pg_temp
 SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
@@ -106,44 +83,72 @@ AS $$
 DECLARE
   v_default_assistant text := coalesce(nullif(current_setting('analytics.default_assistant_name', true), ''), 'unknown');
 BEGIN
-  -- Lock the touched conversations in id order: a concurrent rebuild and this
-  -- merge then serialize without deadlock, and the statement below reads their
-  -- latest committed state.
-  PERFORM 1 FROM "Conversation" AS c
-  WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM unnest(p_facts) AS f))
-  ORDER BY c."id"
-  FOR NO KEY UPDATE;
-
   WITH fact AS MATERIALIZED (
-    SELECT * FROM unnest(p_facts)
+    -- what the aggregation needs of each event
+    SELECT n."conversationId", n."sequenceNumber", n."timestamp", n."type", n."senderId",
+           nullif(n."metadata" ->> 'assistant_id', '') AS "assistantId",
+           nullif(n."metadata" ->> 'model_id', '') AS "modelIdText",
+           nullif(n."metadata" ->> 'model_name', '') AS "modelName",
+           n."modelId",
+           CASE WHEN n."type" = 'USER' THEN nullif(n."rawData" ->> 'input_channel', '') END AS "channel",
+           nullif(n."rawData" ->> 'user_id', '') AS "userId",
+           n."environmentId",
+           analytics.is_user_message(n."type", n."rawData", n."metadata") AS "isUserMessage",
+           n."name", n."flowId", n."slotValue"
+    FROM new_events AS n
   ),
   prev AS MATERIALIZED (
     SELECT c.* FROM "Conversation" AS c
     WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM fact AS f))
   ),
   -- What the batch says about each conversation, before settings apply.
-  batch AS MATERIALIZED (
+  batch_seq AS MATERIALIZED (
     SELECT f."conversationId" AS "id",
            min(f."senderId") AS "senderId",
            min(f."timestamp") AS "firstAt",
            max(f."timestamp") AS "lastAt",
-           (array_agg(f."assistantId" ORDER BY f."sequenceNumber") FILTER (WHERE f."assistantId" IS NOT NULL))[1] AS "assistantName",
-           (array_agg(f."version" ORDER BY f."sequenceNumber") FILTER (WHERE f."version" IS NOT NULL))[1] AS "version",
-           (array_agg(f."channel" ORDER BY f."sequenceNumber") FILTER (WHERE f."channel" IS NOT NULL))[1] AS "channel",
-           (array_agg(f."userId" ORDER BY f."sequenceNumber") FILTER (WHERE f."userId" IS NOT NULL))[1] AS "userId",
-           (array_agg(f."environmentId" ORDER BY f."sequenceNumber") FILTER (WHERE f."environmentId" IS NOT NULL))[1] AS "environmentId",
            count(*) FILTER (WHERE f."isUserMessage") AS "userMessages",
-           bool_or(f."type" IN ('SESSION_ENDED', 'CONVERSATION_INACTIVE')) AS "ended"
+           bool_or(f."type" IN ('SESSION_ENDED', 'CONVERSATION_INACTIVE')) AS "ended",
+           -- where the first event carrying each field is (no sorting needed)
+           min(f."sequenceNumber") FILTER (WHERE f."assistantId" IS NOT NULL) AS "assistantAt",
+           min(f."sequenceNumber") FILTER (WHERE f."modelName" IS NOT NULL OR f."modelIdText" IS NOT NULL) AS "versionAt",
+           min(f."sequenceNumber") FILTER (WHERE f."channel" IS NOT NULL) AS "channelAt",
+           min(f."sequenceNumber") FILTER (WHERE f."userId" IS NOT NULL) AS "userAt",
+           min(f."sequenceNumber") FILTER (WHERE f."environmentId" IS NOT NULL) AS "environmentAt"
     FROM fact AS f
     GROUP BY f."conversationId"
   ),
-  -- The assistant each conversation belongs to after this batch, with its settings.
-  owner AS MATERIALIZED (
-    SELECT b."id", s.*
+  batch AS MATERIALIZED (
+    SELECT b."id", b."senderId", b."firstAt", b."lastAt", b."userMessages", b."ended",
+           max(f."assistantId") FILTER (WHERE f."sequenceNumber" = b."assistantAt") AS "assistantName",
+           max(coalesce(f."modelName", f."modelIdText")) FILTER (WHERE f."sequenceNumber" = b."versionAt") AS "version",
+           max(f."channel") FILTER (WHERE f."sequenceNumber" = b."channelAt") AS "channel",
+           max(f."userId") FILTER (WHERE f."sequenceNumber" = b."userAt") AS "userId",
+           (array_agg(f."environmentId") FILTER (WHERE f."sequenceNumber" = b."environmentAt"))[1] AS "environmentId"
+    FROM batch_seq AS b
+    LEFT JOIN (
+      SELECT f.* FROM fact AS f
+      WHERE f."sequenceNumber" IN (SELECT unnest(ARRAY[w."assistantAt", w."versionAt", w."channelAt", w."userAt", w."environmentAt"])
+                                   FROM batch_seq AS w)
+    ) AS f ON f."conversationId" = b."id"
+    GROUP BY b."id", b."senderId", b."firstAt", b."lastAt", b."userMessages", b."ended"
+  ),
+  -- The assistant each conversation belongs to after this batch, with its
+  -- settings (looked up once per assistant).
+  belongs AS MATERIALIZED (
+    SELECT b."id", coalesce(p."eventAssistantName", b."assistantName", p."defaultAssistantName", v_default_assistant) AS "assistantName"
     FROM batch AS b
     LEFT JOIN prev AS p ON p."id" = b."id"
-    CROSS JOIN LATERAL analytics.assistant_settings(
-      coalesce(p."eventAssistantName", b."assistantName", p."defaultAssistantName", v_default_assistant)) AS s
+  ),
+  setting AS MATERIALIZED (
+    SELECT a."assistantName", s.*
+    FROM (SELECT DISTINCT b."assistantName" FROM belongs AS b) AS a
+    CROSS JOIN LATERAL analytics.assistant_settings(a."assistantName") AS s
+  ),
+  owner AS MATERIALIZED (
+    SELECT b."id", s.*
+    FROM belongs AS b
+    JOIN setting AS s USING ("assistantName")
   ),
   -- Escalation and CSAT signals, judged with the owner's settings.
   signal AS MATERIALIZED (
@@ -163,13 +168,17 @@ BEGIN
     JOIN owner AS o ON o."id" = f."conversationId"
     WHERE f."type" IN ('FLOW_STARTED', 'FLOW_COMPLETED', 'FLOW_CANCELLED', 'ACTION', 'SLOT')
   ),
-  -- The first escalation of each conversation that was not escalated before.
-  escalation AS MATERIALIZED (
-    SELECT DISTINCT ON (s."id") s."id", s."seq", s."timestamp"
+  -- Where the batch's first escalation is, per conversation.
+  signal_at AS MATERIALIZED (
+    SELECT s.*, min(s."seq") FILTER (WHERE s."isEscalation") OVER (PARTITION BY s."id") AS "escalationSeq"
     FROM signal AS s
-    LEFT JOIN prev AS p ON p."id" = s."id"
-    WHERE s."isEscalation" AND p."escalatedAt" IS NULL
-    ORDER BY s."id", s."seq"
+  ),
+  -- The batch's first escalation of each conversation (it counts when the
+  -- conversation was not escalated before: see merged).
+  escalation AS MATERIALIZED (
+    SELECT s."id", s."seq", s."timestamp"
+    FROM signal_at AS s
+    WHERE s."seq" = s."escalationSeq"
   ),
   last_csat AS (
     SELECT DISTINCT ON (s."id") s."id", s."csat"
@@ -181,14 +190,14 @@ BEGIN
   -- last start/complete/cancel event was a start (an interrupted flow stays
   -- active); "active" and "activeAtEscalation" are NULL when the batch does not
   -- decide them, and the state before the batch holds.
+  -- (max of [position, is a start] is the last such event, no sorting needed.)
   flow_event AS MATERIALIZED (
     SELECT s."id", s."flowId" AS "flow",
            bool_or(s."type" = 'FLOW_STARTED') AS "started",
            bool_or(s."type" = 'FLOW_COMPLETED') AS "completed",
-           (array_agg(s."type" ORDER BY s."seq" DESC))[1] = 'FLOW_STARTED' AS "active",
-           (array_agg(s."type" ORDER BY s."seq" DESC) FILTER (WHERE s."seq" <= e."seq"))[1] = 'FLOW_STARTED' AS "activeAtEscalation"
-    FROM signal AS s
-    LEFT JOIN escalation AS e ON e."id" = s."id"
+           (max(ARRAY[s."seq", (s."type" = 'FLOW_STARTED')::int]))[2] = 1 AS "active",
+           (max(ARRAY[s."seq", (s."type" = 'FLOW_STARTED')::int]) FILTER (WHERE s."seq" <= s."escalationSeq"))[2] = 1 AS "activeAtEscalation"
+    FROM signal_at AS s
     WHERE s."type" IN ('FLOW_STARTED', 'FLOW_COMPLETED', 'FLOW_CANCELLED') AND s."flowId" IS NOT NULL
     GROUP BY s."id", s."flowId"
   ),
@@ -358,16 +367,15 @@ BEGIN
   ),
   -- Models: created on first sight; lastSeenAt is moved on by the refresh, so
   -- concurrent loaders never wait on each other for a model row.
-  model AS (
-    SELECT f."modelId",
-           (array_agg(f."modelIdText" ORDER BY f."sequenceNumber"))[1] AS "modelIdText",
-           (array_agg(f."modelName" ORDER BY f."sequenceNumber") FILTER (WHERE f."modelName" IS NOT NULL))[1] AS "modelName",
-           (array_agg(coalesce(f."assistantId", v_default_assistant) ORDER BY f."sequenceNumber"))[1] AS "assistantName",
-           min(f."timestamp") AS "firstSeenAt",
-           max(f."timestamp") AS "lastSeenAt"
-    FROM fact AS f
-    WHERE f."modelId" IS NOT NULL
-    GROUP BY f."modelId"
+  model AS MATERIALIZED (
+    SELECT m."modelId", m."firstSeenAt", m."lastSeenAt", f."modelIdText", m."modelName",
+           coalesce(f."assistantId", v_default_assistant) AS "assistantName"
+    FROM (SELECT f."modelId", min(f."timestamp") AS "firstSeenAt", max(f."timestamp") AS "lastSeenAt",
+                 min(f."sequenceNumber") AS "firstSeq", max(f."modelName") AS "modelName"
+          FROM fact AS f
+          WHERE f."modelId" IS NOT NULL
+          GROUP BY f."modelId") AS m
+    JOIN fact AS f ON f."sequenceNumber" = m."firstSeq"
   ),
   new_model AS (
     INSERT INTO "MachineLearningModel" ("id", "modelId", "modelName", "assistantName", "firstSeenAt", "lastSeenAt")
@@ -377,13 +385,14 @@ BEGIN
   )
   INSERT INTO "DirtyModel" ("modelId", "modelName", "firstSeenAt", "lastSeenAt")
   SELECT m."modelId", m."modelName", m."firstSeenAt", m."lastSeenAt" FROM model AS m;
+  RETURN NULL;
 END;
 $$;
 
 -- object: functions/110_rebuild_conversations.sql
 -- Recompute conversations from all their stored events: reset each one to the
--- empty state and merge every event again with analytics.apply_events, the same
--- code the insert trigger runs. Used when stream order was broken (a replayed
+-- empty state and merge every event again through analytics."EventReplay",
+-- whose insert trigger is ConversationEvent's (analytics.apply_inserted_events). Used when stream order was broken (a replayed
 -- rejected event, an edited or deleted event) and when settings change.
 -- A conversation left without events is deleted. reviewState, lastReviewedAt and
 -- the default assistant name it was created with are kept. Returns how many
@@ -397,10 +406,9 @@ AS $$
 DECLARE
   v_rebuilt integer;
 BEGIN
-  PERFORM 1 FROM "Conversation" AS c
-  WHERE c."id" = ANY (p_ids)
-  ORDER BY c."id"
-  FOR NO KEY UPDATE;
+  -- Wait for inserts in flight and keep new ones out until this commits, so
+  -- no batch merges into a conversation while it is rebuilt (readers go on).
+  LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
 
   -- The groups they count in now must be refreshed, wherever the rebuild moves them.
   INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
@@ -439,10 +447,9 @@ BEGIN
   WHERE "id" = ANY (p_ids);
   GET DIAGNOSTICS v_rebuilt = ROW_COUNT;
 
-  PERFORM analytics.apply_events(array(
-    SELECT analytics.event_fact(e)
-    FROM "ConversationEvent" AS e
-    WHERE e."conversationId" = ANY (p_ids)));
+  INSERT INTO "EventReplay"
+  SELECT e.* FROM "ConversationEvent" AS e WHERE e."conversationId" = ANY (p_ids);
+  DELETE FROM "EventReplay";
   RETURN v_rebuilt;
 END;
 $$;
@@ -468,15 +475,20 @@ BEGIN
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version" FROM dirty AS d
   ),
+  -- the sessions of each dirty group, found through the group index (LATERAL
+  -- keeps the cost proportional to the groups, however long the history)
   session AS MATERIALIZED (
     SELECT g."assistantName", g."date", g."channelName", g."version",
            c."escalatedAt", c."csatRating", c."flowsStarted", c."latencySamplesMs"
     FROM grp AS g
-    JOIN "Conversation" AS c
-      ON c."assistantName" = g."assistantName" AND c."statisticsDate" = g."date"
-     AND c."channelName" = g."channelName" AND c."assistantVersion" = g."version"
+    CROSS JOIN LATERAL (
+      SELECT c."escalatedAt", c."csatRating", c."flowsStarted", c."latencySamplesMs"
+      FROM "Conversation" AS c
+      WHERE c."assistantName" = g."assistantName" AND c."statisticsDate" = g."date"
+        AND c."channelName" = g."channelName" AND c."assistantVersion" = g."version"
+    ) AS c
   ),
-  counted AS (
+  counted AS MATERIALIZED (
     SELECT s."assistantName", s."date", s."channelName", s."version",
            count(*)::integer AS "totalSessions",
            count(*) FILTER (WHERE s."escalatedAt" IS NOT NULL)::integer AS "escalatedCount",
@@ -490,7 +502,7 @@ BEGIN
     LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = s."assistantName"
     GROUP BY s."assistantName", s."date", s."channelName", s."version"
   ),
-  latency AS (
+  latency AS MATERIALIZED (
     -- avg over numeric: exact, so the result does not depend on row order.
     SELECT s."assistantName", s."date", s."channelName", s."version",
            avg(ms::numeric)::double precision AS "averageLatencyMs",
@@ -541,13 +553,13 @@ BEGIN
   ),
   emptied AS (
     DELETE FROM "VersionDailyStatistics" AS v
-    USING grp AS g
-    WHERE (v."assistantName", v."date", v."channelName", v."version")
-          = (g."assistantName", g."date", g."channelName", g."version")
-      AND NOT EXISTS (
-        SELECT 1 FROM counted AS c
-        WHERE (c."assistantName", c."date", c."channelName", c."version")
-              = (g."assistantName", g."date", g."channelName", g."version"))
+    USING (SELECT g.* FROM grp AS g
+           WHERE NOT EXISTS (
+             SELECT 1 FROM counted AS c
+             WHERE (c."assistantName", c."date", c."channelName", c."version")
+                   = (g."assistantName", g."date", g."channelName", g."version"))) AS e
+    WHERE v."date" = e."date" AND v."assistantName" = e."assistantName"
+      AND v."channelName" = e."channelName" AND v."version" = e."version"
   )
   SELECT count(*) INTO v_groups FROM grp;
   RETURN v_groups;
@@ -575,16 +587,19 @@ BEGIN
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."flowName" FROM dirty AS d
   ),
-  session_flow AS (
+  -- every flow of every session of the dirty days: one scan per day
+  session_flow AS MATERIALIZED (
     SELECT c."assistantName", c."statisticsDate" AS "date", fl AS "flowName",
            fl = ANY (c."flowsCompleted") AND c."escalatedAt" IS NULL AS "automated",
            fl = ANY (c."flowsActiveAtEscalation") AS "escalated"
     FROM (SELECT DISTINCT g."assistantName", g."date" FROM grp AS g) AS day
-    JOIN "Conversation" AS c
-      ON c."assistantName" = day."assistantName" AND c."statisticsDate" = day."date"
+    CROSS JOIN LATERAL (
+      SELECT c.* FROM "Conversation" AS c
+      WHERE c."assistantName" = day."assistantName" AND c."statisticsDate" = day."date"
+    ) AS c
     CROSS JOIN LATERAL unnest(c."flowsStarted") AS fl
   ),
-  counted AS (
+  counted AS MATERIALIZED (
     SELECT g."assistantName", g."date", g."flowName",
            count(*)::integer AS "totalSessions",
            count(*) FILTER (WHERE sf."automated")::integer AS "automatedCount",
@@ -608,11 +623,11 @@ BEGIN
   ),
   emptied AS (
     DELETE FROM "FlowDailyStatistics" AS f
-    USING grp AS g
-    WHERE (f."assistantName", f."date", f."flowName") = (g."assistantName", g."date", g."flowName")
-      AND NOT EXISTS (
-        SELECT 1 FROM counted AS c
-        WHERE (c."assistantName", c."date", c."flowName") = (g."assistantName", g."date", g."flowName"))
+    USING (SELECT g.* FROM grp AS g
+           WHERE NOT EXISTS (
+             SELECT 1 FROM counted AS c
+             WHERE (c."assistantName", c."date", c."flowName") = (g."assistantName", g."date", g."flowName"))) AS e
+    WHERE f."date" = e."date" AND f."assistantName" = e."assistantName" AND f."flowName" = e."flowName"
   )
   SELECT count(*) INTO v_groups FROM grp;
   RETURN v_groups;
@@ -752,20 +767,6 @@ BEGIN
   END LOOP;
 
   RETURN v_work + analytics.refresh_statistics(true);
-END;
-$$;
-
--- object: functions/400_on_conversation_event_insert.sql
--- Statement-level AFTER INSERT trigger function on ConversationEvent: merges the
--- whole batch (the transition table new_events) into Conversation at once.
-CREATE OR REPLACE FUNCTION analytics.on_conversation_event_insert()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = analytics, public, pg_temp
-AS $$
-BEGIN
-  PERFORM analytics.apply_events(array(SELECT analytics.event_fact(n) FROM new_events AS n));
-  RETURN NULL;
 END;
 $$;
 
@@ -910,7 +911,7 @@ $$;
 
 -- object: triggers/010_conversation_event_after_insert.sql
 -- Every batch COPYed or inserted into ConversationEvent is merged into
--- Conversation once, at the end of the statement (analytics.apply_events).
+-- Conversation once, at the end of the statement (analytics.apply_inserted_events).
 -- ENABLE ALWAYS: it must also fire for the loader, which writes with
 -- session_replication_role = replica to skip the per-row foreign key checks
 -- (this trigger creates every Conversation and MachineLearningModel row the
@@ -919,9 +920,20 @@ CREATE OR REPLACE TRIGGER conversation_event_after_insert
 AFTER INSERT ON public."ConversationEvent"
 REFERENCING NEW TABLE AS new_events
 FOR EACH STATEMENT
-EXECUTE FUNCTION analytics.on_conversation_event_insert();
+EXECUTE FUNCTION analytics.apply_inserted_events();
 
 ALTER TABLE public."ConversationEvent" ENABLE ALWAYS TRIGGER conversation_event_after_insert;
+
+-- object: triggers/015_event_replay_after_insert.sql
+-- A rebuild re-inserts a conversation's stored events into EventReplay, and
+-- this runs on them exactly what ingestion runs (see rebuild_conversations).
+CREATE OR REPLACE TRIGGER event_replay_after_insert
+AFTER INSERT ON analytics."EventReplay"
+REFERENCING NEW TABLE AS new_events
+FOR EACH STATEMENT
+EXECUTE FUNCTION analytics.apply_inserted_events();
+
+ALTER TABLE analytics."EventReplay" ENABLE ALWAYS TRIGGER event_replay_after_insert;
 
 -- object: triggers/020_conversation_event_after_update.sql
 -- An edited event queues its old and new conversations for a rebuild.
@@ -981,6 +993,8 @@ DROP TRIGGER IF EXISTS conversation_event_after_delete ON public."ConversationEv
 
 DROP TRIGGER IF EXISTS conversation_event_after_update ON public."ConversationEvent";
 
+DROP TRIGGER IF EXISTS event_replay_after_insert ON analytics."EventReplay";
+
 DROP TRIGGER IF EXISTS conversation_event_after_insert ON public."ConversationEvent";
 
 DROP FUNCTION IF EXISTS analytics.create_readonly_role;
@@ -999,8 +1013,6 @@ DROP FUNCTION IF EXISTS analytics.on_assistant_settings_change;
 
 DROP FUNCTION IF EXISTS analytics.on_conversation_event_change;
 
-DROP FUNCTION IF EXISTS analytics.on_conversation_event_insert;
-
 DROP FUNCTION IF EXISTS analytics.recompute;
 
 DROP FUNCTION IF EXISTS analytics.refresh_statistics;
@@ -1013,9 +1025,7 @@ DROP FUNCTION IF EXISTS analytics.refresh_version_statistics;
 
 DROP FUNCTION IF EXISTS analytics.rebuild_conversations;
 
-DROP FUNCTION IF EXISTS analytics.apply_events;
-
-DROP FUNCTION IF EXISTS analytics.event_fact;
+DROP FUNCTION IF EXISTS analytics.apply_inserted_events;
 
 DROP FUNCTION IF EXISTS analytics.is_user_message;
 

@@ -1,6 +1,9 @@
--- The heart of the aggregation: merge a set of events (one batch in stream
--- order, or every event of some conversations during a rebuild) into
--- "Conversation", and record which daily statistics groups became dirty.
+-- The heart of the aggregation. Statement-level AFTER INSERT trigger function
+-- on ConversationEvent: it merges the whole batch just inserted (the
+-- transition table new_events) into "Conversation" at once, and records which
+-- daily statistics groups became dirty. Rebuilds run it too, by inserting a
+-- conversation's stored events into analytics."EventReplay", which carries the
+-- same trigger.
 --
 -- Every rule of SPEC section 4 that concerns one session is here:
 --   startDate = earliest event; lastEventAt = latest event
@@ -12,11 +15,15 @@
 --   csatRating = class of the last CSAT signal
 --   flows started / completed / active, and the flows active at the first escalation
 --   latency samples: per user message, ms until the first bot message at or after it
--- Facts must come in stream order across calls (each batch after the previous
+-- Batches must come in stream order (each batch after the previous
 -- one); anything that breaks that order (a replayed rejected event, an edited
 -- or deleted event, a settings change) goes through analytics.rebuild_conversations.
-CREATE OR REPLACE FUNCTION analytics.apply_events(p_facts analytics."EventFact"[])
-RETURNS void
+-- Concurrency: one loader owns a sender's stream, so only a rebuild can change
+-- a conversation under this merge; rebuilds lock the table against inserts
+-- (SHARE ROW EXCLUSIVE), and this statement, which writes "Conversation",
+-- takes its lock before its snapshot, so it always merges into the latest rows.
+CREATE OR REPLACE FUNCTION analytics.apply_inserted_events()
+RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = analytics, public, pg_temp
 SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
@@ -24,44 +31,72 @@ AS $$
 DECLARE
   v_default_assistant text := coalesce(nullif(current_setting('analytics.default_assistant_name', true), ''), 'unknown');
 BEGIN
-  -- Lock the touched conversations in id order: a concurrent rebuild and this
-  -- merge then serialize without deadlock, and the statement below reads their
-  -- latest committed state.
-  PERFORM 1 FROM "Conversation" AS c
-  WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM unnest(p_facts) AS f))
-  ORDER BY c."id"
-  FOR NO KEY UPDATE;
-
   WITH fact AS MATERIALIZED (
-    SELECT * FROM unnest(p_facts)
+    -- what the aggregation needs of each event
+    SELECT n."conversationId", n."sequenceNumber", n."timestamp", n."type", n."senderId",
+           nullif(n."metadata" ->> 'assistant_id', '') AS "assistantId",
+           nullif(n."metadata" ->> 'model_id', '') AS "modelIdText",
+           nullif(n."metadata" ->> 'model_name', '') AS "modelName",
+           n."modelId",
+           CASE WHEN n."type" = 'USER' THEN nullif(n."rawData" ->> 'input_channel', '') END AS "channel",
+           nullif(n."rawData" ->> 'user_id', '') AS "userId",
+           n."environmentId",
+           analytics.is_user_message(n."type", n."rawData", n."metadata") AS "isUserMessage",
+           n."name", n."flowId", n."slotValue"
+    FROM new_events AS n
   ),
   prev AS MATERIALIZED (
     SELECT c.* FROM "Conversation" AS c
     WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM fact AS f))
   ),
   -- What the batch says about each conversation, before settings apply.
-  batch AS MATERIALIZED (
+  batch_seq AS MATERIALIZED (
     SELECT f."conversationId" AS "id",
            min(f."senderId") AS "senderId",
            min(f."timestamp") AS "firstAt",
            max(f."timestamp") AS "lastAt",
-           (array_agg(f."assistantId" ORDER BY f."sequenceNumber") FILTER (WHERE f."assistantId" IS NOT NULL))[1] AS "assistantName",
-           (array_agg(f."version" ORDER BY f."sequenceNumber") FILTER (WHERE f."version" IS NOT NULL))[1] AS "version",
-           (array_agg(f."channel" ORDER BY f."sequenceNumber") FILTER (WHERE f."channel" IS NOT NULL))[1] AS "channel",
-           (array_agg(f."userId" ORDER BY f."sequenceNumber") FILTER (WHERE f."userId" IS NOT NULL))[1] AS "userId",
-           (array_agg(f."environmentId" ORDER BY f."sequenceNumber") FILTER (WHERE f."environmentId" IS NOT NULL))[1] AS "environmentId",
            count(*) FILTER (WHERE f."isUserMessage") AS "userMessages",
-           bool_or(f."type" IN ('SESSION_ENDED', 'CONVERSATION_INACTIVE')) AS "ended"
+           bool_or(f."type" IN ('SESSION_ENDED', 'CONVERSATION_INACTIVE')) AS "ended",
+           -- where the first event carrying each field is (no sorting needed)
+           min(f."sequenceNumber") FILTER (WHERE f."assistantId" IS NOT NULL) AS "assistantAt",
+           min(f."sequenceNumber") FILTER (WHERE f."modelName" IS NOT NULL OR f."modelIdText" IS NOT NULL) AS "versionAt",
+           min(f."sequenceNumber") FILTER (WHERE f."channel" IS NOT NULL) AS "channelAt",
+           min(f."sequenceNumber") FILTER (WHERE f."userId" IS NOT NULL) AS "userAt",
+           min(f."sequenceNumber") FILTER (WHERE f."environmentId" IS NOT NULL) AS "environmentAt"
     FROM fact AS f
     GROUP BY f."conversationId"
   ),
-  -- The assistant each conversation belongs to after this batch, with its settings.
-  owner AS MATERIALIZED (
-    SELECT b."id", s.*
+  batch AS MATERIALIZED (
+    SELECT b."id", b."senderId", b."firstAt", b."lastAt", b."userMessages", b."ended",
+           max(f."assistantId") FILTER (WHERE f."sequenceNumber" = b."assistantAt") AS "assistantName",
+           max(coalesce(f."modelName", f."modelIdText")) FILTER (WHERE f."sequenceNumber" = b."versionAt") AS "version",
+           max(f."channel") FILTER (WHERE f."sequenceNumber" = b."channelAt") AS "channel",
+           max(f."userId") FILTER (WHERE f."sequenceNumber" = b."userAt") AS "userId",
+           (array_agg(f."environmentId") FILTER (WHERE f."sequenceNumber" = b."environmentAt"))[1] AS "environmentId"
+    FROM batch_seq AS b
+    LEFT JOIN (
+      SELECT f.* FROM fact AS f
+      WHERE f."sequenceNumber" IN (SELECT unnest(ARRAY[w."assistantAt", w."versionAt", w."channelAt", w."userAt", w."environmentAt"])
+                                   FROM batch_seq AS w)
+    ) AS f ON f."conversationId" = b."id"
+    GROUP BY b."id", b."senderId", b."firstAt", b."lastAt", b."userMessages", b."ended"
+  ),
+  -- The assistant each conversation belongs to after this batch, with its
+  -- settings (looked up once per assistant).
+  belongs AS MATERIALIZED (
+    SELECT b."id", coalesce(p."eventAssistantName", b."assistantName", p."defaultAssistantName", v_default_assistant) AS "assistantName"
     FROM batch AS b
     LEFT JOIN prev AS p ON p."id" = b."id"
-    CROSS JOIN LATERAL analytics.assistant_settings(
-      coalesce(p."eventAssistantName", b."assistantName", p."defaultAssistantName", v_default_assistant)) AS s
+  ),
+  setting AS MATERIALIZED (
+    SELECT a."assistantName", s.*
+    FROM (SELECT DISTINCT b."assistantName" FROM belongs AS b) AS a
+    CROSS JOIN LATERAL analytics.assistant_settings(a."assistantName") AS s
+  ),
+  owner AS MATERIALIZED (
+    SELECT b."id", s.*
+    FROM belongs AS b
+    JOIN setting AS s USING ("assistantName")
   ),
   -- Escalation and CSAT signals, judged with the owner's settings.
   signal AS MATERIALIZED (
@@ -81,13 +116,17 @@ BEGIN
     JOIN owner AS o ON o."id" = f."conversationId"
     WHERE f."type" IN ('FLOW_STARTED', 'FLOW_COMPLETED', 'FLOW_CANCELLED', 'ACTION', 'SLOT')
   ),
-  -- The first escalation of each conversation that was not escalated before.
-  escalation AS MATERIALIZED (
-    SELECT DISTINCT ON (s."id") s."id", s."seq", s."timestamp"
+  -- Where the batch's first escalation is, per conversation.
+  signal_at AS MATERIALIZED (
+    SELECT s.*, min(s."seq") FILTER (WHERE s."isEscalation") OVER (PARTITION BY s."id") AS "escalationSeq"
     FROM signal AS s
-    LEFT JOIN prev AS p ON p."id" = s."id"
-    WHERE s."isEscalation" AND p."escalatedAt" IS NULL
-    ORDER BY s."id", s."seq"
+  ),
+  -- The batch's first escalation of each conversation (it counts when the
+  -- conversation was not escalated before: see merged).
+  escalation AS MATERIALIZED (
+    SELECT s."id", s."seq", s."timestamp"
+    FROM signal_at AS s
+    WHERE s."seq" = s."escalationSeq"
   ),
   last_csat AS (
     SELECT DISTINCT ON (s."id") s."id", s."csat"
@@ -99,14 +138,14 @@ BEGIN
   -- last start/complete/cancel event was a start (an interrupted flow stays
   -- active); "active" and "activeAtEscalation" are NULL when the batch does not
   -- decide them, and the state before the batch holds.
+  -- (max of [position, is a start] is the last such event, no sorting needed.)
   flow_event AS MATERIALIZED (
     SELECT s."id", s."flowId" AS "flow",
            bool_or(s."type" = 'FLOW_STARTED') AS "started",
            bool_or(s."type" = 'FLOW_COMPLETED') AS "completed",
-           (array_agg(s."type" ORDER BY s."seq" DESC))[1] = 'FLOW_STARTED' AS "active",
-           (array_agg(s."type" ORDER BY s."seq" DESC) FILTER (WHERE s."seq" <= e."seq"))[1] = 'FLOW_STARTED' AS "activeAtEscalation"
-    FROM signal AS s
-    LEFT JOIN escalation AS e ON e."id" = s."id"
+           (max(ARRAY[s."seq", (s."type" = 'FLOW_STARTED')::int]))[2] = 1 AS "active",
+           (max(ARRAY[s."seq", (s."type" = 'FLOW_STARTED')::int]) FILTER (WHERE s."seq" <= s."escalationSeq"))[2] = 1 AS "activeAtEscalation"
+    FROM signal_at AS s
     WHERE s."type" IN ('FLOW_STARTED', 'FLOW_COMPLETED', 'FLOW_CANCELLED') AND s."flowId" IS NOT NULL
     GROUP BY s."id", s."flowId"
   ),
@@ -276,16 +315,15 @@ BEGIN
   ),
   -- Models: created on first sight; lastSeenAt is moved on by the refresh, so
   -- concurrent loaders never wait on each other for a model row.
-  model AS (
-    SELECT f."modelId",
-           (array_agg(f."modelIdText" ORDER BY f."sequenceNumber"))[1] AS "modelIdText",
-           (array_agg(f."modelName" ORDER BY f."sequenceNumber") FILTER (WHERE f."modelName" IS NOT NULL))[1] AS "modelName",
-           (array_agg(coalesce(f."assistantId", v_default_assistant) ORDER BY f."sequenceNumber"))[1] AS "assistantName",
-           min(f."timestamp") AS "firstSeenAt",
-           max(f."timestamp") AS "lastSeenAt"
-    FROM fact AS f
-    WHERE f."modelId" IS NOT NULL
-    GROUP BY f."modelId"
+  model AS MATERIALIZED (
+    SELECT m."modelId", m."firstSeenAt", m."lastSeenAt", f."modelIdText", m."modelName",
+           coalesce(f."assistantId", v_default_assistant) AS "assistantName"
+    FROM (SELECT f."modelId", min(f."timestamp") AS "firstSeenAt", max(f."timestamp") AS "lastSeenAt",
+                 min(f."sequenceNumber") AS "firstSeq", max(f."modelName") AS "modelName"
+          FROM fact AS f
+          WHERE f."modelId" IS NOT NULL
+          GROUP BY f."modelId") AS m
+    JOIN fact AS f ON f."sequenceNumber" = m."firstSeq"
   ),
   new_model AS (
     INSERT INTO "MachineLearningModel" ("id", "modelId", "modelName", "assistantName", "firstSeenAt", "lastSeenAt")
@@ -295,5 +333,6 @@ BEGIN
   )
   INSERT INTO "DirtyModel" ("modelId", "modelName", "firstSeenAt", "lastSeenAt")
   SELECT m."modelId", m."modelName", m."firstSeenAt", m."lastSeenAt" FROM model AS m;
+  RETURN NULL;
 END;
 $$;

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+
+	"github.com/openrasa/analyticsdb/internal/bench"
+	"github.com/urfave/cli/v2"
+)
+
+func benchCommand() *cli.Command {
+	return &cli.Command{
+		Name: "bench",
+		Usage: "measure end-to-end ingestion against a bare COPY of the same rows, with and without history " +
+			"(starts its own PostgreSQL unless --server-url is given)",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "events", Value: 200_000, Usage: "events in the measured stream"},
+			&cli.IntFlag{Name: "history", Value: 1_000_000, Usage: "events already stored for the history run (0: skip)"},
+			&cli.IntFlag{Name: "batch-size", Value: 5000},
+			&cli.Int64Flag{Name: "seed", Value: 7},
+			&cli.StringFlag{Name: "server-url", EnvVars: []string{"BENCH_SERVER_URL"}, Usage: "a PostgreSQL server where the bench may create and drop databases"},
+			&cli.BoolFlag{Name: "in-process", Usage: "run the loader in this process (no memory figure)"},
+		},
+		Action: func(c *cli.Context) error {
+			binary := ""
+			if !c.Bool("in-process") {
+				var err error
+				if binary, err = os.Executable(); err != nil {
+					return err
+				}
+			}
+			_, err := bench.Run(c.Context, bench.Options{
+				ServerURL:    c.String("server-url"),
+				Events:       c.Int("events"),
+				History:      c.Int("history"),
+				BatchSize:    c.Int("batch-size"),
+				Seed:         c.Int64("seed"),
+				LoaderBinary: binary,
+				Out:          os.Stdout,
+				Log:          quietLogger(c),
+			})
+			return err
+		},
+	}
+}

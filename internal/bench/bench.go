@@ -1,0 +1,236 @@
+// Package bench measures ingestion side by side with the physical limit of the
+// box: the same events through Kafka, the loader, COPY, the triggers and the
+// statistics refresh, against a bare COPY of the same rows into a copy of
+// ConversationEvent with the same indexes and no triggers. It also repeats the
+// full path with history already stored, and reports statistics lag, loader
+// memory and WAL per event (SPEC section 7).
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/db"
+	"github.com/openrasa/analyticsdb/internal/pgserver"
+	"github.com/openrasa/analyticsdb/traffic"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// Options size a run.
+type Options struct {
+	ServerURL    string // a server where the bench may create databases; empty: start one
+	Events       int    // events of the measured stream
+	History      int    // events already stored for the history run; 0 skips it
+	BatchSize    int
+	Seed         int64
+	LoaderBinary string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
+	Out          io.Writer
+	Log          *slog.Logger
+}
+
+// Result is one run's figures; throughput is events per second.
+type Result struct {
+	Events               int     `json:"events"`
+	BatchSize            int     `json:"batchSize"`
+	CopyEventsPerSec     float64 `json:"bareCopyEventsPerSec"`
+	FullEventsPerSec     float64 `json:"endToEndEventsPerSec"`
+	Ratio                float64 `json:"ratio"`
+	HistoryEvents        int     `json:"historyEvents"`
+	HistoryEventsPerSec  float64 `json:"historyEndToEndEventsPerSec,omitempty"`
+	HistoryRatio         float64 `json:"historyRatio,omitempty"`
+	LagP50Seconds        float64 `json:"statisticsLagP50Seconds"`
+	LagP95Seconds        float64 `json:"statisticsLagP95Seconds"`
+	LagP99Seconds        float64 `json:"statisticsLagP99Seconds"`
+	LagMaxSeconds        float64 `json:"statisticsLagMaxSeconds"`
+	LoaderPeakRSSMB      float64 `json:"loaderPeakRssMB"` // -1 when the loader ran in-process
+	WALBytesPerEventCopy float64 `json:"walBytesPerEventBareCopy"`
+	WALBytesPerEventFull float64 `json:"walBytesPerEventEndToEnd"`
+}
+
+const (
+	topic        = "bench"
+	historyTopic = "bench-history"
+)
+
+// Run runs the benchmark and prints a table and a JSON line to o.Out.
+func Run(ctx context.Context, o Options) (Result, error) {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 5000
+	}
+	// This process holds the generated stream (in the in-process Kafka) and
+	// the bare COPY's rows: collect its garbage rarely, so its own CPU use
+	// disturbs the measured runs as little as possible.
+	defer debug.SetGCPercent(debug.SetGCPercent(1000))
+	res := Result{Events: o.Events, BatchSize: o.BatchSize, LoaderPeakRSSMB: -1}
+	serverURL, stop, err := server(ctx, o)
+	if err != nil {
+		return res, err
+	}
+	defer stop()
+
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, topic, historyTopic))
+	if err != nil {
+		return res, err
+	}
+	defer cluster.Close()
+	brokers := cluster.ListenAddrs()
+	stream := trafficConfig(o.Seed, o.Events, time.Date(2024, 11, 4, 0, 0, 0, 0, time.UTC), 7)
+	messages, err := produce(ctx, brokers, topic, stream)
+	if err != nil {
+		return res, err
+	}
+	fmt.Fprintf(o.Out, "generated %d messages (%d events wanted)\n", messages, o.Events)
+
+	// A first, unmeasured run stores the rows the bare COPY then copies, and
+	// warms the binary and the server alike for both measured runs.
+	rowsURL, err := freshDatabase(ctx, serverURL, "bench_rows")
+	if err != nil {
+		return res, err
+	}
+	if _, err := runLoader(ctx, o, rowsURL, brokers, topic, "bench-rows", messages); err != nil {
+		return res, fmt.Errorf("warm-up run: %w", err)
+	}
+
+	// (a) the baseline: the same rows, COPYed bare, batch by batch
+	bareURL, err := freshDatabase(ctx, serverURL, "bench_bare")
+	if err != nil {
+		return res, err
+	}
+	copyRate, copyWAL, err := bareCopy(ctx, rowsURL, bareURL, o.BatchSize)
+	if err != nil {
+		return res, fmt.Errorf("bare COPY: %w", err)
+	}
+	res.CopyEventsPerSec, res.WALBytesPerEventCopy = copyRate, copyWAL
+	fmt.Fprintf(o.Out, "bare COPY: %.0f events/s\n", copyRate)
+
+	// (b) the full path on an empty database
+	emptyURL, err := freshDatabase(ctx, serverURL, "bench_empty")
+	if err != nil {
+		return res, err
+	}
+	if err := settle(ctx, emptyURL); err != nil {
+		return res, err
+	}
+	full, err := runLoader(ctx, o, emptyURL, brokers, topic, "bench-empty", messages)
+	if err != nil {
+		return res, fmt.Errorf("end-to-end run: %w", err)
+	}
+	res.FullEventsPerSec = full.eventsPerSec
+	res.Ratio = res.FullEventsPerSec / res.CopyEventsPerSec
+	res.LagP50Seconds, res.LagP95Seconds, res.LagP99Seconds, res.LagMaxSeconds = full.lag[0], full.lag[1], full.lag[2], full.lag[3]
+	res.LoaderPeakRSSMB = full.peakRSSMB
+	res.WALBytesPerEventFull = full.walPerEvent
+	fmt.Fprintf(o.Out, "end to end: %.0f events/s\n", full.eventsPerSec)
+
+	// (d) the full path again, with history already stored
+	if o.History > 0 {
+		histURL, err := freshDatabase(ctx, serverURL, "bench_history")
+		if err != nil {
+			return res, err
+		}
+		days := max(7, o.History/40_000)
+		hist := trafficConfig(o.Seed+1000, o.History, time.Date(2024, 11, 4, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -days), days)
+		histMessages, err := produce(ctx, brokers, historyTopic, hist)
+		if err != nil {
+			return res, err
+		}
+		start := time.Now()
+		if _, err := runLoader(ctx, Options{BatchSize: o.BatchSize, Log: o.Log}, histURL, brokers, historyTopic, "bench-history", histMessages); err != nil {
+			return res, fmt.Errorf("load history: %w", err)
+		}
+		res.HistoryEvents = histMessages
+		fmt.Fprintf(o.Out, "history: %d events stored in %s\n", histMessages, time.Since(start).Round(time.Second))
+		if err := settle(ctx, histURL); err != nil {
+			return res, err
+		}
+		again, err := runLoader(ctx, o, histURL, brokers, topic, "bench-history-run", messages)
+		if err != nil {
+			return res, fmt.Errorf("end-to-end run with history: %w", err)
+		}
+		res.HistoryEventsPerSec = again.eventsPerSec
+		res.HistoryRatio = again.eventsPerSec / res.FullEventsPerSec
+		fmt.Fprintf(o.Out, "end to end with history: %.0f events/s\n", again.eventsPerSec)
+	}
+	print(o.Out, res)
+	return res, nil
+}
+
+func trafficConfig(seed int64, events int, start time.Time, days int) traffic.Config {
+	cfg := traffic.DefaultConfig()
+	cfg.Seed, cfg.Events, cfg.Start, cfg.Days = seed, events, start, days
+	cfg.Assistants = traffic.DefaultAssistants(start)
+	cfg.TimeOrdered = true
+	return cfg
+}
+
+func server(ctx context.Context, o Options) (string, func(), error) {
+	if o.ServerURL != "" {
+		return o.ServerURL, func() {}, nil
+	}
+	// Both sides run on the same server; autovacuum is off so that neither is
+	// measured while it vacuums what the other wrote (settle runs it).
+	srv, err := pgserver.Start(ctx, pgserver.Options{Settings: map[string]string{
+		"shared_buffers": "1GB", "max_wal_size": "8GB", "checkpoint_timeout": "30min", "autovacuum": "off",
+	}})
+	if err != nil {
+		return "", nil, err
+	}
+	return srv.URL(), func() { _ = srv.Stop() }, nil
+}
+
+func freshDatabase(ctx context.Context, serverURL, name string) (string, error) {
+	if err := pgserver.DropDatabase(ctx, serverURL, name); err != nil {
+		return "", err
+	}
+	if err := pgserver.CreateDatabase(ctx, serverURL, name, ""); err != nil {
+		return "", err
+	}
+	url := withDatabase(serverURL, name)
+	return url, db.Migrate(ctx, url, io.Discard)
+}
+
+// settle vacuums and analyzes the database and checkpoints, so a measured
+// run starts from the same state as the others.
+func settle(ctx context.Context, url string) error {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	_, err = pool.Exec(ctx, `VACUUM ANALYZE`)
+	if err == nil {
+		_, err = pool.Exec(ctx, `CHECKPOINT`)
+	}
+	return err
+}
+
+func print(w io.Writer, r Result) {
+	fmt.Fprintf(w, "\n%-44s %14s\n", "measure", "value")
+	row := func(name, format string, v any) { fmt.Fprintf(w, "%-44s %14s\n", name, fmt.Sprintf(format, v)) }
+	row("events", "%d", r.Events)
+	row("bare COPY (events/s)", "%.0f", r.CopyEventsPerSec)
+	row("end to end: Kafka→loader→COPY→triggers→stats", "%.0f", r.FullEventsPerSec)
+	row("ratio end to end / bare COPY (target ≥ 0.7)", "%.2f", r.Ratio)
+	if r.HistoryEvents > 0 {
+		row(fmt.Sprintf("end to end with %d events stored", r.HistoryEvents), "%.0f", r.HistoryEventsPerSec)
+		row("ratio history / empty (target ≥ 0.9)", "%.2f", r.HistoryRatio)
+	}
+	row("statistics lag p50 (s)", "%.2f", r.LagP50Seconds)
+	row("statistics lag p95 (s)", "%.2f", r.LagP95Seconds)
+	row("statistics lag p99 (s, target ≤ 2)", "%.2f", r.LagP99Seconds)
+	if r.LoaderPeakRSSMB >= 0 {
+		row("loader peak RSS (MB, target ≤ 100)", "%.1f", r.LoaderPeakRSSMB)
+	} else {
+		row("loader peak RSS (MB)", "%s", "in-process")
+	}
+	row("WAL bytes per event, bare COPY", "%.0f", r.WALBytesPerEventCopy)
+	row("WAL bytes per event, end to end", "%.0f", r.WALBytesPerEventFull)
+	line, _ := json.Marshal(r)
+	fmt.Fprintf(w, "%s\n", line)
+}

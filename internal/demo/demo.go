@@ -29,7 +29,7 @@ type Options struct {
 	Topic       string
 	Traffic     traffic.Config
 	Limits      loader.BatchLimits
-	Keep        bool // keep everything running until ctx ends
+	Keep        bool      // keep everything running until ctx ends
 	Out         io.Writer // tables and instructions
 	Progress    io.Writer // the progress line
 	Log         *slog.Logger

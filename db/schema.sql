@@ -1080,6 +1080,25 @@ COMMENT ON TABLE analytics."SenderSession" IS 'Where each sender''s events witho
 
 
 --
+-- Name: sender_session_epoch; Type: SEQUENCE; Schema: analytics; Owner: -
+--
+
+CREATE SEQUENCE analytics.sender_session_epoch
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: SEQUENCE sender_session_epoch; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON SEQUENCE analytics.sender_session_epoch IS 'Moved on when sessions are re-derived outside a loader (replay-rejected): loaders then drop their cached sender states.';
+
+
+--
 -- Name: stream_block; Type: SEQUENCE; Schema: analytics; Owner: -
 --
 

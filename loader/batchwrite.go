@@ -65,9 +65,12 @@ type prepared struct {
 
 func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) (prepared, error) {
 	p := prepared{events: w.candidates}
-	if err := tx.QueryRow(ctx, `SELECT nextval('analytics.stream_block')`).Scan(&p.block); err != nil {
+	var epoch int64
+	if err := tx.QueryRow(ctx, `SELECT nextval('analytics.stream_block'), e.last_value
+		FROM analytics.sender_session_epoch AS e`).Scan(&p.block, &epoch); err != nil {
 		return p, fmt.Errorf("allocate sequence block: %w", err)
 	}
+	w.store.senders.syncEpoch(epoch)
 	var err error
 	if removeStored {
 		if p.events, err = withoutStored(ctx, tx, p.events); err != nil {

@@ -9,6 +9,7 @@ type senderCache struct {
 	mu     sync.Mutex
 	states map[string]senderState
 	max    int
+	epoch  int64 // analytics.sender_session_epoch when the states were read
 }
 
 func newSenderCache(max int) *senderCache {
@@ -45,4 +46,15 @@ func (c *senderCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.states)
+}
+
+// syncEpoch drops every state when sessions were re-derived since they were
+// read (replay-rejected moves analytics.sender_session_epoch on).
+func (c *senderCache) syncEpoch(epoch int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if epoch != c.epoch {
+		clear(c.states)
+		c.epoch = epoch
+	}
 }

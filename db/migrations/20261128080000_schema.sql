@@ -217,6 +217,8 @@ COMMENT ON TABLE analytics."EventReplay" IS 'Internal: empty outside a rebuild.'
 
 CREATE SEQUENCE analytics.stream_block;
 COMMENT ON SEQUENCE analytics.stream_block IS 'One value per loader batch; sequenceNumber = block * 2^20 + position in the batch.';
+CREATE SEQUENCE analytics.sender_session_epoch;
+COMMENT ON SEQUENCE analytics.sender_session_epoch IS 'Moved on when sessions are re-derived outside a loader (replay-rejected): loaders then drop their cached sender states.';
 
 CREATE TABLE analytics."SenderSession" (
   "senderId"                text PRIMARY KEY,
@@ -256,7 +258,7 @@ INSERT INTO analytics."RefreshLog" ("id") VALUES (1);
 DROP TABLE analytics."RefreshLog", analytics."DirtyModel", analytics."DirtyAssistant",
   analytics."DirtyConversation", analytics."DirtyFlowStatistics",
   analytics."DirtyVersionStatistics", analytics."SenderSession";
-DROP SEQUENCE analytics.stream_block;
+DROP SEQUENCE analytics.stream_block, analytics.sender_session_epoch;
 DROP TABLE analytics."EventReplay";
 DROP TABLE "KafkaOffset", "RejectedEvent", "AssistantSettings", "FlowDailyStatistics",
   "VersionDailyStatistics", "SuccessCriteria", "ConversationEvent", "Conversation",

@@ -1,0 +1,43 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/openrasa/analyticsdb/internal/bench"
+	"github.com/openrasa/analyticsdb/tests/testdb"
+)
+
+// TestBenchRunsInASmallConfiguration keeps the bench command working: it must
+// complete and print its table and JSON line. Its numbers mean nothing at
+// this size (the targets are checked with `analyticsdb bench`, see
+// docs/performance.md).
+func TestBenchRunsInASmallConfiguration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("bench in -short mode")
+	}
+	var out bytes.Buffer
+	res, err := bench.Run(context.Background(), bench.Options{
+		ServerURL: testdb.AdminURL(t),
+		Events:    3000,
+		History:   3000,
+		BatchSize: 500,
+		Seed:      3,
+		Out:       &out,
+		Log:       testLogger(),
+	})
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"ratio end to end / bare COPY", "ratio history / empty", `{"events":`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("bench output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if res.CopyEventsPerSec <= 0 || res.FullEventsPerSec <= 0 || res.Ratio <= 0 || res.HistoryRatio <= 0 {
+		t.Errorf("bench result %+v has empty figures", res)
+	}
+	t.Logf("%s", out.String())
+}

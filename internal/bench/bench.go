@@ -28,6 +28,7 @@ type Options struct {
 	Events       int    // events of the measured stream
 	History      int    // events already stored for the history run; 0 skips it
 	BatchSize    int
+	Loaders      int // loaders in the consumer group of the measured runs (default 1)
 	Seed         int64
 	LoaderBinary string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
 	Out          io.Writer
@@ -38,6 +39,7 @@ type Options struct {
 type Result struct {
 	Events               int     `json:"events"`
 	BatchSize            int     `json:"batchSize"`
+	Loaders              int     `json:"loaders"`
 	CopyEventsPerSec     float64 `json:"bareCopyEventsPerSec"`
 	FullEventsPerSec     float64 `json:"endToEndEventsPerSec"`
 	Ratio                float64 `json:"ratio"`
@@ -67,7 +69,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	// the bare COPY's rows: collect its garbage rarely, so its own CPU use
 	// disturbs the measured runs as little as possible.
 	defer debug.SetGCPercent(debug.SetGCPercent(1000))
-	res := Result{Events: o.Events, BatchSize: o.BatchSize, LoaderPeakRSSMB: -1}
+	o.Loaders = max(1, o.Loaders)
+	res := Result{Events: o.Events, BatchSize: o.BatchSize, Loaders: o.Loaders, LoaderPeakRSSMB: -1}
 	serverURL, stop, err := server(ctx, o)
 	if err != nil {
 		return res, err
@@ -141,7 +144,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			return res, err
 		}
 		start := time.Now()
-		if _, err := runLoader(ctx, Options{BatchSize: o.BatchSize, Log: o.Log}, histURL, brokers, historyTopic, "bench-history", histMessages); err != nil {
+		if _, err := runLoader(ctx, Options{BatchSize: o.BatchSize, Loaders: 1, Log: o.Log}, histURL, brokers, historyTopic, "bench-history", histMessages); err != nil {
 			return res, fmt.Errorf("load history: %w", err)
 		}
 		res.HistoryEvents = histMessages
@@ -214,6 +217,7 @@ func print(w io.Writer, r Result) {
 	fmt.Fprintf(w, "\n%-44s %14s\n", "measure", "value")
 	row := func(name, format string, v any) { fmt.Fprintf(w, "%-44s %14s\n", name, fmt.Sprintf(format, v)) }
 	row("events", "%d", r.Events)
+	row("loaders in the group", "%d", r.Loaders)
 	row("bare COPY (events/s)", "%.0f", r.CopyEventsPerSec)
 	row("end to end: Kafka→loader→COPY→triggers→stats", "%.0f", r.FullEventsPerSec)
 	row("ratio end to end / bare COPY (target ≥ 0.7)", "%.2f", r.Ratio)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -43,14 +44,19 @@ func runLoader(ctx context.Context, o Options, dbURL string, brokers []string, t
 		return run, err
 	}
 
-	var l runningLoader
-	if o.LoaderBinary != "" {
-		l, err = startChild(ctx, o, dbURL, brokers, topic, group)
-	} else {
-		l, err = startInProcess(ctx, o, dbURL, brokers, topic, group)
-	}
-	if err != nil {
-		return run, err
+	var l group_
+	for i := 0; i < max(1, o.Loaders); i++ {
+		var one runningLoader
+		if o.LoaderBinary != "" {
+			one, err = startChild(ctx, o, dbURL, brokers, topic, group)
+		} else {
+			one, err = startInProcess(ctx, o, dbURL, brokers, topic, group)
+		}
+		if err != nil {
+			l.stop()
+			return run, err
+		}
+		l = append(l, one)
 	}
 	defer l.stop()
 
@@ -104,7 +110,7 @@ func runLoader(ctx context.Context, o Options, dbURL string, brokers []string, t
 	}
 	run.peakRSSMB = l.peakRSSMB()
 	if path := os.Getenv("BENCH_LOADER_HEAP"); path != "" {
-		if c, ok := l.(*child); ok {
+		if c, ok := l[0].(*child); ok {
 			if resp, err := http.Get(strings.TrimSuffix(c.metrics, "/metrics") + "/debug/pprof/heap"); err == nil {
 				data, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
@@ -119,6 +125,48 @@ func walPosition(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
 	var pos int64
 	err := pool.QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint`).Scan(&pos)
 	return pos, err
+}
+
+// group_ is the loaders of one run, all in one consumer group.
+type group_ []runningLoader
+
+func (g group_) failed() error {
+	for _, l := range g {
+		if err := l.failed(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lag is the worst of the loaders' statistics lag quantiles.
+func (g group_) lag() ([4]float64, error) {
+	var worst [4]float64
+	for _, l := range g {
+		q, err := l.lag()
+		if err != nil {
+			return worst, err
+		}
+		for i := range q {
+			worst[i] = math.Max(worst[i], q[i])
+		}
+	}
+	return worst, nil
+}
+
+// peakRSSMB is the largest loader's peak resident memory.
+func (g group_) peakRSSMB() float64 {
+	peak := -1.0
+	for _, l := range g {
+		peak = math.Max(peak, l.peakRSSMB())
+	}
+	return peak
+}
+
+func (g group_) stop() {
+	for _, l := range g {
+		l.stop()
+	}
 }
 
 type runningLoader interface {

@@ -33,7 +33,7 @@ func ReplayFile(ctx context.Context, w *Writer, name string, r io.Reader, limits
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
 	go func() {
-		readErr <- readLines(readCtx, name, r, w.Store.cfg.MaxEventBytes, lines, &totals.BlankLines)
+		readErr <- readLines(readCtx, name, r, lines, &totals.BlankLines)
 		close(lines)
 	}()
 
@@ -118,9 +118,9 @@ func ReplayFile(ctx context.Context, w *Writer, name string, r io.Reader, limits
 const maxStoredLineBytes = 64 << 20
 
 // readLines sends each non-blank line of r as a Message. A line longer than
-// maxEventBytes is still sent whole (up to maxStoredLineBytes) so it can be
-// rejected verbatim.
-func readLines(ctx context.Context, name string, r io.Reader, maxEventBytes int, out chan<- Message, blank *int64) error {
+// --max-event-bytes is still sent whole (up to maxStoredLineBytes) so it can
+// be rejected verbatim.
+func readLines(ctx context.Context, name string, r io.Reader, out chan<- Message, blank *int64) error {
 	br := bufio.NewReaderSize(r, 1<<20)
 	var line int64
 	for {

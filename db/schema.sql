@@ -553,7 +553,9 @@ CREATE FUNCTION analytics.readonly_relations() RETURNS text[]
     AS $$
   SELECT ARRAY[
     'Conversation', 'ConversationEvent', 'VersionDailyStatistics', 'FlowDailyStatistics',
-    'SuccessCriteria', 'MachineLearningModel', 'Environment'
+    'SuccessCriteria', 'MachineLearningModel', 'Environment',
+    'DailyOverview', 'DailyAutomationRate', 'DailyEscalationRate', 'DailyCsat', 'DailyLatency',
+    'LatencySamples', 'DailyFlows', 'TopFlows', 'DailyByChannel', 'DailyByVersion', 'Sessions'
   ]
 $$;
 
@@ -1234,21 +1236,162 @@ COMMENT ON COLUMN public."ConversationEvent"."sequenceNumber" IS 'Extension: str
 
 
 --
--- Name: Environment; Type: TABLE; Schema: public; Owner: -
+-- Name: VersionDailyStatistics; Type: TABLE; Schema: public; Owner: -
 --
 
-CREATE TABLE public."Environment" (
-    id uuid NOT NULL,
-    name text NOT NULL,
-    "createdAt" timestamp with time zone DEFAULT now() NOT NULL
+CREATE TABLE public."VersionDailyStatistics" (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    date date NOT NULL,
+    "assistantName" text NOT NULL,
+    "channelName" text NOT NULL,
+    version text NOT NULL,
+    "totalSessions" integer NOT NULL,
+    "automatedCount" integer NOT NULL,
+    "escalatedCount" integer NOT NULL,
+    "averageLatencyMs" double precision,
+    "p50LatencyMs" double precision,
+    "p95LatencyMs" double precision,
+    "p99LatencyMs" double precision,
+    "csatSatisfied" integer NOT NULL,
+    "csatUnsatisfied" integer NOT NULL,
+    "csatUnanswered" integer NOT NULL,
+    "customSuccessCount" integer,
+    "customFailureCount" integer,
+    "createdAt" timestamp with time zone DEFAULT now() NOT NULL,
+    "updatedAt" timestamp with time zone DEFAULT now() NOT NULL,
+    "successCriteriaId" uuid
 );
 
 
 --
--- Name: TABLE "Environment"; Type: COMMENT; Schema: public; Owner: -
+-- Name: DailyAutomationRate; Type: VIEW; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public."Environment" IS 'Rasa environments named by the RASA_ENVIRONMENT Kafka header; id = UUIDv5(URL namespace, name).';
+CREATE VIEW public."DailyAutomationRate" AS
+ SELECT v.date,
+    v."assistantName",
+    v."channelName",
+    v.version,
+    v."totalSessions",
+    v."automatedCount",
+    ((v."automatedCount")::double precision / (NULLIF(v."totalSessions", 0))::double precision) AS "automationRate"
+   FROM public."VersionDailyStatistics" v;
+
+
+--
+-- Name: VIEW "DailyAutomationRate"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."DailyAutomationRate" IS 'One row per day, assistant, channel and version: sessions, automated sessions (not handed to a human) and automationRate = automated/total (0..1). Roll up by summing the counts, never by averaging the rate.';
+
+
+--
+-- Name: DailyByChannel; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public."DailyByChannel" AS
+ SELECT v.date,
+    v."assistantName",
+    v."channelName",
+    sum(v."totalSessions") AS "totalSessions",
+    sum(v."automatedCount") AS "automatedCount",
+    sum(v."escalatedCount") AS "escalatedCount",
+    ((sum(v."automatedCount"))::double precision / (NULLIF(sum(v."totalSessions"), 0))::double precision) AS "automationRate",
+    ((sum(v."escalatedCount"))::double precision / (NULLIF(sum(v."totalSessions"), 0))::double precision) AS "escalationRate",
+    sum(v."csatSatisfied") AS "csatSatisfied",
+    sum(v."csatUnsatisfied") AS "csatUnsatisfied",
+    sum(v."csatUnanswered") AS "csatUnanswered",
+    ((sum(v."csatSatisfied"))::double precision / (NULLIF((sum(v."csatSatisfied") + sum(v."csatUnsatisfied")), 0))::double precision) AS "csatScore",
+    sum(v."customSuccessCount") AS "customSuccessCount",
+    ((sum(v."customSuccessCount"))::double precision / (NULLIF(sum(v."totalSessions") FILTER (WHERE (v."customSuccessCount" IS NOT NULL)), 0))::double precision) AS "customSuccessRate"
+   FROM public."VersionDailyStatistics" v
+  GROUP BY v.date, v."assistantName", v."channelName";
+
+
+--
+-- Name: VIEW "DailyByChannel"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."DailyByChannel" IS 'One row per day, assistant and channel: sessions, automated and escalated sessions and rates (0..1), CSAT counts and csatScore, custom success. Sums of VersionDailyStatistics over versions; roll up by summing counts.';
+
+
+--
+-- Name: DailyByVersion; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public."DailyByVersion" AS
+ SELECT v.date,
+    v."assistantName",
+    v.version,
+    sum(v."totalSessions") AS "totalSessions",
+    sum(v."automatedCount") AS "automatedCount",
+    sum(v."escalatedCount") AS "escalatedCount",
+    ((sum(v."automatedCount"))::double precision / (NULLIF(sum(v."totalSessions"), 0))::double precision) AS "automationRate",
+    ((sum(v."escalatedCount"))::double precision / (NULLIF(sum(v."totalSessions"), 0))::double precision) AS "escalationRate",
+    sum(v."csatSatisfied") AS "csatSatisfied",
+    sum(v."csatUnsatisfied") AS "csatUnsatisfied",
+    sum(v."csatUnanswered") AS "csatUnanswered",
+    ((sum(v."csatSatisfied"))::double precision / (NULLIF((sum(v."csatSatisfied") + sum(v."csatUnsatisfied")), 0))::double precision) AS "csatScore",
+    sum(v."customSuccessCount") AS "customSuccessCount",
+    ((sum(v."customSuccessCount"))::double precision / (NULLIF(sum(v."totalSessions") FILTER (WHERE (v."customSuccessCount" IS NOT NULL)), 0))::double precision) AS "customSuccessRate"
+   FROM public."VersionDailyStatistics" v
+  GROUP BY v.date, v."assistantName", v.version;
+
+
+--
+-- Name: VIEW "DailyByVersion"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."DailyByVersion" IS 'One row per day, assistant and model version: sessions, automated and escalated sessions and rates (0..1), CSAT counts and csatScore, custom success. Sums of VersionDailyStatistics over channels; roll up by summing counts.';
+
+
+--
+-- Name: DailyCsat; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public."DailyCsat" AS
+ SELECT v.date,
+    v."assistantName",
+    v."channelName",
+    v.version,
+    v."totalSessions",
+    v."csatSatisfied",
+    v."csatUnsatisfied",
+    v."csatUnanswered",
+    ((v."csatSatisfied" + v."csatUnsatisfied") + v."csatUnanswered") AS "csatAsked",
+    ((v."csatSatisfied")::double precision / (NULLIF((v."csatSatisfied" + v."csatUnsatisfied"), 0))::double precision) AS "csatScore",
+    (((v."csatSatisfied" + v."csatUnsatisfied"))::double precision / (NULLIF(((v."csatSatisfied" + v."csatUnsatisfied") + v."csatUnanswered"), 0))::double precision) AS "csatAnsweredShare",
+    ((((v."csatSatisfied" + v."csatUnsatisfied") + v."csatUnanswered"))::double precision / (NULLIF(v."totalSessions", 0))::double precision) AS "csatAskedShare"
+   FROM public."VersionDailyStatistics" v;
+
+
+--
+-- Name: VIEW "DailyCsat"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."DailyCsat" IS 'One row per day, assistant, channel and version: CSAT ratings (satisfied, unsatisfied, unanswered), csatAsked = their sum, csatScore = satisfied/(satisfied+unsatisfied), csatAnsweredShare = rated/asked, csatAskedShare = asked/sessions. Roll up by summing the counts.';
+
+
+--
+-- Name: DailyEscalationRate; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public."DailyEscalationRate" AS
+ SELECT v.date,
+    v."assistantName",
+    v."channelName",
+    v.version,
+    v."totalSessions",
+    v."escalatedCount",
+    ((v."escalatedCount")::double precision / (NULLIF(v."totalSessions", 0))::double precision) AS "escalationRate"
+   FROM public."VersionDailyStatistics" v;
+
+
+--
+-- Name: VIEW "DailyEscalationRate"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."DailyEscalationRate" IS 'One row per day, assistant, channel and version: sessions, escalated sessions (handed to a human) and escalationRate = escalated/total (0..1). Roll up by summing the counts, never by averaging the rate.';
 
 
 --
@@ -1269,6 +1412,112 @@ CREATE TABLE public."FlowDailyStatistics" (
 
 
 --
+-- Name: DailyFlows; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public."DailyFlows" AS
+ SELECT f.date,
+    f."assistantName",
+    f."flowName",
+    (f."flowName" ~~ 'pattern\_%'::text) AS "isPattern",
+    f."totalSessions",
+    f."automatedCount",
+    f."escalatedCount",
+    ((f."automatedCount")::double precision / (NULLIF(f."totalSessions", 0))::double precision) AS "automationRate",
+    ((f."escalatedCount")::double precision / (NULLIF(f."totalSessions", 0))::double precision) AS "escalationRate",
+    ((f."totalSessions")::double precision / (NULLIF(( SELECT sum(v."totalSessions") AS sum
+           FROM public."VersionDailyStatistics" v
+          WHERE ((v.date = f.date) AND (v."assistantName" = f."assistantName"))), 0))::double precision) AS "shareOfSessions"
+   FROM public."FlowDailyStatistics" f;
+
+
+--
+-- Name: VIEW "DailyFlows"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."DailyFlows" IS 'One row per day, assistant and flow started that day: sessions that started it, of them automated (completed, never escalated) and escalated (handed to a human while it was active), the rates (0..1), shareOfSessions = flow sessions / all sessions of the day, isPattern for Rasa pattern_* flows. Sum the counts over a date range for top flows.';
+
+
+--
+-- Name: DailyLatency; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public."DailyLatency" AS
+ SELECT l.date,
+    l."assistantName",
+    l."sampleCount",
+    l."averageLatencyMs",
+    l.percentiles[1] AS "p50LatencyMs",
+    l.percentiles[2] AS "p95LatencyMs",
+    l.percentiles[3] AS "p99LatencyMs"
+   FROM ( SELECT c."statisticsDate" AS date,
+            c."assistantName",
+            count(*) AS "sampleCount",
+            (avg((ms.ms)::numeric))::double precision AS "averageLatencyMs",
+            percentile_cont((ARRAY[0.5, 0.95, 0.99])::double precision[]) WITHIN GROUP (ORDER BY ms.ms) AS percentiles
+           FROM (public."Conversation" c
+             CROSS JOIN LATERAL unnest(c."latencySamplesMs") ms(ms))
+          GROUP BY c."statisticsDate", c."assistantName") l;
+
+
+--
+-- Name: VIEW "DailyLatency"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."DailyLatency" IS 'One row per day and assistant: latency samples (user message to first bot reply, ms) of the sessions started that day, their average and p50/p95/p99 (percentile_cont), recomputed from Conversation.latencySamplesMs because percentiles of groups cannot be averaged.';
+
+
+--
+-- Name: DailyOverview; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public."DailyOverview" AS
+ SELECT v.date,
+    v."assistantName",
+    sum(v."totalSessions") AS "totalSessions",
+    sum(v."automatedCount") AS "automatedCount",
+    sum(v."escalatedCount") AS "escalatedCount",
+    ((sum(v."automatedCount"))::double precision / (NULLIF(sum(v."totalSessions"), 0))::double precision) AS "automationRate",
+    ((sum(v."escalatedCount"))::double precision / (NULLIF(sum(v."totalSessions"), 0))::double precision) AS "escalationRate",
+    sum(v."csatSatisfied") AS "csatSatisfied",
+    sum(v."csatUnsatisfied") AS "csatUnsatisfied",
+    sum(v."csatUnanswered") AS "csatUnanswered",
+    ((sum(v."csatSatisfied"))::double precision / (NULLIF((sum(v."csatSatisfied") + sum(v."csatUnsatisfied")), 0))::double precision) AS "csatScore",
+    (((sum(v."csatSatisfied") + sum(v."csatUnsatisfied")))::double precision / (NULLIF(((sum(v."csatSatisfied") + sum(v."csatUnsatisfied")) + sum(v."csatUnanswered")), 0))::double precision) AS "csatAnsweredShare",
+    sum(v."customSuccessCount") AS "customSuccessCount",
+    sum(v."customFailureCount") AS "customFailureCount",
+    ((sum(v."customSuccessCount"))::double precision / (NULLIF(sum(v."totalSessions") FILTER (WHERE (v."customSuccessCount" IS NOT NULL)), 0))::double precision) AS "customSuccessRate",
+    max(v."updatedAt") AS "updatedAt"
+   FROM public."VersionDailyStatistics" v
+  GROUP BY v.date, v."assistantName";
+
+
+--
+-- Name: VIEW "DailyOverview"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."DailyOverview" IS 'One row per day and assistant: sessions started that day (assistant timezone), automated and escalated sessions and their rates (0..1), CSAT counts, csatScore = satisfied/(satisfied+unsatisfied), csatAnsweredShare = rated/asked, custom success. Sums of VersionDailyStatistics; latency is in DailyLatency.';
+
+
+--
+-- Name: Environment; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."Environment" (
+    id uuid NOT NULL,
+    name text NOT NULL,
+    "createdAt" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE "Environment"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public."Environment" IS 'Rasa environments named by the RASA_ENVIRONMENT Kafka header; id = UUIDv5(URL namespace, name).';
+
+
+--
 -- Name: KafkaOffset; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1286,6 +1535,29 @@ CREATE TABLE public."KafkaOffset" (
 --
 
 COMMENT ON TABLE public."KafkaOffset" IS 'Next offset to read per partition, written in the same transaction as the rows it covers.';
+
+
+--
+-- Name: LatencySamples; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public."LatencySamples" AS
+ SELECT c."statisticsDate" AS date,
+    c."assistantName",
+    c."channelName",
+    c."assistantVersion" AS version,
+    c.id AS "conversationId",
+    s."messageNumber",
+    s."latencyMs"
+   FROM (public."Conversation" c
+     CROSS JOIN LATERAL unnest(c."latencySamplesMs") WITH ORDINALITY s("latencyMs", "messageNumber"));
+
+
+--
+-- Name: VIEW "LatencySamples"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."LatencySamples" IS 'One row per latency sample (user message to first bot reply, ms) with the day, assistant, channel and version of its session: compute exact percentiles for any grouping with percentile_cont(...) WITHIN GROUP (ORDER BY "latencyMs").';
 
 
 --
@@ -1349,6 +1621,50 @@ COMMENT ON COLUMN public."RejectedEvent".reason IS 'not_json, not_object, unstor
 
 
 --
+-- Name: Sessions; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public."Sessions" AS
+ SELECT c.id,
+    c."assistantName",
+    c."assistantVersion",
+    c."channelName",
+    c."senderId",
+    c."userId",
+    env.name AS "environmentName",
+    c."statisticsDate" AS day,
+    c."startDate",
+    c."lastEventAt",
+    (EXTRACT(epoch FROM (c."lastEventAt" - c."startDate")))::double precision AS "durationSeconds",
+    c."totalNumberOfUserMessages",
+    ( SELECT count(*) AS count
+           FROM public."ConversationEvent" e
+          WHERE (e."conversationId" = c.id)) AS "numberOfEvents",
+    (c."escalatedAt" IS NOT NULL) AS escalated,
+    (c."escalatedAt" IS NULL) AS automated,
+    c."escalatedAt",
+    (c."csatRating")::text AS "csatRating",
+    cardinality(c."latencySamplesMs") AS "latencySampleCount",
+    ( SELECT avg(ms.ms) AS avg
+           FROM unnest(c."latencySamplesMs") ms(ms)) AS "averageLatencyMs",
+    ( SELECT max(ms.ms) AS max
+           FROM unnest(c."latencySamplesMs") ms(ms)) AS "maxLatencyMs",
+    array_to_string(c."flowsStarted", ', '::text) AS "flowsStarted",
+    c.ingested,
+    (c."reviewState")::text AS "reviewState",
+    c."lastReviewedAt"
+   FROM (public."Conversation" c
+     LEFT JOIN public."Environment" env ON ((env.id = c."environmentId")));
+
+
+--
+-- Name: VIEW "Sessions"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."Sessions" IS 'One row per conversation session for BI drill-down: assistant, version, channel, sender, user, environment, day (start in the assistant timezone), start, last event, durationSeconds, user messages, numberOfEvents, escalated/automated, escalatedAt, csatRating, latency average and maximum, flows started, ingested (ended), review state.';
+
+
+--
 -- Name: SuccessCriteria; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1363,31 +1679,31 @@ CREATE TABLE public."SuccessCriteria" (
 
 
 --
--- Name: VersionDailyStatistics; Type: TABLE; Schema: public; Owner: -
+-- Name: TopFlows; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE TABLE public."VersionDailyStatistics" (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    date date NOT NULL,
-    "assistantName" text NOT NULL,
-    "channelName" text NOT NULL,
-    version text NOT NULL,
-    "totalSessions" integer NOT NULL,
-    "automatedCount" integer NOT NULL,
-    "escalatedCount" integer NOT NULL,
-    "averageLatencyMs" double precision,
-    "p50LatencyMs" double precision,
-    "p95LatencyMs" double precision,
-    "p99LatencyMs" double precision,
-    "csatSatisfied" integer NOT NULL,
-    "csatUnsatisfied" integer NOT NULL,
-    "csatUnanswered" integer NOT NULL,
-    "customSuccessCount" integer,
-    "customFailureCount" integer,
-    "createdAt" timestamp with time zone DEFAULT now() NOT NULL,
-    "updatedAt" timestamp with time zone DEFAULT now() NOT NULL,
-    "successCriteriaId" uuid
-);
+CREATE VIEW public."TopFlows" AS
+ SELECT f."assistantName",
+    f."flowName",
+    (f."flowName" ~~ 'pattern\_%'::text) AS "isPattern",
+    sum(f."totalSessions") AS "totalSessions",
+    sum(f."automatedCount") AS "automatedCount",
+    sum(f."escalatedCount") AS "escalatedCount",
+    ((sum(f."automatedCount"))::double precision / (NULLIF(sum(f."totalSessions"), 0))::double precision) AS "automationRate",
+    ((sum(f."escalatedCount"))::double precision / (NULLIF(sum(f."totalSessions"), 0))::double precision) AS "escalationRate",
+    min(f.date) AS "firstDate",
+    max(f.date) AS "lastDate",
+    count(*) AS "activeDays",
+    rank() OVER (PARTITION BY f."assistantName" ORDER BY (sum(f."totalSessions")) DESC) AS rank
+   FROM public."FlowDailyStatistics" f
+  GROUP BY f."assistantName", f."flowName";
+
+
+--
+-- Name: VIEW "TopFlows"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public."TopFlows" IS 'One row per assistant and flow over all days: sessions that started it, automated and escalated sessions, their rates (0..1), first and last day, activeDays and rank (1 = most started flow of the assistant). For a date range sum DailyFlows instead.';
 
 
 --
@@ -1682,4 +1998,5 @@ ALTER TABLE ONLY public."VersionDailyStatistics"
 
 INSERT INTO public.schema_migrations (version) VALUES
     ('20261128080000'),
-    ('20261128085704');
+    ('20261128085704'),
+    ('20261128101348');

@@ -169,9 +169,9 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	}
 }
 
-// TestSQLObjectFilesMatchTheMigratedDatabase: the files under functions/ and
-// triggers/ are the source of truth; a migrated database must hold exactly
-// them. Applying every file on top of it must change no definition.
+// TestSQLObjectFilesMatchTheMigratedDatabase: the files under functions/,
+// views/ and triggers/ are the source of truth; a migrated database must hold
+// exactly them. Applying every file on top of it must change no definition.
 func TestSQLObjectFilesMatchTheMigratedDatabase(t *testing.T) {
 	t.Parallel()
 	changes, err := sqlobject.Plan("..", os.DirFS("../db/migrations"))
@@ -202,18 +202,26 @@ func TestSQLObjectFilesMatchTheMigratedDatabase(t *testing.T) {
 		}
 	}
 	if len(before) != len(objects) {
-		t.Errorf("%d functions and triggers in the database, %d files", len(before), len(objects))
+		t.Errorf("%d functions, views and triggers in the database, %d files", len(before), len(objects))
 	}
 }
 
-// definitions returns every function of schema analytics and every user
-// trigger, by name, as PostgreSQL prints them.
+// definitions returns every function of schema analytics, every view of
+// schema public (with its comment; views of extensions excluded) and every
+// user trigger, by name, as PostgreSQL prints them.
 func (b *bundle) definitions() map[string]string {
 	b.t.Helper()
 	rows, err := b.pool.Query(context.Background(), `
 		SELECT 'function ' || p.oid::regprocedure::text, pg_get_functiondef(p.oid)
 		FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 		WHERE n.nspname = 'analytics'
+		UNION ALL
+		SELECT 'view ' || c.oid::regclass::text,
+		       pg_get_viewdef(c.oid) || ' comment=' || coalesce(obj_description(c.oid, 'pg_class'), '<none>')
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind = 'v'
+		  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+		                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 		UNION ALL
 		SELECT 'trigger ' || t.tgname, pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text
 		FROM pg_trigger t WHERE NOT t.tgisinternal`)
@@ -249,8 +257,13 @@ func TestReadOnlyRoleReadsAnalyticsAndNothingElse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	for _, table := range []string{"Conversation", "ConversationEvent", "VersionDailyStatistics", "FlowDailyStatistics",
-		"SuccessCriteria", "MachineLearningModel", "Environment"} {
+	// The analytics tables, and every view of schema public (the BI views).
+	views := b.strings(`SELECT viewname::text FROM pg_views WHERE schemaname = 'public' ORDER BY 1`)
+	if len(views) == 0 {
+		t.Error("no views in schema public")
+	}
+	for _, table := range append([]string{"Conversation", "ConversationEvent", "VersionDailyStatistics", "FlowDailyStatistics",
+		"SuccessCriteria", "MachineLearningModel", "Environment"}, views...) {
 		if _, err := conn.Exec(context.Background(), `SELECT * FROM "`+table+`" LIMIT 1`); err != nil {
 			t.Errorf("read-only role cannot read %s: %v", table, err)
 		}

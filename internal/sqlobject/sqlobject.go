@@ -1,47 +1,27 @@
-// Package sqlobject turns the SQL object files under functions/ and triggers/
-// (one CREATE OR REPLACE per file, the readable source of truth) into dbmate
-// migrations, so a DBA reads the logic in files and deploys it with dbmate.
+// Package sqlobject turns the SQL object files under functions/, views/ and
+// triggers/ (one CREATE OR REPLACE per file, the readable source of truth)
+// into dbmate migrations, so a DBA reads the logic in files and deploys it
+// with dbmate.
 //
 // Generated migrations hold each changed object verbatim behind an
 // "-- object: <path>" marker; replaying those markers through the migration
 // history tells what the database holds, which is how Plan knows what changed.
+// A changed view is replaced in place, which keeps its grants; PostgreSQL
+// allows that only when the new definition keeps the old columns, in order,
+// and at most appends new ones.
 package sqlobject
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 )
 
 // Dirs are the object directories, in the order their objects are created:
-// functions before the triggers that call them.
-var Dirs = []string{"functions", "triggers"}
-
-// Object is one SQL object file.
-type Object struct {
-	Path string // slash-separated, relative to the repository root, e.g. "functions/010_text_set.sql"
-	SQL  string // the file's text
-}
-
-// Drop is the statement that removes the object, derived from its CREATE.
-func (o Object) Drop() (string, error) {
-	if m := createFunction.FindStringSubmatch(o.SQL); m != nil {
-		return fmt.Sprintf("DROP FUNCTION IF EXISTS %s;", m[1]), nil
-	}
-	if m := createTrigger.FindStringSubmatch(o.SQL); m != nil {
-		return fmt.Sprintf("DROP TRIGGER IF EXISTS %s ON %s;", m[1], m[2]), nil
-	}
-	return "", fmt.Errorf("%s: no CREATE OR REPLACE FUNCTION or TRIGGER found", o.Path)
-}
-
-var (
-	createFunction = regexp.MustCompile(`(?is)CREATE\s+OR\s+REPLACE\s+FUNCTION\s+([\w."]+)\s*\(`)
-	createTrigger  = regexp.MustCompile(`(?is)CREATE\s+OR\s+REPLACE\s+TRIGGER\s+([\w"]+)\s.*?\bON\s+([\w."]+)`)
-)
+// functions, then the views that may call them, then the triggers.
+var Dirs = []string{"functions", "views", "triggers"}
 
 // Load reads every object file under root's object directories, in creation order.
 func Load(root string) ([]Object, error) {

@@ -157,7 +157,8 @@ func parse(m []byte) (event, bool) {
 		return event{}, false
 	}
 	var ts json.Number
-	if json.Unmarshal(raw["timestamp"], &ts) != nil {
+	// A JSON string holding a number is not a number (encoding/json would take it).
+	if t := raw["timestamp"]; len(t) == 0 || t[0] == '"' || json.Unmarshal(t, &ts) != nil {
 		return event{}, false
 	}
 	f, err := ts.Float64()

@@ -1,0 +1,27 @@
+-- DailyByChannel: each channel's day, one row per day, assistant and channel
+-- (rest, socketio, slack, ...: the input channel of the session's first user
+-- message, "unknown" when none). The same measures as "DailyOverview", summed
+-- over model versions. Latency percentiles cannot be summed: compute them from
+-- "LatencySamples" filtered on "channelName".
+CREATE OR REPLACE VIEW public."DailyByChannel" AS
+SELECT v."date",
+       v."assistantName",
+       v."channelName",
+       sum(v."totalSessions") AS "totalSessions",
+       sum(v."automatedCount") AS "automatedCount",
+       sum(v."escalatedCount") AS "escalatedCount",
+       sum(v."automatedCount")::double precision / nullif(sum(v."totalSessions"), 0) AS "automationRate",
+       sum(v."escalatedCount")::double precision / nullif(sum(v."totalSessions"), 0) AS "escalationRate",
+       sum(v."csatSatisfied") AS "csatSatisfied",
+       sum(v."csatUnsatisfied") AS "csatUnsatisfied",
+       sum(v."csatUnanswered") AS "csatUnanswered",
+       sum(v."csatSatisfied")::double precision
+         / nullif(sum(v."csatSatisfied") + sum(v."csatUnsatisfied"), 0) AS "csatScore",
+       sum(v."customSuccessCount") AS "customSuccessCount",
+       sum(v."customSuccessCount")::double precision
+         / nullif(sum(v."totalSessions") FILTER (WHERE v."customSuccessCount" IS NOT NULL), 0) AS "customSuccessRate"
+FROM public."VersionDailyStatistics" AS v
+GROUP BY v."date", v."assistantName", v."channelName";
+
+COMMENT ON VIEW public."DailyByChannel" IS
+  'One row per day, assistant and channel: sessions, automated and escalated sessions and rates (0..1), CSAT counts and csatScore, custom success. Sums of VersionDailyStatistics over versions; roll up by summing counts.';

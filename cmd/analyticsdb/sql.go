@@ -12,13 +12,13 @@ import (
 )
 
 func sqlCommand() *cli.Command {
-	root := &cli.StringFlag{Name: "root", Value: ".", Usage: "repository root holding functions/, triggers/ and db/migrations/"}
+	root := &cli.StringFlag{Name: "root", Value: ".", Usage: "repository root holding functions/, views/, triggers/ and db/migrations/"}
 	return &cli.Command{
 		Name:  "sql",
 		Usage: "keep db/migrations in step with the SQL object files (for developers and DBAs)",
 		Subcommands: []*cli.Command{{
 			Name:  "generate",
-			Usage: "write a new migration for every function or trigger file that changed",
+			Usage: "write a new migration for every function, view or trigger file that changed",
 			Flags: []cli.Flag{root, &cli.StringFlag{Name: "name", Value: "sql_objects", Usage: "migration name suffix"}},
 			Action: func(c *cli.Context) error {
 				dir := c.String("root")
@@ -61,7 +61,7 @@ func sqlCommand() *cli.Command {
 			},
 		}, {
 			Name:  "check",
-			Usage: "fail when a function or trigger file differs from what db/migrations deploy",
+			Usage: "fail when a function, view or trigger file differs from what db/migrations deploy",
 			Flags: []cli.Flag{root},
 			Action: func(c *cli.Context) error {
 				dir := c.String("root")

@@ -11,6 +11,7 @@ import (
 	"net/url"
 
 	"github.com/amacneil/dbmate/v2/pkg/dbmate"
+	"github.com/openrasa/analyticsdb/internal/pgurl"
 	_ "github.com/amacneil/dbmate/v2/pkg/driver/postgres" // registers postgres:// URLs
 )
 
@@ -22,7 +23,7 @@ var Migrations embed.FS
 // newDBMate configures dbmate to read the embedded files and never write schema.sql:
 // the dump is a developer artefact, refreshed with `dbmate dump` (see README).
 func newDBMate(databaseURL string, log io.Writer) (*dbmate.DB, error) {
-	u, err := url.Parse(databaseURL)
+	u, err := url.Parse(pgurl.ForLibPQ(databaseURL))
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}

@@ -32,7 +32,7 @@ func refreshCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "refresh",
 		Usage: "recompute the dirty statistics groups now (loaders do this every second)",
-		Flags: databaseFlags(),
+		Flags: withFlags(databaseFlags(), logFlags()),
 		Action: func(c *cli.Context) error {
 			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
 				var work int
@@ -50,9 +50,9 @@ func recomputeCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "recompute",
 		Usage: "rebuild conversations and daily statistics from ConversationEvent (all days, or --from/--to)",
-		Flags: withFlags(databaseFlags(), []cli.Flag{
-			&cli.TimestampFlag{Name: "from", Layout: time.DateOnly, Usage: "first day (YYYY-MM-DD)"},
-			&cli.TimestampFlag{Name: "to", Layout: time.DateOnly, Usage: "last day (YYYY-MM-DD)"},
+		Flags: withFlags(databaseFlags(), logFlags(), []cli.Flag{
+			&cli.TimestampFlag{Name: "from", EnvVars: []string{"RECOMPUTE_FROM"}, Layout: time.DateOnly, Usage: "first day (YYYY-MM-DD)"},
+			&cli.TimestampFlag{Name: "to", EnvVars: []string{"RECOMPUTE_TO"}, Layout: time.DateOnly, Usage: "last day (YYYY-MM-DD)"},
 		}),
 		Action: func(c *cli.Context) error {
 			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
@@ -74,7 +74,7 @@ func reviewCommand() *cli.Command {
 		Name:      "review",
 		Usage:     "set a conversation's review state (UNREVIEWED, PARTIALLY_REVIEWED or REVIEWED)",
 		ArgsUsage: "CONVERSATION_ID STATE",
-		Flags:     databaseFlags(),
+		Flags:     withFlags(databaseFlags(), logFlags()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
 				return cli.Exit("review needs CONVERSATION_ID and STATE", 2)
@@ -98,7 +98,7 @@ func grantReadonlyCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "grant-readonly",
 		Usage: "create (or update) a login role that may only read the analytics tables and views, for BI tools",
-		Flags: withFlags(databaseFlags(), []cli.Flag{
+		Flags: withFlags(databaseFlags(), logFlags(), []cli.Flag{
 			&cli.StringFlag{Name: "role", Value: "analytics_reader", EnvVars: []string{"READONLY_ROLE"}},
 			&cli.StringFlag{Name: "password", EnvVars: []string{"READONLY_PASSWORD"}, Required: true, Usage: "never logged"},
 		}),
@@ -118,7 +118,7 @@ func statusCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "status",
 		Usage: "stored offsets and lag per partition, rejected messages, last refresh, table sizes",
-		Flags: withFlags(databaseFlags(), kafkaFlags()),
+		Flags: withFlags(databaseFlags(), kafkaFlags(), logFlags()),
 		Action: func(c *cli.Context) error {
 			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
 				st, err := loader.ReadStatus(ctx, pool)

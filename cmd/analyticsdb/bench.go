@@ -12,15 +12,15 @@ func benchCommand() *cli.Command {
 		Name: "bench",
 		Usage: "measure end-to-end ingestion against a bare COPY of the same rows, with and without history " +
 			"(starts its own PostgreSQL unless --server-url is given)",
-		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "events", Value: 200_000, Usage: "events in the measured stream"},
-			&cli.IntFlag{Name: "history", Value: 1_000_000, Usage: "events already stored for the history run (0: skip)"},
-			&cli.IntFlag{Name: "batch-size", Value: 5000},
-			&cli.IntFlag{Name: "loaders", Value: 1, Usage: "loaders sharing the consumer group in the measured runs"},
-			&cli.Int64Flag{Name: "seed", Value: 7},
+		Flags: withFlags(logFlags(), []cli.Flag{
+			&cli.IntFlag{Name: "events", EnvVars: []string{"BENCH_EVENTS"}, Value: 200_000, Usage: "events in the measured stream"},
+			&cli.IntFlag{Name: "history", EnvVars: []string{"BENCH_HISTORY"}, Value: 1_000_000, Usage: "events already stored for the history run (0: skip)"},
+			&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BENCH_BATCH_SIZE"}, Value: 5000},
+			&cli.IntFlag{Name: "loaders", EnvVars: []string{"BENCH_LOADERS"}, Value: 1, Usage: "loaders sharing the consumer group in the measured runs"},
+			&cli.Int64Flag{Name: "seed", EnvVars: []string{"BENCH_SEED"}, Value: 7},
 			&cli.StringFlag{Name: "server-url", EnvVars: []string{"BENCH_SERVER_URL"}, Usage: "a PostgreSQL server where the bench may create and drop databases"},
-			&cli.BoolFlag{Name: "in-process", Usage: "run the loader in this process (no memory figure)"},
-		},
+			&cli.BoolFlag{Name: "in-process", EnvVars: []string{"BENCH_IN_PROCESS"}, Usage: "run the loader in this process (no memory figure)"},
+		}),
 		Action: func(c *cli.Context) error {
 			binary := ""
 			if !c.Bool("in-process") {

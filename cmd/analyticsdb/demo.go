@@ -12,12 +12,12 @@ import (
 
 func trafficFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "events", Value: 50_000, Usage: "approximate number of events to generate"},
-		&cli.Int64Flag{Name: "seed", Value: 1, Usage: "same seed, same stream"},
-		&cli.IntFlag{Name: "days", Value: 7, Usage: "days the sessions spread over"},
-		&cli.TimestampFlag{Name: "start", Layout: time.DateOnly, Usage: "first day (YYYY-MM-DD); default 2024-11-04"},
-		&cli.Float64Flag{Name: "duplicate-rate", Value: 0.002, Usage: "share of messages sent twice (producer retries)"},
-		&cli.Float64Flag{Name: "bad-rate", Value: 0.001, Usage: "share of extra malformed messages"},
+		&cli.IntFlag{Name: "events", EnvVars: []string{"TRAFFIC_EVENTS"}, Value: 50_000, Usage: "approximate number of events to generate"},
+		&cli.Int64Flag{Name: "seed", EnvVars: []string{"TRAFFIC_SEED"}, Value: 1, Usage: "same seed, same stream"},
+		&cli.IntFlag{Name: "days", EnvVars: []string{"TRAFFIC_DAYS"}, Value: 7, Usage: "days the sessions spread over"},
+		&cli.TimestampFlag{Name: "start", EnvVars: []string{"TRAFFIC_START"}, Layout: time.DateOnly, Usage: "first day (YYYY-MM-DD); default 2024-11-04"},
+		&cli.Float64Flag{Name: "duplicate-rate", EnvVars: []string{"TRAFFIC_DUPLICATE_RATE"}, Value: 0.002, Usage: "share of messages sent twice (producer retries)"},
+		&cli.Float64Flag{Name: "bad-rate", EnvVars: []string{"TRAFFIC_BAD_RATE"}, Value: 0.001, Usage: "share of extra malformed messages"},
 	}
 }
 
@@ -41,7 +41,7 @@ func demoCommand() *cli.Command {
 		Usage: "see it work: generated Rasa traffic through Kafka and the loader into PostgreSQL, then the daily statistics " +
 			"(starts its own PostgreSQL and Kafka unless DATABASE_URL / KAFKA_BROKERS are set)",
 		Flags: withFlags(databaseFlags(), kafkaFlags(), trafficFlags(), logFlags(), []cli.Flag{
-			&cli.BoolFlag{Name: "keep", Usage: "keep PostgreSQL, Kafka and the loader running after the report"},
+			&cli.BoolFlag{Name: "keep", EnvVars: []string{"DEMO_KEEP"}, Usage: "keep PostgreSQL, Kafka and the loader running after the report"},
 		}),
 		Action: func(c *cli.Context) error {
 			limits := loader.BatchLimits{MaxMessages: 5000, MaxWait: 250 * time.Millisecond}
@@ -69,7 +69,7 @@ func generateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "generate",
 		Usage: "write generated Rasa traffic as JSONL (`rasa export` format) to stdout",
-		Flags: trafficFlags(),
+		Flags: withFlags(trafficFlags(), logFlags()),
 		Action: func(c *cli.Context) error {
 			stats, err := traffic.WriteJSONL(c.Context, trafficConfig(c), os.Stdout)
 			if err != nil {

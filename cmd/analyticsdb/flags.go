@@ -15,6 +15,7 @@ func databaseFlags() []cli.Flag {
 		&cli.StringFlag{Name: "db-name", EnvVars: []string{"DB_NAME"}, Value: pgurl.DefaultName, Usage: "database name"},
 		&cli.StringFlag{Name: "db-user", EnvVars: []string{"DB_USER"}, Value: pgurl.DefaultUser, Usage: "database user"},
 		&cli.StringFlag{Name: "db-password", EnvVars: []string{"DB_PASSWORD"}, Usage: "database password (never logged)"},
+		&cli.StringFlag{Name: "db-sslmode", EnvVars: []string{"DB_SSLMODE"}, Usage: "libpq sslmode (disable, require, verify-full, ...); default: TLS if the server offers it"},
 	}
 }
 
@@ -34,6 +35,7 @@ func databaseURL(c *cli.Context) string {
 		Name:     c.String("db-name"),
 		User:     c.String("db-user"),
 		Password: c.String("db-password"),
+		SSLMode:  c.String("db-sslmode"),
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -60,4 +61,30 @@ func serveHTTP(c *cli.Context, l *loaderParts, log *slog.Logger) (stop func(), e
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}, nil
+}
+
+// healthcheckCommand probes a running loader's /healthz, for container
+// healthchecks in images without a shell (the Dockerfile's distroless base).
+func healthcheckCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "healthcheck",
+		Usage: "exit 0 when the loader at --http-address answers /healthz, 1 otherwise",
+		Flags: httpFlags(),
+		Action: func(c *cli.Context) error {
+			addr := c.String("http-address")
+			if strings.HasPrefix(addr, ":") {
+				addr = "127.0.0.1" + addr
+			}
+			client := &http.Client{Timeout: 3 * time.Second}
+			resp, err := client.Get("http://" + addr + "/healthz")
+			if err != nil {
+				return cli.Exit("unhealthy: "+err.Error(), 1)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return cli.Exit("unhealthy: "+resp.Status, 1)
+			}
+			return nil
+		},
+	}
 }

@@ -32,6 +32,7 @@ func main() {
 			reviewCommand(),
 			grantReadonlyCommand(),
 			statusCommand(),
+			healthcheckCommand(),
 			generateCommand(),
 			benchCommand(),
 			sqlCommand(),

@@ -12,7 +12,7 @@ import (
 func loaderFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "assistant-name", EnvVars: []string{"ASSISTANT_NAME"}, Value: "unknown", Usage: "assistantName of sessions whose events carry no metadata.assistant_id"},
-		&cli.StringFlag{Name: "environment", EnvVars: []string{"RASA_ENVIRONMENT"}, Usage: "environment of messages without a RASA_ENVIRONMENT header"},
+		&cli.StringFlag{Name: "environment", EnvVars: []string{"DEFAULT_ENVIRONMENT"}, Usage: "environment of messages without a RASA_ENVIRONMENT header (JSONL replays)"},
 		&cli.IntFlag{Name: "max-event-bytes", EnvVars: []string{"MAX_EVENT_BYTES"}, Value: 8 << 20, Usage: "larger messages are rejected as too_large"},
 		&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BATCH_SIZE"}, Value: 5000, Usage: "messages per batch at most"},
 		&cli.IntFlag{Name: "batch-bytes", EnvVars: []string{"BATCH_BYTES"}, Value: 16 << 20, Usage: "message bytes per batch at most"},

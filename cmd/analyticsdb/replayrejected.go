@@ -12,7 +12,7 @@ func replayRejectedCommand() *cli.Command {
 		Usage: "store the rejected messages the database now accepts (after a migration added support), " +
 			"in their original stream positions, re-deriving their senders' sessions",
 		Flags: withFlags(databaseFlags(), loaderFlags(), logFlags(), []cli.Flag{
-			&cli.IntFlag{Name: "chunk", Value: 1000, Usage: "rejected messages per transaction"},
+			&cli.IntFlag{Name: "chunk", EnvVars: []string{"REPLAY_CHUNK"}, Value: 1000, Usage: "rejected messages per transaction"},
 		}),
 		Action: func(c *cli.Context) error {
 			url, err := requireDatabaseURL(c)

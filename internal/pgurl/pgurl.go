@@ -18,6 +18,7 @@ type Parts struct {
 	Name     string
 	User     string
 	Password string
+	SSLMode  string // libpq sslmode; empty: the driver's default
 }
 
 // Defaults of SPEC section 1.
@@ -54,7 +55,36 @@ func Build(p Parts) string {
 	if p.Password != "" {
 		u.User = url.UserPassword(p.User, p.Password)
 	}
+	if p.SSLMode != "" {
+		u.RawQuery = url.Values{"sslmode": {p.SSLMode}}.Encode()
+	}
 	return u.String()
+}
+
+// ForLibPQ adapts a URL for lib/pq (which dbmate uses): pq knows no
+// "prefer" or "allow" and, without sslmode, insists on TLS. Those become
+// "disable" for a loopback or Unix-socket host and "require" elsewhere.
+func ForLibPQ(connString string) string {
+	u, err := url.Parse(connString)
+	if err != nil || u.Scheme == "" {
+		return connString
+	}
+	q := u.Query()
+	switch q.Get("sslmode") {
+	case "", "prefer", "allow":
+		host := u.Hostname()
+		if h := q.Get("host"); h != "" {
+			host = h
+		}
+		mode := "require"
+		if host == "" || host == "localhost" || strings.HasPrefix(host, "/") || net.ParseIP(host).IsLoopback() {
+			mode = "disable"
+		}
+		q.Set("sslmode", mode)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return connString
 }
 
 var keywordPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)

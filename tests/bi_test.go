@@ -653,27 +653,3 @@ func TestGrafanaDashboardQueriesRun(t *testing.T) {
 		t.Error("no panel query ran")
 	}
 }
-
-// readOnlyConn connects as a new role made by analytics.create_readonly_role,
-// as a BI tool would; the role is dropped when the test ends.
-func readOnlyConn(t *testing.T, b *bundle) *pgx.Conn {
-	t.Helper()
-	role := "bi_" + strings.ReplaceAll(b.db.Name, "-", "_")
-	b.exec(`SELECT analytics.create_readonly_role($1, 'secret-pw')`, role)
-	t.Cleanup(func() {
-		ctx := context.Background()
-		_, _ = b.db.Pool.Exec(ctx, fmt.Sprintf(`DROP OWNED BY %s`, pgx.Identifier{role}.Sanitize()))
-		_, _ = b.db.Pool.Exec(ctx, fmt.Sprintf(`DROP ROLE %s`, pgx.Identifier{role}.Sanitize()))
-	})
-	cfg, err := pgx.ParseConfig(b.db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Password = role, "secret-pw"
-	conn, err := pgx.ConnectConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}

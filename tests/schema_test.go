@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -240,23 +239,7 @@ func TestReadOnlyRoleReadsAnalyticsAndNothingElse(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.load(newScript("ro", "bank", "m1", day("2024-11-04 10:00:00")).startSession().user("hi", "rest").msgs)
-	role := "bi_" + strings.ReplaceAll(b.db.Name, "-", "_")
-	b.exec(`SELECT analytics.create_readonly_role($1, 'secret-pw')`, role)
-	t.Cleanup(func() {
-		ctx := context.Background()
-		_, _ = b.db.Pool.Exec(ctx, fmt.Sprintf(`DROP OWNED BY %s`, pgx.Identifier{role}.Sanitize()))
-		_, _ = b.db.Pool.Exec(ctx, fmt.Sprintf(`DROP ROLE %s`, pgx.Identifier{role}.Sanitize()))
-	})
-	cfg, err := pgx.ParseConfig(b.db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Password = role, "secret-pw"
-	conn, err := pgx.ConnectConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := readOnlyConn(t, b)
 	// The analytics tables, and every view of schema public (the BI views).
 	views := b.strings(`SELECT viewname::text FROM pg_views WHERE schemaname = 'public' ORDER BY 1`)
 	if len(views) == 0 {

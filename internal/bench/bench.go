@@ -117,10 +117,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := settle(ctx, emptyURL); err != nil {
-		return res, err
-	}
-	full, err := runLoader(ctx, o, emptyURL, brokers, topic, "bench-empty", messages)
+	full, err := measuredRun(ctx, o, emptyURL, brokers, "bench-empty", messages)
 	if err != nil {
 		return res, fmt.Errorf("end-to-end run: %w", err)
 	}
@@ -149,10 +146,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 		res.HistoryEvents = histMessages
 		fmt.Fprintf(o.Out, "history: %d events stored in %s\n", histMessages, time.Since(start).Round(time.Second))
-		if err := settle(ctx, histURL); err != nil {
-			return res, err
-		}
-		again, err := runLoader(ctx, o, histURL, brokers, topic, "bench-history-run", messages)
+		again, err := measuredRun(ctx, o, histURL, brokers, "bench-history-run", messages)
 		if err != nil {
 			return res, fmt.Errorf("end-to-end run with history: %w", err)
 		}
@@ -196,6 +190,15 @@ func freshDatabase(ctx context.Context, serverURL, name string) (string, error) 
 	}
 	url := withDatabase(serverURL, name)
 	return url, db.Migrate(ctx, url, io.Discard)
+}
+
+// measuredRun settles the database, then runs the measured loader(s) on the
+// measured topic.
+func measuredRun(ctx context.Context, o Options, url string, brokers []string, group string, messages int) (loaderRun, error) {
+	if err := settle(ctx, url); err != nil {
+		return loaderRun{}, err
+	}
+	return runLoader(ctx, o, url, brokers, topic, group, messages)
 }
 
 // settle vacuums and analyzes the database and checkpoints, so a measured

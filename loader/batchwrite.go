@@ -37,6 +37,7 @@ func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
 		if err != nil {
 			return err
 		}
+		failpoint("before-copy")
 		if err := copyEvents(ctx, tx, p.events); err != nil {
 			return err
 		}
@@ -46,6 +47,7 @@ func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
 		if err := saveSenderStates(ctx, tx, p.changed); err != nil {
 			return err
 		}
+		failpoint("after-copy")
 		w.events = p.events
 		for s, st := range p.changed {
 			p.states[s] = st

@@ -43,6 +43,7 @@ type KafkaSource struct {
 	pl               *pipeline
 	inflight         map[topicPartition]int64 // next offset of the last batch queued, not yet written
 	rebalanceWaiting atomic.Bool
+	reseeked         map[topicPartition]bool // moved back to their stored offsets: what Run polled from them is stale
 }
 
 type topicPartition struct {
@@ -96,7 +97,7 @@ const ShutdownGrace = 20 * time.Second
 // group and closes the client. Batches are written by a pipeline: the next
 // batch is polled, decoded and encoded while the previous one is written.
 func (s *KafkaSource) Run(ctx context.Context) error {
-	defer s.cl.Close()
+	defer func() { s.cl.AllowRebalance(); s.cl.Close() }() // Close waits for AllowRebalance after a poll: an error return must not hang
 	writeCtx, stopWrites := graceful(ctx, ShutdownGrace)
 	defer stopWrites()
 	s.writeCtx = writeCtx
@@ -108,6 +109,10 @@ func (s *KafkaSource) Run(ctx context.Context) error {
 	for {
 		if err := s.handle(ctx, s.pl.results()); err != nil {
 			return err
+		}
+		if len(s.reseeked) > 0 { // they are read again from the stored offsets: written now, these would skip ahead
+			batch.Messages, size = withoutPartitions(batch.Messages, s.reseeked)
+			clear(s.reseeked)
 		}
 		if ctx.Err() != nil {
 			// Shutting down: write what we hold (one batch at most), then leave.
@@ -202,6 +207,7 @@ func (s *KafkaSource) handle(ctx context.Context, outcomes []pipelineResult) err
 	for _, o := range outcomes {
 		switch {
 		case o.err == nil:
+			failpoint("after-commit")
 			s.mu.Lock()
 			for _, u := range o.p.batch.Offsets {
 				tp := topicPartition{u.Topic, u.Partition}
@@ -308,7 +314,11 @@ func (s *KafkaSource) commitToKafka(offsets []OffsetUpdate) {
 func (s *KafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error {
 	s.writer.Store.ForgetSenders()
 	set := map[string]map[int32]kgo.EpochOffset{}
+	if s.reseeked == nil {
+		s.reseeked = map[topicPartition]bool{}
+	}
 	for _, o := range offsets {
+		s.reseeked[topicPartition{o.Topic, o.Partition}] = true
 		stored, err := s.storedOffsets(ctx, o.Topic, []int32{o.Partition})
 		if err != nil {
 			return err
@@ -329,6 +339,19 @@ func (s *KafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error 
 	}
 	s.cl.SetOffsets(set)
 	return nil
+}
+
+// withoutPartitions drops the messages of the given partitions, in place, and
+// returns the size of the rest.
+func withoutPartitions(msgs []Message, drop map[topicPartition]bool) ([]Message, int) {
+	kept, size := msgs[:0], 0
+	for _, m := range msgs {
+		if !drop[topicPartition{m.Pos.Topic, m.Pos.Partition}] {
+			kept = append(kept, m)
+			size += len(m.Value)
+		}
+	}
+	return kept, size
 }
 
 // seekToStoredOffsets is the AdjustFetchOffsetsFn: every assigned partition
@@ -373,6 +396,7 @@ func (s *KafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]
 		s.mu.Unlock()
 		s.log.Info("partitions assigned; starting from stored offsets", "topic", topic, "partitions", ids, "stored", stored)
 	}
+	failpoint("assigned")
 	return out, nil
 }
 
@@ -402,6 +426,7 @@ func (s *KafkaSource) assigned(_ context.Context, _ *kgo.Client, _ map[string][]
 }
 
 func (s *KafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	failpoint("revoked")
 	s.mu.Lock()
 	for topic, partitions := range lost {
 		for _, p := range partitions {

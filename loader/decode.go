@@ -82,6 +82,9 @@ func (d *decoder) decode(msg *Message) (*event, error) {
 	if e.senderID, err = requiredString(&m, "sender_id"); err != nil {
 		return nil, err
 	}
+	if err := checkIdentifier("sender_id", e.senderID); err != nil {
+		return nil, err
+	}
 	name, err := requiredString(&m, "event")
 	if err != nil {
 		return e, err
@@ -106,6 +109,9 @@ func (d *decoder) decode(msg *Message) (*event, error) {
 		}
 	}
 	metaString := func(key string) string { s, _ := stringOf(lastField(meta, key)); return s }
+	if err := checkIdentifierFields(&m, meta); err != nil {
+		return e, err
+	}
 	e.assistantID = metaString("assistant_id")
 	e.sessionID = metaString("session_id")
 	if modelID := metaString("model_id"); modelID != "" {
@@ -145,8 +151,56 @@ func (d *decoder) environmentOf(msg *Message, e *event) error {
 	if !utf8.ValidString(env) || strings.IndexByte(env, 0) >= 0 {
 		return reject(reasonUnstorable, "header %s is not valid UTF-8 text", environmentHeader)
 	}
+	if err := checkIdentifier("header "+environmentHeader, env); err != nil {
+		return err
+	}
 	e.environment = env
 	e.environmentID = uuidV5([]byte(env))
+	return nil
+}
+
+// maxIdentifierBytes bounds the values that end up in b-tree keys
+// (SenderSession, Conversation, the statistics tables, MachineLearningModel,
+// Environment). PostgreSQL refuses index entries above about 2.7 kB, and the
+// statistics key of VersionDailyStatistics holds three of these values, so
+// 512 bytes each leaves room; real ids are far shorter.
+const maxIdentifierBytes = 512
+
+func checkIdentifier(name, value string) error {
+	if len(value) > maxIdentifierBytes {
+		return reject(reasonInvalidField, "%s is %d bytes; identifiers longer than %d bytes cannot be indexed", name, len(value), maxIdentifierBytes)
+	}
+	return nil
+}
+
+// checkIdentifierFields checks the identifiers the triggers read from the
+// JSON. A non-string value counts by its JSON text, roughly what ->> yields.
+func checkIdentifierFields(m *scannedMessage, meta []jsonField) error {
+	check := func(name string, raw []byte) error {
+		if len(raw) <= maxIdentifierBytes {
+			return nil // a JSON string never decodes longer than its source
+		}
+		if s, ok := stringOf(raw); ok {
+			return checkIdentifier(name, s)
+		}
+		return checkIdentifier(name, string(raw))
+	}
+	top := func(key string) []byte { raw, _ := m.field(key); return raw }
+	for _, f := range []struct {
+		name string
+		raw  []byte
+	}{
+		{"input_channel", top("input_channel")},
+		{"flow_id", top("flow_id")},
+		{"metadata.assistant_id", lastField(meta, "assistant_id")},
+		{"metadata.model_id", lastField(meta, "model_id")},
+		{"metadata.model_name", lastField(meta, "model_name")},
+		{"metadata.active_flow", lastField(meta, "active_flow")},
+	} {
+		if err := check(f.name, f.raw); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -174,3 +174,33 @@ func TestEpochMicrosRoundsTheSeventhDecimal(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeBoundsIdentifiersThatGoIntoIndexes(t *testing.T) {
+	d := decoder{types: testEventTypes}
+	long := strings.Repeat("x", maxIdentifierBytes+1)
+	for _, value := range []string{
+		`{"sender_id": "` + long + `", "event": "user", "timestamp": 1}`,
+		`{"sender_id": "a", "event": "user", "timestamp": 1, "input_channel": "` + long + `"}`,
+		`{"sender_id": "a", "event": "flow_started", "timestamp": 1, "flow_id": "` + long + `"}`,
+		`{"sender_id": "a", "event": "bot", "timestamp": 1, "metadata": {"assistant_id": "` + long + `"}}`,
+		`{"sender_id": "a", "event": "bot", "timestamp": 1, "metadata": {"model_name": ["` + long + `"]}}`,
+	} {
+		_, err := d.decode(&Message{Value: []byte(value)})
+		var rerr *rejectError
+		if !errors.As(err, &rerr) || rerr.Reason != reasonInvalidField || !strings.Contains(rerr.Detail, "cannot be indexed") {
+			t.Errorf("%.80s: %v, want an invalid_field rejection", value, err)
+		}
+	}
+	if _, err := d.decode(&Message{Value: []byte(`{"sender_id": "a", "event": "bot", "timestamp": 1}`),
+		Headers: []Header{{Key: environmentHeader, Value: []byte(long)}}}); err == nil {
+		t.Error("a RASA_ENVIRONMENT header too long for an index was accepted")
+	}
+	// The limit counts decoded bytes: escapes do not make a short id too long.
+	atLimit := strings.Repeat("x", maxIdentifierBytes)
+	escaped := strings.Repeat(`\u0078`, maxIdentifierBytes)
+	for _, id := range []string{atLimit, escaped} {
+		if _, err := d.decode(&Message{Value: []byte(`{"sender_id": "` + id + `", "event": "user", "timestamp": 1}`)}); err != nil {
+			t.Errorf("sender_id of %d source bytes: %v", len(id), err)
+		}
+	}
+}

@@ -11,14 +11,17 @@ import (
 )
 
 // isRefusedData reports a COPY that PostgreSQL refused because of a value in
-// some row (data exceptions, class 22, and integrity violations, class 23,
-// other than an already stored event), which no retry of the same rows fixes.
+// some row (data exceptions, class 22, integrity violations, class 23, other
+// than an already stored event, and program_limit_exceeded, 54000, which is
+// what an index entry too large for a b-tree page raises), which no retry of
+// the same rows fixes.
 func isRefusedData(err error) bool {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || isDuplicateEvent(err) {
 		return false
 	}
-	return strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")
+	return strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23") ||
+		pgErr.Code == "54000"
 }
 
 // isolateRefused finds the events PostgreSQL refuses, by bisection inside one

@@ -11,8 +11,8 @@ import (
 	"net/url"
 
 	"github.com/amacneil/dbmate/v2/pkg/dbmate"
-	"github.com/openrasa/analyticsdb/internal/pgurl"
 	_ "github.com/amacneil/dbmate/v2/pkg/driver/postgres" // registers postgres:// URLs
+	"github.com/openrasa/analyticsdb/internal/pgurl"
 )
 
 // Migrations holds every dbmate migration file, in the directory "migrations".
@@ -25,7 +25,7 @@ var Migrations embed.FS
 func newDBMate(databaseURL string, log io.Writer) (*dbmate.DB, error) {
 	u, err := url.Parse(pgurl.ForLibPQ(databaseURL))
 	if err != nil {
-		return nil, fmt.Errorf("parse database URL: %w", err)
+		return nil, fmt.Errorf("parse database URL: %w", pgurl.RedactError(err, databaseURL)) // url.Error repeats the whole string
 	}
 	m := dbmate.New(u)
 	m.FS = Migrations

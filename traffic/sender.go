@@ -601,6 +601,19 @@ func (s *sender) pushPattern(id string, extra []byte) {
 
 func (s *sender) topStep(step string) { s.setStep(s.depth-1, step) }
 
+// flowStep runs one action step of the flow on top of the stack.
+func (s *sender) flowStep(step, action string) {
+	s.topStep(step)
+	s.tAction()
+	s.action(action, polFlow)
+}
+
+// say utters a bot message, without buttons or agent, after a bot's delay.
+func (s *sender) say(text []byte, utter, source string) {
+	s.tBot()
+	s.bot(text, utter, source, nil, "")
+}
+
 func (s *sender) listen(aw await) {
 	s.tick(5*ms, 25*ms)
 	s.action("action_listen", polFlow)

@@ -192,14 +192,9 @@ func (s *sender) advance() {
 
 // ask runs pattern_collect_information's steps up to action_listen.
 func (s *sender) ask(sl *slotC) {
-	s.topStep("start")
-	s.tAction()
-	s.action("action_run_slot_rejections", polFlow)
-	s.topStep("ask_collect")
-	s.tAction()
-	s.action(sl.utter, polFlow)
-	s.tBot()
-	s.bot(sl.ask.json, sl.utter, "TemplatedNaturalLanguageGenerator", nil, "")
+	s.flowStep("start", "action_run_slot_rejections")
+	s.flowStep("ask_collect", sl.utter)
+	s.say(sl.ask.json, sl.utter, "TemplatedNaturalLanguageGenerator")
 	s.listen(awSlot)
 }
 
@@ -208,8 +203,7 @@ func (s *sender) reask() {
 	sl := &s.cur.slots[s.slotIdx]
 	s.tAction()
 	s.action(sl.utter, polFlow)
-	s.tBot()
-	s.bot(sl.ask.json, sl.utter, "TemplatedNaturalLanguageGenerator", nil, "")
+	s.say(sl.ask.json, sl.utter, "TemplatedNaturalLanguageGenerator")
 	s.listen(awSlot)
 }
 
@@ -263,16 +257,14 @@ func (s *sender) finishFlow() {
 	s.setStep(top, f.respStep)
 	s.tAction()
 	s.action(f.response, polFlow)
-	s.tBot()
-	s.bot(f.respText.json, f.response, "TemplatedNaturalLanguageGenerator", nil, "")
+	s.say(f.respText.json, f.response, "TemplatedNaturalLanguageGenerator")
 	if s.reminderAt == 0 && s.r.chance(0.015) {
 		s.tAction()
 		s.action("action_set_reminder", polFlow)
 		s.tick(2*ms, 10*ms)
 		s.reminderAt = s.t + s.r.between(2*minute, 10*minute)
 		s.reminderEvent()
-		s.tBot()
-		s.bot(botReminderSet.json, "utter_reminder_set", "TemplatedNaturalLanguageGenerator", nil, "")
+		s.say(botReminderSet.json, "utter_reminder_set", "TemplatedNaturalLanguageGenerator")
 	}
 	s.complete()
 	for i := range f.slots {
@@ -302,11 +294,8 @@ func (s *sender) afterFlow() {
 	}
 	s.tick(1*ms, 4*ms)
 	s.pushPattern("pattern_completed", nil)
-	s.topStep("0_utter_can_do_something_else")
-	s.tAction()
-	s.action("utter_can_do_something_else", polFlow)
-	s.tBot()
-	s.bot(botAnythingElse.json, "utter_can_do_something_else", "TemplatedNaturalLanguageGenerator", nil, "")
+	s.flowStep("0_utter_can_do_something_else", "utter_can_do_something_else")
+	s.say(botAnythingElse.json, "utter_can_do_something_else", "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.listen(awAnything)
 }
@@ -318,11 +307,8 @@ func (s *sender) continueInterrupted() {
 	g.extra = append(g.extra, a.human...)
 	g.extra = append(g.extra, '"')
 	s.pushPattern("pattern_continue_interrupted", g.extra)
-	s.topStep("0_utter_flow_continue_interrupted")
-	s.tAction()
-	s.action("utter_flow_continue_interrupted", polFlow)
-	s.tBot()
-	s.bot(a.continueBot.json, "utter_flow_continue_interrupted", "TemplatedNaturalLanguageGenerator", nil, "")
+	s.flowStep("0_utter_flow_continue_interrupted", "utter_flow_continue_interrupted")
+	s.say(a.continueBot.json, "utter_flow_continue_interrupted", "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.tStack()
 	s.flowEvent(evFlowResumed, a.id, s.stack[s.depth-1].step)
@@ -341,17 +327,12 @@ func (s *sender) cancel() {
 	g.extra = append(g.extra, s.stack[ci].id[:]...)
 	g.extra = append(g.extra, `"]`...)
 	s.pushPattern("pattern_cancel_flow", g.extra)
-	s.topStep("0_action_cancel_flow")
-	s.tAction()
-	s.action("action_cancel_flow", polFlow)
+	s.flowStep("0_action_cancel_flow", "action_cancel_flow")
 	s.tStack()
 	s.flowEvent(evFlowCancelled, s.cur.id, s.stack[ci].step)
 	s.removeAt(ci)
-	s.topStep("1_utter_flow_cancelled_rasa")
-	s.tAction()
-	s.action("utter_flow_cancelled_rasa", polFlow)
-	s.tBot()
-	s.bot(s.cur.cancelBot.json, "utter_flow_cancelled_rasa", "TemplatedNaturalLanguageGenerator", nil, "")
+	s.flowStep("1_utter_flow_cancelled_rasa", "utter_flow_cancelled_rasa")
+	s.say(s.cur.cancelBot.json, "utter_flow_cancelled_rasa", "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.cur = nil
 	if s.intr != nil && s.depth > 0 {
@@ -381,16 +362,11 @@ func (s *sender) correct() {
 	g.extra = append(g.extra, sl.askStep...)
 	g.extra = append(g.extra, '"')
 	s.pushPattern("pattern_correction", g.extra)
-	s.topStep("0_action_correct_flow_slot")
-	s.tAction()
-	s.action("action_correct_flow_slot", polFlow)
+	s.flowStep("0_action_correct_flow_slot", "action_correct_flow_slot")
 	s.tick(1*ms, 5*ms)
 	s.slot(sl.name, an.value)
-	s.topStep("1_utter_corrected_previous_input")
-	s.tAction()
-	s.action("utter_corrected_previous_input", polFlow)
-	s.tBot()
-	s.bot(an.corrBot.json, "utter_corrected_previous_input", "TemplatedNaturalLanguageGenerator", nil, "")
+	s.flowStep("1_utter_corrected_previous_input", "utter_corrected_previous_input")
+	s.say(an.corrBot.json, "utter_corrected_previous_input", "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.reask()
 }
@@ -412,17 +388,12 @@ func (s *sender) knowledge() {
 	qa := &s.a.knowledge[s.r.intn(len(s.a.knowledge))]
 	s.user(&qa.q, cmdKnowledge, "faq", nil)
 	s.pushPattern("pattern_search", nil)
-	s.topStep("0_action_trigger_search")
-	s.tAction()
-	s.action("action_trigger_search", polFlow)
-	s.tBot()
-	s.bot(qa.a.json, "", "EnterpriseSearchPolicy", nil, "")
+	s.flowStep("0_action_trigger_search", "action_trigger_search")
+	s.say(qa.a.json, "", "EnterpriseSearchPolicy")
 	if s.r.chance(0.25) {
-		s.tBot()
-		s.bot(botAnythingSrch.json, "", "EnterpriseSearchPolicy", nil, "")
+		s.say(botAnythingSrch.json, "", "EnterpriseSearchPolicy")
 		if s.r.chance(0.2) {
-			s.tBot()
-			s.bot(botAlsoWebsite.json, "", "EnterpriseSearchPolicy", nil, "")
+			s.say(botAlsoWebsite.json, "", "EnterpriseSearchPolicy")
 		}
 	}
 	s.complete()
@@ -434,17 +405,11 @@ func (s *sender) chitchat() {
 	s.user(&qa.q, cmdChitchat, "chitchat", nil)
 	s.pushPattern("pattern_chitchat", nil)
 	if s.r316 {
-		s.topStep("0_utter_free_chitchat_response")
-		s.tAction()
-		s.action("utter_free_chitchat_response", polFlow)
-		s.tBot()
-		s.bot(qa.a.json, "utter_free_chitchat_response", "ContextualResponseRephraser", nil, "")
+		s.flowStep("0_utter_free_chitchat_response", "utter_free_chitchat_response")
+		s.say(qa.a.json, "utter_free_chitchat_response", "ContextualResponseRephraser")
 	} else {
-		s.topStep("0_action_trigger_chitchat")
-		s.tAction()
-		s.action("action_trigger_chitchat", polFlow)
-		s.tBot()
-		s.bot(qa.a.json, "", "IntentlessPolicy", nil, "")
+		s.flowStep("0_action_trigger_chitchat", "action_trigger_chitchat")
+		s.say(qa.a.json, "", "IntentlessPolicy")
 	}
 	s.complete()
 	s.afterDigression()
@@ -453,11 +418,8 @@ func (s *sender) chitchat() {
 func (s *sender) cannotHandle() {
 	s.user(&gibberish[s.r.intn(len(gibberish))], cmdCannot, "nlu_fallback", nil)
 	s.pushPattern("pattern_cannot_handle", nil)
-	s.topStep("0_utter_ask_rephrase")
-	s.tAction()
-	s.action("utter_ask_rephrase", polFlow)
-	s.tBot()
-	s.bot(botRephrase.json, "utter_ask_rephrase", "TemplatedNaturalLanguageGenerator", nil, "")
+	s.flowStep("0_utter_ask_rephrase", "utter_ask_rephrase")
+	s.say(botRephrase.json, "utter_ask_rephrase", "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.fails++
 	s.afterDigression()
@@ -485,12 +447,8 @@ func (s *sender) clarify() {
 	g.extra = append(g.extra, f2.human...)
 	g.extra = append(g.extra, `"], "clarification_options": ""`...)
 	s.pushPattern("pattern_clarification", g.extra)
-	s.topStep("0_action_clarify_flows")
-	s.tAction()
-	s.action("action_clarify_flows", polFlow)
-	s.topStep("1_utter_clarification_options_rasa")
-	s.tAction()
-	s.action("utter_clarification_options_rasa", polFlow)
+	s.flowStep("0_action_clarify_flows", "action_clarify_flows")
+	s.flowStep("1_utter_clarification_options_rasa", "utter_clarification_options_rasa")
 	s.tBot()
 	g.tmp = append(g.tmp[:0], `"I can help, but I need more information. Which of these would you like to do: `...)
 	g.tmp = append(g.tmp, f1.human...)
@@ -507,9 +465,7 @@ func (s *sender) restart() {
 	s.user(&txtRestart, cmdRestart, "restart", nil)
 	s.botPending = false
 	s.pushPattern("pattern_restart", nil)
-	s.topStep("0_action_restart")
-	s.tAction()
-	s.action("action_restart", polFlow)
+	s.flowStep("0_action_restart", "action_restart")
 	s.tick(2*ms, 10*ms)
 	s.base(evRestart)
 	if s.r.chance(0.3) {
@@ -538,28 +494,18 @@ func (s *sender) handoff() {
 	if s.a.confirm {
 		s.topStep("0_collect_confirm_human_handoff")
 		s.push(frame{pat: "pattern_collect_information"}, "", collectHandoff)
-		s.topStep("start")
-		s.tAction()
-		s.action("action_run_slot_rejections", polFlow)
-		s.topStep("ask_collect")
-		s.tAction()
-		s.action("utter_ask_confirm_human_handoff", polFlow)
-		s.tBot()
-		s.bot(botConfirmAsk.json, "utter_ask_confirm_human_handoff", "TemplatedNaturalLanguageGenerator", nil, "")
+		s.flowStep("start", "action_run_slot_rejections")
+		s.flowStep("ask_collect", "utter_ask_confirm_human_handoff")
+		s.say(botConfirmAsk.json, "utter_ask_confirm_human_handoff", "TemplatedNaturalLanguageGenerator")
 		s.awBefore = before
 		s.listen(awConfirm)
 		return
 	}
 	if s.r316 {
-		s.topStep("0_action_handoff_metric")
-		s.tAction()
-		s.action("action_handoff_metric", polFlow)
+		s.flowStep("0_action_handoff_metric", "action_handoff_metric")
 	}
-	s.topStep("1_utter_human_handoff_not_available")
-	s.tAction()
-	s.action("utter_human_handoff_not_available", polFlow)
-	s.tBot()
-	s.bot(botNotAvailable.json, "utter_human_handoff_not_available", "TemplatedNaturalLanguageGenerator", nil, "")
+	s.flowStep("1_utter_human_handoff_not_available", "utter_human_handoff_not_available")
+	s.say(botNotAvailable.json, "utter_human_handoff_not_available", "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.aw = before
 	s.afterDigression()
@@ -572,19 +518,12 @@ func (s *sender) confirmAnswer(yes bool) {
 		s.slot("confirm_human_handoff", jsonTrue)
 		s.complete() // collect
 		if s.r316 {
-			s.topStep("1_action_handoff_metric")
-			s.tAction()
-			s.action("action_handoff_metric", polFlow)
+			s.flowStep("1_action_handoff_metric", "action_handoff_metric")
 		}
-		s.topStep("2_action_human_handoff")
-		s.tAction()
-		s.action("action_human_handoff", polFlow)
+		s.flowStep("2_action_human_handoff", "action_human_handoff")
 		s.tick(80*ms, 900*ms)
-		s.topStep("3_utter_transfer_to_agent")
-		s.tAction()
-		s.action("utter_transfer_to_agent", polFlow)
-		s.tBot()
-		s.bot(botConnecting.json, "utter_transfer_to_agent", "TemplatedNaturalLanguageGenerator", nil, "")
+		s.flowStep("3_utter_transfer_to_agent", "utter_transfer_to_agent")
+		s.say(botConnecting.json, "utter_transfer_to_agent", "TemplatedNaturalLanguageGenerator")
 		s.complete() // pattern_human_handoff
 		s.tick(1*ms, 3*ms)
 		s.slot("confirm_human_handoff", jsonNull)
@@ -598,11 +537,8 @@ func (s *sender) confirmAnswer(yes bool) {
 	s.tick(3*ms, 20*ms)
 	s.slot("confirm_human_handoff", jsonFalse)
 	s.complete() // collect
-	s.topStep("1_utter_human_handoff_cancelled")
-	s.tAction()
-	s.action("utter_human_handoff_cancelled", polFlow)
-	s.tBot()
-	s.bot(botKeepHelping.json, "utter_human_handoff_cancelled", "TemplatedNaturalLanguageGenerator", nil, "")
+	s.flowStep("1_utter_human_handoff_cancelled", "utter_human_handoff_cancelled")
+	s.say(botKeepHelping.json, "utter_human_handoff_cancelled", "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.tick(1*ms, 3*ms)
 	s.slot("confirm_human_handoff", jsonNull)
@@ -639,8 +575,7 @@ func (s *sender) handoffFlow() {
 	s.setStep(top, f.respStep)
 	s.tAction()
 	s.action(f.response, polFlow)
-	s.tBot()
-	s.bot(f.respText.json, f.response, "TemplatedNaturalLanguageGenerator", nil, "")
+	s.say(f.respText.json, f.response, "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.depth = 0
 	s.cur, s.intr = nil, nil
@@ -696,8 +631,7 @@ func (s *sender) agentReply() {
 	s.setStep(s.depth-1, f.respStep)
 	s.tAction()
 	s.action(f.response, polFlow)
-	s.tBot()
-	s.bot(f.respText.json, f.response, "TemplatedNaturalLanguageGenerator", nil, "")
+	s.say(f.respText.json, f.response, "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.flowsDone++
 	s.cur = nil
@@ -718,8 +652,7 @@ func (s *sender) noThanks() {
 	default:
 		s.tAction()
 		s.action("utter_goodbye", polFlow)
-		s.tBot()
-		s.bot(botGoodbye.json, "utter_goodbye", "TemplatedNaturalLanguageGenerator", nil, "")
+		s.say(botGoodbye.json, "utter_goodbye", "TemplatedNaturalLanguageGenerator")
 		s.listen(awOpen)
 		s.leaving = true
 	}
@@ -736,12 +669,8 @@ func (s *sender) csatStart(pattern bool) {
 	}
 	s.setStep(0, "0_collect_csat_score")
 	s.push(frame{pat: "pattern_collect_information"}, "", collectCSAT)
-	s.topStep("start")
-	s.tAction()
-	s.action("action_run_slot_rejections", polFlow)
-	s.topStep("ask_collect")
-	s.tAction()
-	s.action("utter_ask_csat_score", polFlow)
+	s.flowStep("start", "action_run_slot_rejections")
+	s.flowStep("ask_collect", "utter_ask_csat_score")
 	s.tBot()
 	if s.a.csatScale {
 		s.bot(botCsatScale.json, "utter_ask_csat_score", "TemplatedNaturalLanguageGenerator", csatButtonsScale, "")
@@ -781,11 +710,8 @@ func (s *sender) csatAnswer() {
 	if s.depth > 0 && s.stack[s.depth-1].user {
 		utter, step = "utter_thank_feedback", "1_utter_thank_feedback"
 	}
-	s.topStep(step)
-	s.tAction()
-	s.action(utter, polFlow)
-	s.tBot()
-	s.bot(thanks.json, utter, "TemplatedNaturalLanguageGenerator", nil, "")
+	s.flowStep(step, utter)
+	s.say(thanks.json, utter, "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.tick(1*ms, 4*ms)
 	s.slot("csat_score", jsonNull)
@@ -803,8 +729,7 @@ func (s *sender) formStart() {
 	s.slot("requested_slot", []byte(`"feedback_text"`))
 	s.tAction()
 	s.action("utter_ask_feedback_text", polRule)
-	s.tBot()
-	s.bot(botFeedbackAsk.json, "utter_ask_feedback_text", "TemplatedNaturalLanguageGenerator", nil, "")
+	s.say(botFeedbackAsk.json, "utter_ask_feedback_text", "TemplatedNaturalLanguageGenerator")
 	s.tick(5*ms, 25*ms)
 	s.action("action_listen", polRule)
 	s.aw = awForm
@@ -839,16 +764,14 @@ func (s *sender) formAnswer() {
 		s.loopInterrupted(true)
 		s.tAction()
 		s.action("utter_explain_feedback", polRule)
-		s.tBot()
-		s.bot(botFeedbackWhy.json, "utter_explain_feedback", "TemplatedNaturalLanguageGenerator", nil, "")
+		s.say(botFeedbackWhy.json, "utter_explain_feedback", "TemplatedNaturalLanguageGenerator")
 		s.tAction()
 		s.action("feedback_form", polRule)
 		s.tick(1*ms, 5*ms)
 		s.loopInterrupted(false)
 		s.tAction()
 		s.action("utter_ask_feedback_text", polRule)
-		s.tBot()
-		s.bot(botFeedbackAsk.json, "utter_ask_feedback_text", "TemplatedNaturalLanguageGenerator", nil, "")
+		s.say(botFeedbackAsk.json, "utter_ask_feedback_text", "TemplatedNaturalLanguageGenerator")
 		s.tick(5*ms, 25*ms)
 		s.action("action_listen", polRule)
 		return
@@ -865,8 +788,7 @@ func (s *sender) formAnswer() {
 	s.activeLoop("")
 	s.tAction()
 	s.action("utter_thank_feedback", polRule)
-	s.tBot()
-	s.bot(botFeedbackThx.json, "utter_thank_feedback", "TemplatedNaturalLanguageGenerator", nil, "")
+	s.say(botFeedbackThx.json, "utter_thank_feedback", "TemplatedNaturalLanguageGenerator")
 	s.tick(5*ms, 25*ms)
 	s.action("action_listen", polRule)
 	s.aw = awOpen
@@ -890,11 +812,8 @@ func (s *sender) internalError() {
 	s.tick(1*ms, 5*ms)
 	s.base(evError)
 	s.pushPattern("pattern_internal_error", []byte(`"error_type": "rasa_internal_error", "info": {}`))
-	s.topStep("0_utter_internal_error_rasa")
-	s.tAction()
-	s.action("utter_internal_error_rasa", polFlow)
-	s.tBot()
-	s.bot(botInternalError.json, "utter_internal_error_rasa", "TemplatedNaturalLanguageGenerator", nil, "")
+	s.flowStep("0_utter_internal_error_rasa", "utter_internal_error_rasa")
+	s.say(botInternalError.json, "utter_internal_error_rasa", "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	if s.depth > 0 && s.stack[s.depth-1].flow == s.cur {
 		s.tStack()

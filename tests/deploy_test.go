@@ -58,29 +58,19 @@ var deployHelp struct {
 	err  error
 }
 
-// binaryHelp builds ./cmd/analyticsdb once into a temporary directory, reads
-// `--help` of every listed subcommand, and removes the binary again.
+// binaryHelp reads `--help` of every listed subcommand of the analyticsdb
+// binary, once per test process.
 func binaryHelp(t *testing.T) *cliHelp {
 	t.Helper()
-	deployHelp.once.Do(func() { deployHelp.help, deployHelp.err = readBinaryHelp() })
+	bin := loaderBinary(t)
+	deployHelp.once.Do(func() { deployHelp.help, deployHelp.err = readBinaryHelp(bin) })
 	if deployHelp.err != nil {
 		t.Fatal(deployHelp.err)
 	}
 	return deployHelp.help
 }
 
-func readBinaryHelp() (*cliHelp, error) {
-	dir, err := os.MkdirTemp("", "analyticsdb-deploy-test-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "analyticsdb")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/analyticsdb")
-	build.Dir = deployRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build ./cmd/analyticsdb: %v\n%s", err, out)
-	}
+func readBinaryHelp(bin string) (*cliHelp, error) {
 	top, err := exec.Command(bin, "--help").Output()
 	if err != nil {
 		return nil, fmt.Errorf("analyticsdb --help: %w", err)

@@ -108,6 +108,27 @@ func one[T any](b *bundle, sql string, args ...any) T {
 	return v
 }
 
+// all collects every row with collect, e.g. pgx.RowTo[string] or
+// pgx.RowToStructByPos[flowRow].
+func all[T any](b *bundle, collect pgx.RowToFunc[T], sql string, args ...any) []T {
+	b.t.Helper()
+	rows, err := b.pool.Query(context.Background(), sql, args...)
+	if err != nil {
+		b.t.Fatalf("%s: %v", sql, err)
+	}
+	out, err := pgx.CollectRows(rows, collect)
+	if err != nil {
+		b.t.Fatalf("%s: %v", sql, err)
+	}
+	return out
+}
+
+// eventIDs are the stored event ids in stream order.
+func (b *bundle) eventIDs() [][16]byte {
+	b.t.Helper()
+	return all(b, pgx.RowTo[[16]byte], `SELECT "id" FROM "ConversationEvent" ORDER BY "sequenceNumber"`)
+}
+
 // conversationRow is a Conversation as the tests compare it.
 type conversationRow struct {
 	ID                        [16]byte
@@ -130,21 +151,13 @@ type conversationRow struct {
 
 func (b *bundle) conversations() []conversationRow {
 	b.t.Helper()
-	rows, err := b.pool.Query(context.Background(), `
+	return all(b, pgx.RowToStructByPos[conversationRow], `
 		SELECT c."id", c."assistantName", c."assistantVersion", c."senderId", c."channelName", c."userId",
 		       c."startDate", c."lastEventAt", c."totalNumberOfUserMessages", c."ingested", c."escalatedAt",
 		       c."csatRating"::text, c."reviewState"::text, c."latencySamplesMs", c."flowsStarted",
 		       (SELECT count(*) FROM "ConversationEvent" e WHERE e."conversationId" = c."id")::int
 		FROM "Conversation" c
 		ORDER BY c."assistantName", c."senderId", c."startDate"`)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[conversationRow])
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return out
 }
 
 // versionRow is a VersionDailyStatistics row.
@@ -161,21 +174,13 @@ type versionRow struct {
 
 func (b *bundle) versionStats() []versionRow {
 	b.t.Helper()
-	rows, err := b.pool.Query(context.Background(), `
+	return all(b, pgx.RowToStructByPos[versionRow], `
 		SELECT "date"::text, "assistantName", "channelName", "version", "totalSessions", "automatedCount",
 		       "escalatedCount", "averageLatencyMs", "p50LatencyMs", "p95LatencyMs", "p99LatencyMs",
 		       "csatSatisfied", "csatUnsatisfied", "csatUnanswered", "customSuccessCount",
 		       "customFailureCount", "successCriteriaId" IS NOT NULL, "createdAt", "updatedAt"
 		FROM "VersionDailyStatistics"
 		ORDER BY "date", "assistantName", "channelName", "version"`)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[versionRow])
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return out
 }
 
 // flowRow is a FlowDailyStatistics row.
@@ -187,19 +192,11 @@ type flowRow struct {
 
 func (b *bundle) flowStats() []flowRow {
 	b.t.Helper()
-	rows, err := b.pool.Query(context.Background(), `
+	return all(b, pgx.RowToStructByPos[flowRow], `
 		SELECT "date"::text, "assistantName", "flowName", "totalSessions", "automatedCount", "escalatedCount",
 		       "createdAt", "updatedAt"
 		FROM "FlowDailyStatistics"
 		ORDER BY "date", "assistantName", "flowName"`)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[flowRow])
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return out
 }
 
 func (b *bundle) flow(date, assistant, flow string) (flowRow, bool) {

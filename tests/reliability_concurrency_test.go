@@ -5,12 +5,10 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/openrasa/analyticsdb/tests/reference"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -69,33 +67,19 @@ func TestRecomputeWhileIngesting(t *testing.T) {
 	produceRecords(t, c, recs[:len(recs)/4])
 	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 150, MaxWait: 20 * time.Millisecond},
 		refresher: loader.NewRefresher(loaderPool, 100*time.Millisecond, testLogger())})
-	stop := make(chan struct{})
-	var stopOnce sync.Once
-	defer stopOnce.Do(func() { close(stop) }) // also when the test fails half way
 	var recomputes atomic.Int64
-	done := make(chan error, 2)
+	var stops []func() error
 	for _, sql := range []string{`SELECT analytics.recompute()`, `SELECT analytics.refresh_statistics(true)`} {
-		go func() {
-			for {
-				select {
-				case <-stop:
-					done <- nil
-					return
-				default:
-				}
-				if _, err := b.pool.Exec(context.Background(), sql); err != nil {
-					done <- err
-					return
-				}
-				recomputes.Add(1)
-			}
-		}()
+		stops = append(stops, repeatInBackground(t, noPause, func() error {
+			_, err := b.pool.Exec(context.Background(), sql)
+			recomputes.Add(1)
+			return err
+		}))
 	}
 	produceSlowly(t, c, recs[len(recs)/4:], 100, 15*time.Millisecond)
 	b.waitStored(t, src, p.endOffsets(), 2*time.Minute)
-	stopOnce.Do(func() { close(stop) })
-	for range 2 {
-		if err := <-done; err != nil {
+	for _, stop := range stops {
+		if err := stop(); err != nil {
 			t.Fatalf("concurrent recompute: %v", err)
 		}
 	}
@@ -159,28 +143,13 @@ func TestSettingsEditedDuringIngest(t *testing.T) {
 			}
 		}
 	}
-	stop := make(chan struct{})
-	var stopOnce sync.Once
-	defer stopOnce.Do(func() { close(stop) }) // also when the test fails half way
-	edited := make(chan int, 1)
-	go func() {
-		rng := rand.New(rand.NewPCG(43, 1))
-		n := 0
-		for {
-			select {
-			case <-stop:
-				edited <- n
-				return
-			case <-time.After(time.Duration(20+rng.IntN(60)) * time.Millisecond):
-				edit(rng)
-				n++
-			}
-		}
-	}()
+	rng := rand.New(rand.NewPCG(43, 1))
+	edits := 0
+	stopEditing := repeatInBackground(t, func() time.Duration { return time.Duration(20+rng.IntN(60)) * time.Millisecond },
+		func() error { edit(rng); edits++; return nil })
 	half := len(recs) / 4 * 3
 	produceSlowly(t, c, recs[len(recs)/4:half], 100, 15*time.Millisecond)
-	stopOnce.Do(func() { close(stop) })
-	edits := <-edited
+	_ = stopEditing()
 
 	// The final configuration, then the rest of the stream.
 	b.exec(`DELETE FROM "AssistantSettings" WHERE "assistantName" <> '*'`)
@@ -257,15 +226,7 @@ func TestOffsetConflictKeepsStreamOrder(t *testing.T) {
 	for _, r := range recs {
 		offsetOf[eventID(r.Value)] = r.Offset
 	}
-	rows, err := b.pool.Query(ctx, `SELECT "id" FROM "ConversationEvent" ORDER BY "sequenceNumber"`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[[16]byte])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range ids {
+	for _, id := range b.eventIDs() {
 		got = append(got, offsetOf[id])
 	}
 	if !slices.IsSorted(got) {

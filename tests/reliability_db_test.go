@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -196,25 +195,11 @@ func TestLoaderBackendTerminatedIsRetried(t *testing.T) {
 		return src.logs.count("batch not stored; retrying") > 0
 	})
 
-	stop := make(chan struct{})
-	var stopOnce sync.Once
-	defer stopOnce.Do(func() { close(stop) }) // also when the test fails half way
-	chaos := make(chan int, 1)
-	go func() {
-		kills := 0
-		defer func() { chaos <- kills }()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Duration(20+rand.IntN(150)) * time.Millisecond):
-				kills += b.terminateLoader()
-			}
-		}
-	}()
+	kills := 0
+	stopChaos := repeatInBackground(t, func() time.Duration { return time.Duration(20+rand.IntN(150)) * time.Millisecond },
+		func() error { kills += b.terminateLoader(); return nil })
 	produceSlowly(t, c, recs[half:], 100, 15*time.Millisecond)
-	stopOnce.Do(func() { close(stop) })
-	kills := <-chaos
+	_ = stopChaos()
 	b.waitStored(t, src, p.endOffsets(), 2*time.Minute)
 	if err := src.stop(); err != nil {
 		t.Fatalf("source: %v", err)

@@ -161,15 +161,7 @@ func checkExactlyOnce(t testing.TB, b *bundle, p *produced, want reference.Resul
 	t.Helper()
 	ctx := context.Background()
 	stored := map[[16]byte]bool{}
-	rows, err := b.pool.Query(ctx, `SELECT "id" FROM "ConversationEvent"`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[[16]byte])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range ids {
+	for _, id := range b.eventIDs() {
 		stored[id] = true
 	}
 
@@ -182,7 +174,7 @@ func checkExactlyOnce(t testing.TB, b *bundle, p *produced, want reference.Resul
 		reason     string
 	}
 	rejected := map[pos]rejectedRow{}
-	rows, err = b.pool.Query(ctx, `SELECT "partition", "offset", "key", "value", "reason" FROM "RejectedEvent" WHERE "topic" = $1`, topic)
+	rows, err := b.pool.Query(ctx, `SELECT "partition", "offset", "key", "value", "reason" FROM "RejectedEvent" WHERE "topic" = $1`, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,14 +258,7 @@ func checkStreamOrder(t testing.TB, b *bundle, p *produced) {
 			first[eventID(r.Value)] = pos{r.Partition, r.Offset}
 		}
 	}
-	rows, err := b.pool.Query(context.Background(), `SELECT "id" FROM "ConversationEvent" ORDER BY "sequenceNumber"`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[[16]byte])
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids := b.eventIDs()
 	last := map[int32]int64{}
 	bad := 0
 	for _, id := range ids {
@@ -395,6 +380,39 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// repeatInBackground calls do over and over in a goroutine, pausing pause()
+// before each call, until the returned stop is called; stop waits for the
+// goroutine and returns do's first error, which also ends the loop. The test's
+// cleanup stops it too, should the test fail half way.
+func repeatInBackground(t testing.TB, pause func() time.Duration, do func() error) (stop func() error) {
+	quit, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-quit:
+				done <- nil
+				return
+			case <-time.After(pause()):
+			}
+			if err := do(); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { close(quit); err = <-done })
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+// noPause is the pause of a loop that runs flat out.
+func noPause() time.Duration { return 0 }
 
 // ---------------------------------------------------------------------------
 // In-process sources with options and captured logs

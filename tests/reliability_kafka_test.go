@@ -2,9 +2,9 @@ package tests
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -198,25 +198,16 @@ func TestKafkaGroupCoordinatorErrorsLoseNothing(t *testing.T) {
 func TestKafkaLeaderMovesLoseNothing(t *testing.T) {
 	t.Parallel()
 	c := newClusterWith(t, 4, kfake.NumBrokers(3))
-	stop := make(chan struct{})
-	var stopOnce sync.Once
-	defer stopOnce.Do(func() { close(stop) }) // also when the test fails half way
-	moved := make(chan int, 1)
+	moved := 0
+	stopMoving := make(chan func() error, 1) // runWithFaults starts the mover in its own goroutine
 	mover := func() {
-		n := 0
-		defer func() { moved <- n }()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Duration(50+rand.IntN(100)) * time.Millisecond):
-				if err := c.MoveTopicPartition(topic, int32(rand.IntN(4)), int32(rand.IntN(3))); err != nil {
-					t.Errorf("move partition: %v", err)
-					return
-				}
-				n++
+		stopMoving <- repeatInBackground(t, func() time.Duration { return time.Duration(50+rand.IntN(100)) * time.Millisecond }, func() error {
+			if err := c.MoveTopicPartition(topic, int32(rand.IntN(4)), int32(rand.IntN(3))); err != nil {
+				return fmt.Errorf("move partition: %w", err)
 			}
-		}
+			moved++
+			return nil
+		})
 	}
 	f := &brokerFault{} // marks the window; never answers
 	c.ControlKey(kmsg.Metadata.Int16(), func(kmsg.Request) (kmsg.Response, error, bool) {
@@ -226,9 +217,11 @@ func TestKafkaLeaderMovesLoseNothing(t *testing.T) {
 		}
 		return nil, nil, false
 	})
-	runWithFaults(t, 34, c, []*brokerFault{f}, func() { mover() })
-	stopOnce.Do(func() { close(stop) })
-	t.Logf("moved partition leaders %d times; %d metadata requests meanwhile", <-moved, f.hits.Load())
+	runWithFaults(t, 34, c, []*brokerFault{f}, mover)
+	if err := (<-stopMoving)(); err != nil {
+		t.Error(err)
+	}
+	t.Logf("moved partition leaders %d times; %d metadata requests meanwhile", moved, f.hits.Load())
 }
 
 // TestKafkaRebalancesWithThreeLoaders: three loaders (each its own pool and

@@ -273,15 +273,7 @@ func TestReadOnlyRoleReadsAnalyticsAndNothingElse(t *testing.T) {
 
 func (b *bundle) strings(sql string, args ...any) []string {
 	b.t.Helper()
-	rows, err := b.pool.Query(context.Background(), sql, args...)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return out
+	return all(b, pgx.RowTo[string], sql, args...)
 }
 
 // TestSchemaDumpIsCurrent: db/schema.sql is what dbmate dumps from a freshly

@@ -19,7 +19,9 @@ BEGIN
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version" FROM dirty AS d
   ),
   -- the sessions of each dirty group, found through the group index (LATERAL
-  -- keeps the cost proportional to the groups, however long the history)
+  -- with OFFSET 0, which the planner cannot flatten into a join over all of
+  -- "Conversation", keeps the cost proportional to the groups, however long
+  -- the history)
   session AS MATERIALIZED (
     SELECT g."assistantName", g."date", g."channelName", g."version",
            c."escalatedAt", c."csatRating", c."flowsStarted", c."latencySamplesMs"
@@ -29,6 +31,7 @@ BEGIN
       FROM "Conversation" AS c
       WHERE c."assistantName" = g."assistantName" AND c."statisticsDate" = g."date"
         AND c."channelName" = g."channelName" AND c."assistantVersion" = g."version"
+      OFFSET 0
     ) AS c
   ),
   counted AS MATERIALIZED (

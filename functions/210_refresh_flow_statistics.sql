@@ -18,7 +18,9 @@ BEGIN
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."flowName" FROM dirty AS d
   ),
-  -- every flow of every session of the dirty days: one scan per day
+  -- every flow of every session of the dirty days, one index lookup per day
+  -- (OFFSET 0 keeps the planner from flattening the LATERAL into a hash join
+  -- over all of "Conversation", whose cost would grow with the history)
   session_flow AS MATERIALIZED (
     SELECT c."assistantName", c."statisticsDate" AS "date", fl AS "flowName",
            fl = ANY (c."flowsCompleted") AND c."escalatedAt" IS NULL AS "automated",
@@ -27,6 +29,7 @@ BEGIN
     CROSS JOIN LATERAL (
       SELECT c.* FROM "Conversation" AS c
       WHERE c."assistantName" = day."assistantName" AND c."statisticsDate" = day."date"
+      OFFSET 0
     ) AS c
     CROSS JOIN LATERAL unnest(c."flowsStarted") AS fl
   ),

@@ -476,7 +476,9 @@ BEGIN
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version" FROM dirty AS d
   ),
   -- the sessions of each dirty group, found through the group index (LATERAL
-  -- keeps the cost proportional to the groups, however long the history)
+  -- with OFFSET 0, which the planner cannot flatten into a join over all of
+  -- "Conversation", keeps the cost proportional to the groups, however long
+  -- the history)
   session AS MATERIALIZED (
     SELECT g."assistantName", g."date", g."channelName", g."version",
            c."escalatedAt", c."csatRating", c."flowsStarted", c."latencySamplesMs"
@@ -486,6 +488,7 @@ BEGIN
       FROM "Conversation" AS c
       WHERE c."assistantName" = g."assistantName" AND c."statisticsDate" = g."date"
         AND c."channelName" = g."channelName" AND c."assistantVersion" = g."version"
+      OFFSET 0
     ) AS c
   ),
   counted AS MATERIALIZED (
@@ -587,7 +590,9 @@ BEGIN
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."flowName" FROM dirty AS d
   ),
-  -- every flow of every session of the dirty days: one scan per day
+  -- every flow of every session of the dirty days, one index lookup per day
+  -- (OFFSET 0 keeps the planner from flattening the LATERAL into a hash join
+  -- over all of "Conversation", whose cost would grow with the history)
   session_flow AS MATERIALIZED (
     SELECT c."assistantName", c."statisticsDate" AS "date", fl AS "flowName",
            fl = ANY (c."flowsCompleted") AND c."escalatedAt" IS NULL AS "automated",
@@ -596,6 +601,7 @@ BEGIN
     CROSS JOIN LATERAL (
       SELECT c.* FROM "Conversation" AS c
       WHERE c."assistantName" = day."assistantName" AND c."statisticsDate" = day."date"
+      OFFSET 0
     ) AS c
     CROSS JOIN LATERAL unnest(c."flowsStarted") AS fl
   ),

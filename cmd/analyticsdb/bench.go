@@ -18,6 +18,7 @@ func benchCommand() *cli.Command {
 			&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BENCH_BATCH_SIZE"}, Value: 5000},
 			&cli.IntFlag{Name: "loaders", EnvVars: []string{"BENCH_LOADERS"}, Value: 1, Usage: "loaders sharing the consumer group in the measured runs"},
 			&cli.Int64Flag{Name: "seed", EnvVars: []string{"BENCH_SEED"}, Value: 7},
+			&cli.StringFlag{Name: "shared-buffers", EnvVars: []string{"BENCH_SHARED_BUFFERS"}, Value: "1GB", Usage: "shared_buffers of the server the bench starts"},
 			&cli.StringFlag{Name: "server-url", EnvVars: []string{"BENCH_SERVER_URL"}, Usage: "a PostgreSQL server where the bench may create and drop databases"},
 			&cli.BoolFlag{Name: "in-process", EnvVars: []string{"BENCH_IN_PROCESS"}, Usage: "run the loader in this process (no memory figure)"},
 		}),
@@ -30,15 +31,16 @@ func benchCommand() *cli.Command {
 				}
 			}
 			_, err := bench.Run(c.Context, bench.Options{
-				ServerURL:    c.String("server-url"),
-				Events:       c.Int("events"),
-				History:      c.Int("history"),
-				BatchSize:    c.Int("batch-size"),
-				Loaders:      c.Int("loaders"),
-				Seed:         c.Int64("seed"),
-				LoaderBinary: binary,
-				Out:          os.Stdout,
-				Log:          quietLogger(c),
+				ServerURL:     c.String("server-url"),
+				Events:        c.Int("events"),
+				History:       c.Int("history"),
+				BatchSize:     c.Int("batch-size"),
+				Loaders:       c.Int("loaders"),
+				Seed:          c.Int64("seed"),
+				SharedBuffers: c.String("shared-buffers"),
+				LoaderBinary:  binary,
+				Out:           os.Stdout,
+				Log:           quietLogger(c),
 			})
 			return err
 		},

@@ -13,39 +13,40 @@ import (
 // bareCopy COPYs the rows a full run stored (in rowsURL) into a copy of
 // ConversationEvent with the same indexes and no triggers or foreign keys (in
 // a fresh database at dbURL), in batches of the loader's size, each its own
-// transaction. It returns events per second and WAL bytes per event.
-func bareCopy(ctx context.Context, rowsURL, dbURL string, batchSize int) (float64, float64, error) {
+// transaction. It returns events per second, WAL bytes per event and the CPU
+// time of the COPYs.
+func bareCopy(ctx context.Context, meter cpuMeter, rowsURL, dbURL string, batchSize int) (float64, float64, cpuTimes, error) {
 	var dump bytes.Buffer
 	src, err := pgx.Connect(ctx, rowsURL)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, cpuTimes{}, err
 	}
 	_, err = src.PgConn().CopyTo(ctx, &dump, `COPY (SELECT * FROM "ConversationEvent" ORDER BY "sequenceNumber") TO STDOUT (FORMAT binary)`)
 	src.Close(ctx)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, cpuTimes{}, err
 	}
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, cpuTimes{}, err
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, `CREATE TABLE bench_bare (LIKE "ConversationEvent" INCLUDING ALL)`); err != nil {
-		return 0, 0, err
+		return 0, 0, cpuTimes{}, err
 	}
 	header, tuples, err := splitBinaryCopy(dump.Bytes())
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, cpuTimes{}, err
 	}
 	if _, err := conn.Exec(ctx, `VACUUM ANALYZE`); err != nil {
-		return 0, 0, err
+		return 0, 0, cpuTimes{}, err
 	}
 	if _, err := conn.Exec(ctx, `CHECKPOINT`); err != nil {
-		return 0, 0, err
+		return 0, 0, cpuTimes{}, err
 	}
 	var wal0, wal1 int64
 	if err := conn.QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint`).Scan(&wal0); err != nil {
-		return 0, 0, err
+		return 0, 0, cpuTimes{}, err
 	}
 	trailer := []byte{0xff, 0xff}
 	var payloads [][]byte // built before the clock starts: only PostgreSQL's work is timed
@@ -56,17 +57,17 @@ func bareCopy(ctx context.Context, rowsURL, dbURL string, batchSize int) (float6
 		}
 		payloads = append(payloads, append(payload, trailer...))
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), meter.sample()
 	for _, payload := range payloads {
 		if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(payload), `COPY bench_bare FROM STDIN (FORMAT binary)`); err != nil {
-			return 0, 0, err
+			return 0, 0, cpuTimes{}, err
 		}
 	}
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), meter.sample().sub(cpu0)
 	if err := conn.QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint`).Scan(&wal1); err != nil {
-		return 0, 0, err
+		return 0, 0, cpuTimes{}, err
 	}
-	return float64(len(tuples)) / elapsed.Seconds(), float64(wal1-wal0) / float64(len(tuples)), nil
+	return float64(len(tuples)) / elapsed.Seconds(), float64(wal1-wal0) / float64(len(tuples)), cpu, nil
 }
 
 // splitBinaryCopy splits PostgreSQL's binary COPY format into its header and

@@ -7,6 +7,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,15 +25,16 @@ import (
 
 // Options size a run.
 type Options struct {
-	ServerURL    string // a server where the bench may create databases; empty: start one
-	Events       int    // events of the measured stream
-	History      int    // events already stored for the history run; 0 skips it
-	BatchSize    int
-	Loaders      int // loaders in the consumer group of the measured runs (default 1)
-	Seed         int64
-	LoaderBinary string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
-	Out          io.Writer
-	Log          *slog.Logger
+	ServerURL     string // a server where the bench may create databases; empty: start one
+	Events        int    // events of the measured stream
+	History       int    // events already stored for the history run; 0 skips it
+	BatchSize     int
+	Loaders       int // loaders in the consumer group of the measured runs (default 1)
+	Seed          int64
+	SharedBuffers string // of the server the bench starts; "" means 1GB
+	LoaderBinary  string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
+	Out           io.Writer
+	Log           *slog.Logger
 }
 
 // Result is one run's figures; throughput is events per second.
@@ -40,6 +42,7 @@ type Result struct {
 	Events               int     `json:"events"`
 	BatchSize            int     `json:"batchSize"`
 	Loaders              int     `json:"loaders"`
+	SharedBuffers        string  `json:"sharedBuffers,omitempty"` // of a server the bench started
 	CopyEventsPerSec     float64 `json:"bareCopyEventsPerSec"`
 	FullEventsPerSec     float64 `json:"endToEndEventsPerSec"`
 	Ratio                float64 `json:"ratio"`
@@ -53,6 +56,21 @@ type Result struct {
 	LoaderPeakRSSMB      float64 `json:"loaderPeakRssMB"` // -1 when the loader ran in-process
 	WALBytesPerEventCopy float64 `json:"walBytesPerEventBareCopy"`
 	WALBytesPerEventFull float64 `json:"walBytesPerEventEndToEnd"`
+	// CPU milliseconds per 1,000 events, where /proc can tell (a local server
+	// this run started); nil otherwise.
+	CPU *CPUPerThousand `json:"cpuMsPerThousandEvents,omitempty"`
+}
+
+// CPUPerThousand splits the CPU time of the bare COPY and of the end-to-end
+// run by party, in milliseconds per 1,000 events.
+type CPUPerThousand struct {
+	BareCopyPostgres float64 `json:"bareCopyPostgres"`
+	BareCopyClient   float64 `json:"bareCopyClient"`
+	EndToEndPostgres float64 `json:"endToEndPostgres"`
+	EndToEndLoader   float64 `json:"endToEndLoader"` // 0 with --in-process: counted in EndToEndKafka
+	EndToEndKafka    float64 `json:"endToEndKafka"`  // this process: the in-process Kafka
+	HistoryPostgres  float64 `json:"historyPostgres,omitempty"`
+	HistoryLoader    float64 `json:"historyLoader,omitempty"`
 }
 
 const (
@@ -71,7 +89,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	defer debug.SetGCPercent(debug.SetGCPercent(1000))
 	o.Loaders = max(1, o.Loaders)
 	res := Result{Events: o.Events, BatchSize: o.BatchSize, Loaders: o.Loaders, LoaderPeakRSSMB: -1}
-	serverURL, stop, err := server(ctx, o)
+	if o.ServerURL == "" {
+		res.SharedBuffers = cmp.Or(o.SharedBuffers, "1GB")
+	}
+	serverURL, meter, stop, err := server(ctx, o)
 	if err != nil {
 		return res, err
 	}
@@ -105,7 +126,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	copyRate, copyWAL, err := bareCopy(ctx, rowsURL, bareURL, o.BatchSize)
+	copyRate, copyWAL, copyCPU, err := bareCopy(ctx, meter, rowsURL, bareURL, o.BatchSize)
 	if err != nil {
 		return res, fmt.Errorf("bare COPY: %w", err)
 	}
@@ -117,7 +138,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	full, err := measuredRun(ctx, o, emptyURL, brokers, "bench-empty", messages)
+	full, err := measuredRun(ctx, o, meter, emptyURL, brokers, "bench-empty", messages)
 	if err != nil {
 		return res, fmt.Errorf("end-to-end run: %w", err)
 	}
@@ -126,6 +147,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	res.LagP50Seconds, res.LagP95Seconds, res.LagP99Seconds, res.LagMaxSeconds = full.lag[0], full.lag[1], full.lag[2], full.lag[3]
 	res.LoaderPeakRSSMB = full.peakRSSMB
 	res.WALBytesPerEventFull = full.walPerEvent
+	if meter.ok() {
+		res.CPU = &CPUPerThousand{
+			BareCopyPostgres: perThousand(copyCPU.postgres, messages), BareCopyClient: perThousand(copyCPU.self, messages),
+			EndToEndPostgres: perThousand(full.cpu.postgres, full.events), EndToEndLoader: perThousand(full.cpu.loaders, full.events),
+			EndToEndKafka: perThousand(full.cpu.self, full.events),
+		}
+	}
 	fmt.Fprintf(o.Out, "end to end: %.0f events/s\n", full.eventsPerSec)
 
 	// (d) the full path again, with history already stored
@@ -146,12 +174,15 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 		res.HistoryEvents = histMessages
 		fmt.Fprintf(o.Out, "history: %d events stored in %s\n", histMessages, time.Since(start).Round(time.Second))
-		again, err := measuredRun(ctx, o, histURL, brokers, "bench-history-run", messages)
+		again, err := measuredRun(ctx, o, meter, histURL, brokers, "bench-history-run", messages)
 		if err != nil {
 			return res, fmt.Errorf("end-to-end run with history: %w", err)
 		}
 		res.HistoryEventsPerSec = again.eventsPerSec
 		res.HistoryRatio = again.eventsPerSec / res.FullEventsPerSec
+		if res.CPU != nil {
+			res.CPU.HistoryPostgres, res.CPU.HistoryLoader = perThousand(again.cpu.postgres, again.events), perThousand(again.cpu.loaders, again.events)
+		}
 		fmt.Fprintf(o.Out, "end to end with history: %.0f events/s\n", again.eventsPerSec)
 	}
 	print(o.Out, res)
@@ -166,19 +197,20 @@ func trafficConfig(seed int64, events int, start time.Time, days int) traffic.Co
 	return cfg
 }
 
-func server(ctx context.Context, o Options) (string, func(), error) {
+func server(ctx context.Context, o Options) (string, cpuMeter, func(), error) {
 	if o.ServerURL != "" {
-		return o.ServerURL, func() {}, nil
+		return o.ServerURL, cpuMeter{}, func() {}, nil
 	}
 	// Both sides run on the same server; autovacuum is off so that neither is
 	// measured while it vacuums what the other wrote (settle runs it).
 	srv, err := pgserver.Start(ctx, pgserver.Options{Settings: map[string]string{
-		"shared_buffers": "1GB", "max_wal_size": "8GB", "checkpoint_timeout": "30min", "autovacuum": "off",
+		"shared_buffers": cmp.Or(o.SharedBuffers, "1GB"), "max_wal_size": "8GB", "checkpoint_timeout": "30min", "autovacuum": "off",
 	}})
 	if err != nil {
-		return "", nil, err
+		return "", cpuMeter{}, nil, err
 	}
-	return srv.URL(), func() { _ = srv.Stop() }, nil
+	pid, _ := srv.ProcessID()
+	return srv.URL(), cpuMeter{postmaster: pid}, func() { _ = srv.Stop() }, nil
 }
 
 func freshDatabase(ctx context.Context, serverURL, name string) (string, error) {
@@ -194,11 +226,11 @@ func freshDatabase(ctx context.Context, serverURL, name string) (string, error) 
 
 // measuredRun settles the database, then runs the measured loader(s) on the
 // measured topic.
-func measuredRun(ctx context.Context, o Options, url string, brokers []string, group string, messages int) (loaderRun, error) {
+func measuredRun(ctx context.Context, o Options, meter cpuMeter, url string, brokers []string, group string, messages int) (loaderRun, error) {
 	if err := settle(ctx, url); err != nil {
 		return loaderRun{}, err
 	}
-	return runLoader(ctx, o, url, brokers, topic, group, messages)
+	return runLoaderMetered(ctx, o, meter, url, brokers, topic, group, messages)
 }
 
 // settle vacuums and analyzes the database and checkpoints, so a measured
@@ -221,6 +253,9 @@ func print(w io.Writer, r Result) {
 	row := func(name, format string, v any) { fmt.Fprintf(w, "%-44s %14s\n", name, fmt.Sprintf(format, v)) }
 	row("events", "%d", r.Events)
 	row("loaders in the group", "%d", r.Loaders)
+	if r.SharedBuffers != "" {
+		row("server shared_buffers", "%s", r.SharedBuffers)
+	}
 	row("bare COPY (events/s)", "%.0f", r.CopyEventsPerSec)
 	row("end to end: Kafka→loader→COPY→triggers→stats", "%.0f", r.FullEventsPerSec)
 	row("ratio end to end / bare COPY (target ≥ 0.7)", "%.2f", r.Ratio)
@@ -238,6 +273,17 @@ func print(w io.Writer, r Result) {
 	}
 	row("WAL bytes per event, bare COPY", "%.0f", r.WALBytesPerEventCopy)
 	row("WAL bytes per event, end to end", "%.0f", r.WALBytesPerEventFull)
+	if c := r.CPU; c != nil {
+		row("CPU ms per 1k events, bare COPY: PostgreSQL", "%.1f", c.BareCopyPostgres)
+		row("  the COPY client", "%.1f", c.BareCopyClient)
+		row("CPU ms per 1k events, end to end: PostgreSQL", "%.1f", c.EndToEndPostgres)
+		row("  the loader", "%.1f", c.EndToEndLoader)
+		row("  Kafka (kfake, in this process)", "%.1f", c.EndToEndKafka)
+		if r.HistoryEvents > 0 {
+			row("CPU ms per 1k events, with history: PostgreSQL", "%.1f", c.HistoryPostgres)
+			row("  the loader", "%.1f", c.HistoryLoader)
+		}
+	}
 	line, _ := json.Marshal(r)
 	fmt.Fprintf(w, "%s\n", line)
 }

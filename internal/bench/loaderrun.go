@@ -27,12 +27,20 @@ type loaderRun struct {
 	lag          [4]float64 // p50, p95, p99, max seconds
 	peakRSSMB    float64    // -1 in-process
 	walPerEvent  float64
+	cpu          cpuTimes // over the measured window
+	events       int      // stored in the measured window
 }
 
 // runLoader consumes messages messages of topic into the database and
 // measures from the first committed batch until the last one is visible in
 // the statistics: start-up and the group join are not counted.
 func runLoader(ctx context.Context, o Options, dbURL string, brokers []string, topic, group string, messages int) (loaderRun, error) {
+	return runLoaderMetered(ctx, o, cpuMeter{}, dbURL, brokers, topic, group, messages)
+}
+
+// runLoaderMetered is runLoader that also reads the CPU time of the
+// measured window with meter.
+func runLoaderMetered(ctx context.Context, o Options, meter cpuMeter, dbURL string, brokers []string, topic, group string, messages int) (loaderRun, error) {
 	run := loaderRun{peakRSSMB: -1}
 	pool, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
@@ -59,8 +67,10 @@ func runLoader(ctx context.Context, o Options, dbURL string, brokers []string, t
 		l = append(l, one)
 	}
 	defer l.stop()
+	meter.loaders = l.pids
 
 	var t0 time.Time
+	var cpu0 cpuTimes
 	var n0 int64
 	deadline := time.Now().Add(time.Duration(messages/200+300) * time.Second)
 	for {
@@ -72,7 +82,7 @@ func runLoader(ctx context.Context, o Options, dbURL string, brokers []string, t
 			return run, err
 		}
 		if stored > 0 && t0.IsZero() {
-			t0, n0 = time.Now(), stored
+			t0, n0, cpu0 = time.Now(), stored, meter.sample()
 		}
 		if stored >= int64(messages) {
 			break
@@ -95,6 +105,7 @@ func runLoader(ctx context.Context, o Options, dbURL string, brokers []string, t
 		time.Sleep(25 * time.Millisecond)
 	}
 	elapsed := time.Since(t0)
+	run.cpu, run.events = meter.sample().sub(cpu0), messages-int(n0)
 	if n := int64(messages) - n0; n > 0 && elapsed > 0 {
 		run.eventsPerSec = float64(n) / elapsed.Seconds()
 	}
@@ -161,6 +172,17 @@ func (g group_) peakRSSMB() float64 {
 		peak = math.Max(peak, l.peakRSSMB())
 	}
 	return peak
+}
+
+// pids are the process ids of the loaders that run as children.
+func (g group_) pids() []int {
+	var out []int
+	for _, l := range g {
+		if c, ok := l.(*child); ok {
+			out = append(out, c.cmd.Process.Pid)
+		}
+	}
+	return out
 }
 
 func (g group_) stop() {

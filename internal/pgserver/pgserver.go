@@ -122,6 +122,18 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 // Kind reports where the server runs: KindLocal or KindDocker.
 func (s *Server) Kind() string { return s.kind }
 
+// ProcessID is the postmaster's process id for a local server, so that a
+// caller can read the server's resource use from the operating system; false
+// for a container or a stopped server.
+func (s *Server) ProcessID() (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.backend.(*localCluster); ok && !s.stopped && c.pm != nil {
+		return c.pm.proc.Pid, true
+	}
+	return 0, false
+}
+
 // URL is the connection URL of the maintenance database "postgres", as the
 // superuser, without TLS.
 func (s *Server) URL() string { return s.DatabaseURL("postgres") }

@@ -233,8 +233,28 @@ func (s *KafkaSource) handle(ctx context.Context, outcomes []pipelineResult) err
 	}
 	s.pl = newPipeline(s.writeCtx, s.writer)
 	clear(s.inflight)
+	s.markReseeked(reseek)
+	if ctx.Err() != nil {
+		// Stopping: nothing more is read, so there is nothing to seek; the
+		// next owner starts from the stored offsets.
+		return nil
+	}
 	s.log.Warn("stored offsets moved under this loader; re-reading its partitions from them")
-	return s.reseek(ctx, reseek)
+	if err := s.reseek(ctx, reseek); err != nil && ctx.Err() == nil { // a stop cut it short: see above
+		return err
+	}
+	return nil
+}
+
+// markReseeked records partitions whose already polled messages are stale:
+// Run drops them from the batch it holds.
+func (s *KafkaSource) markReseeked(offsets []OffsetUpdate) {
+	if s.reseeked == nil {
+		s.reseeked = map[topicPartition]bool{}
+	}
+	for _, o := range offsets {
+		s.reseeked[topicPartition{o.Topic, o.Partition}] = true
+	}
 }
 
 // shutdownError is what Run returns for the last batch's error when stopping:
@@ -314,11 +334,7 @@ func (s *KafkaSource) commitToKafka(offsets []OffsetUpdate) {
 func (s *KafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error {
 	s.writer.Store.ForgetSenders()
 	set := map[string]map[int32]kgo.EpochOffset{}
-	if s.reseeked == nil {
-		s.reseeked = map[topicPartition]bool{}
-	}
 	for _, o := range offsets {
-		s.reseeked[topicPartition{o.Topic, o.Partition}] = true
 		stored, err := s.storedOffsets(ctx, o.Topic, []int32{o.Partition})
 		if err != nil {
 			return err

@@ -20,6 +20,11 @@ type KafkaConfig struct {
 	Topic   string // default "rasa-events"
 	Group   string // consumer group; default "analyticsdb"
 	Limits  BatchLimits
+	// SessionTimeout is how long the group waits for a member that stopped
+	// heartbeating (a killed loader) before handing its partitions to the
+	// others; 0 keeps Kafka's default of 45 s. The broker bounds it by its
+	// group.min.session.timeout.ms and group.max.session.timeout.ms.
+	SessionTimeout time.Duration
 	// Opts are extra client options: TLS, SASL, client id (see KafkaClientOpts)
 	// or, in tests, anything else.
 	Opts []kgo.Opt
@@ -79,6 +84,11 @@ func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource,
 		kgo.FetchMaxPartitionBytes(1 << 20),
 		kgo.MaxConcurrentFetches(1),
 		kgo.FetchMaxWait(cfg.Limits.MaxWait),
+	}
+	if cfg.SessionTimeout > 0 {
+		// A member heartbeats a few times per timeout, so one lost heartbeat
+		// does not cost it its partitions.
+		opts = append(opts, kgo.SessionTimeout(cfg.SessionTimeout), kgo.HeartbeatInterval(min(3*time.Second, cfg.SessionTimeout/3)))
 	}
 	cl, err := kgo.NewClient(append(opts, cfg.Opts...)...)
 	if err != nil {

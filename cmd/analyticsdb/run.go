@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"time"
 
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
@@ -13,6 +14,8 @@ func kafkaFlags() []cli.Flag {
 		&cli.StringFlag{Name: "kafka-topic", EnvVars: []string{"KAFKA_TOPIC"}, Value: "rasa-events", Usage: "topic Rasa's event broker writes"},
 		&cli.StringFlag{Name: "group", Aliases: []string{"kafka-group"}, EnvVars: []string{"KAFKA_GROUP"}, Value: "analyticsdb", Usage: "consumer group; loaders in one group share the partitions"},
 		&cli.StringFlag{Name: "kafka-client-id", EnvVars: []string{"KAFKA_CLIENT_ID"}, Value: "analyticsdb"},
+		&cli.DurationFlag{Name: "kafka-session-timeout", EnvVars: []string{"KAFKA_SESSION_TIMEOUT"}, Value: 45 * time.Second,
+			Usage: "how long the group waits for a member that stopped heartbeating (a killed loader) before reassigning its partitions"},
 		&cli.BoolFlag{Name: "kafka-tls", EnvVars: []string{"KAFKA_TLS"}, Usage: "connect with TLS"},
 		&cli.StringFlag{Name: "kafka-tls-ca-file", EnvVars: []string{"KAFKA_TLS_CA_FILE"}},
 		&cli.StringFlag{Name: "kafka-tls-cert-file", EnvVars: []string{"KAFKA_TLS_CERT_FILE"}},
@@ -41,11 +44,12 @@ func kafkaConfig(c *cli.Context, limits loader.BatchLimits) (loader.KafkaConfig,
 		return loader.KafkaConfig{}, err
 	}
 	return loader.KafkaConfig{
-		Brokers: splitList(c.String("kafka-brokers")),
-		Topic:   c.String("kafka-topic"),
-		Group:   c.String("group"),
-		Limits:  limits,
-		Opts:    opts,
+		Brokers:        splitList(c.String("kafka-brokers")),
+		Topic:          c.String("kafka-topic"),
+		Group:          c.String("group"),
+		Limits:         limits,
+		SessionTimeout: c.Duration("kafka-session-timeout"),
+		Opts:           opts,
 	}, nil
 }
 

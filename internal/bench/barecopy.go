@@ -10,20 +10,89 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// bareCopy COPYs the rows a full run stored (in rowsURL) into a copy of
-// ConversationEvent with the same indexes and no triggers or foreign keys (in
-// a fresh database at dbURL), in batches of the loader's size, each its own
-// transaction. It returns events per second, WAL bytes per event and the CPU
-// time of the COPYs.
-func bareCopy(ctx context.Context, meter cpuMeter, rowsURL, dbURL string, batchSize int) (float64, float64, cpuTimes, error) {
+// bareRows are the rows a full run stored, in binary COPY format, cut into
+// payloads of the loader's batch size.
+type bareRows struct {
+	payloads [][]byte
+	count    int
+}
+
+// dumpRows reads the rows a full run stored (in rowsURL), in the order they
+// were stored, and cuts them into batches. Everything is built before any
+// clock starts: only PostgreSQL's work is timed.
+func dumpRows(ctx context.Context, rowsURL string, batchSize int) (bareRows, error) {
 	var dump bytes.Buffer
 	src, err := pgx.Connect(ctx, rowsURL)
 	if err != nil {
-		return 0, 0, cpuTimes{}, err
+		return bareRows{}, err
 	}
 	_, err = src.PgConn().CopyTo(ctx, &dump, `COPY (SELECT * FROM "ConversationEvent" ORDER BY "sequenceNumber") TO STDOUT (FORMAT binary)`)
 	src.Close(ctx)
 	if err != nil {
+		return bareRows{}, err
+	}
+	header, tuples, err := splitBinaryCopy(dump.Bytes())
+	if err != nil {
+		return bareRows{}, err
+	}
+	trailer := []byte{0xff, 0xff}
+	rows := bareRows{count: len(tuples)}
+	for i := 0; i < len(tuples); i += batchSize {
+		payload := append([]byte(nil), header...)
+		for _, t := range tuples[i:min(i+batchSize, len(tuples))] {
+			payload = append(payload, t...)
+		}
+		rows.payloads = append(rows.payloads, append(payload, trailer...))
+	}
+	return rows, nil
+}
+
+// createBareTable creates bench_bare, a copy of ConversationEvent with the
+// same indexes and no triggers or foreign keys, in the database at dbURL.
+func createBareTable(ctx context.Context, dbURL string) error {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE bench_bare (LIKE "ConversationEvent" INCLUDING ALL)`)
+	return err
+}
+
+// lastSequenceNumber is the highest "sequenceNumber" stored at dbURL.
+func lastSequenceNumber(ctx context.Context, dbURL string) (int64, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var last int64
+	err = conn.QueryRow(ctx, `SELECT coalesce(max("sequenceNumber"), 0) FROM "ConversationEvent"`).Scan(&last)
+	return last, err
+}
+
+// fillBareTable creates bench_bare next to ConversationEvent at dbURL and
+// copies into it the events stored up to sequence number last, in the order
+// they were stored, so that its indexes grow as the real ones did (random
+// primary key inserts, not a sorted build).
+func fillBareTable(ctx context.Context, dbURL string, last int64) error {
+	if err := createBareTable(ctx, dbURL); err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `INSERT INTO bench_bare SELECT * FROM "ConversationEvent" WHERE "sequenceNumber" <= $1 ORDER BY "sequenceNumber"`, last)
+	return err
+}
+
+// bareCopy COPYs rows into bench_bare at dbURL, a batch per transaction, after
+// settling the database. It returns events per second, WAL bytes per event
+// and the CPU time of the COPYs.
+func bareCopy(ctx context.Context, meter cpuMeter, rows bareRows, dbURL string) (float64, float64, cpuTimes, error) {
+	if _, err := settle(ctx, dbURL, "bench_bare"); err != nil {
 		return 0, 0, cpuTimes{}, err
 	}
 	conn, err := pgx.Connect(ctx, dbURL)
@@ -31,34 +100,12 @@ func bareCopy(ctx context.Context, meter cpuMeter, rowsURL, dbURL string, batchS
 		return 0, 0, cpuTimes{}, err
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE TABLE bench_bare (LIKE "ConversationEvent" INCLUDING ALL)`); err != nil {
-		return 0, 0, cpuTimes{}, err
-	}
-	header, tuples, err := splitBinaryCopy(dump.Bytes())
-	if err != nil {
-		return 0, 0, cpuTimes{}, err
-	}
-	if _, err := conn.Exec(ctx, `VACUUM ANALYZE`); err != nil {
-		return 0, 0, cpuTimes{}, err
-	}
-	if _, err := conn.Exec(ctx, `CHECKPOINT`); err != nil {
-		return 0, 0, cpuTimes{}, err
-	}
 	var wal0, wal1 int64
 	if err := conn.QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint`).Scan(&wal0); err != nil {
 		return 0, 0, cpuTimes{}, err
 	}
-	trailer := []byte{0xff, 0xff}
-	var payloads [][]byte // built before the clock starts: only PostgreSQL's work is timed
-	for i := 0; i < len(tuples); i += batchSize {
-		payload := append([]byte(nil), header...)
-		for _, t := range tuples[i:min(i+batchSize, len(tuples))] {
-			payload = append(payload, t...)
-		}
-		payloads = append(payloads, append(payload, trailer...))
-	}
 	start, cpu0 := time.Now(), meter.sample()
-	for _, payload := range payloads {
+	for _, payload := range rows.payloads {
 		if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(payload), `COPY bench_bare FROM STDIN (FORMAT binary)`); err != nil {
 			return 0, 0, cpuTimes{}, err
 		}
@@ -67,7 +114,7 @@ func bareCopy(ctx context.Context, meter cpuMeter, rowsURL, dbURL string, batchS
 	if err := conn.QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint`).Scan(&wal1); err != nil {
 		return 0, 0, cpuTimes{}, err
 	}
-	return float64(len(tuples)) / elapsed.Seconds(), float64(wal1-wal0) / float64(len(tuples)), cpu, nil
+	return float64(rows.count) / elapsed.Seconds(), float64(wal1-wal0) / float64(rows.count), cpu, nil
 }
 
 // splitBinaryCopy splits PostgreSQL's binary COPY format into its header and

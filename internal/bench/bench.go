@@ -39,23 +39,32 @@ type Options struct {
 
 // Result is one run's figures; throughput is events per second.
 type Result struct {
-	Events               int     `json:"events"`
-	BatchSize            int     `json:"batchSize"`
-	Loaders              int     `json:"loaders"`
-	SharedBuffers        string  `json:"sharedBuffers,omitempty"` // of a server the bench started
-	CopyEventsPerSec     float64 `json:"bareCopyEventsPerSec"`
-	FullEventsPerSec     float64 `json:"endToEndEventsPerSec"`
-	Ratio                float64 `json:"ratio"`
-	HistoryEvents        int     `json:"historyEvents"`
-	HistoryEventsPerSec  float64 `json:"historyEndToEndEventsPerSec,omitempty"`
-	HistoryRatio         float64 `json:"historyRatio,omitempty"`
-	LagP50Seconds        float64 `json:"statisticsLagP50Seconds"`
-	LagP95Seconds        float64 `json:"statisticsLagP95Seconds"`
-	LagP99Seconds        float64 `json:"statisticsLagP99Seconds"`
-	LagMaxSeconds        float64 `json:"statisticsLagMaxSeconds"`
-	LoaderPeakRSSMB      float64 `json:"loaderPeakRssMB"` // -1 when the loader ran in-process
-	WALBytesPerEventCopy float64 `json:"walBytesPerEventBareCopy"`
-	WALBytesPerEventFull float64 `json:"walBytesPerEventEndToEnd"`
+	Events              int     `json:"events"`
+	BatchSize           int     `json:"batchSize"`
+	Loaders             int     `json:"loaders"`
+	SharedBuffers       string  `json:"sharedBuffers,omitempty"` // of a server the bench started
+	CopyEventsPerSec    float64 `json:"bareCopyEventsPerSec"`
+	FullEventsPerSec    float64 `json:"endToEndEventsPerSec"`
+	Ratio               float64 `json:"ratio"`
+	HistoryEvents       int     `json:"historyEvents"`
+	HistoryEventsPerSec float64 `json:"historyEndToEndEventsPerSec,omitempty"`
+	HistoryRatio        float64 `json:"historyRatio,omitempty"`
+	// The bare COPY into a table already holding the same history, and its
+	// ratio to the bare COPY into an empty one: the history cost of the
+	// physical limit itself.
+	HistoryCopyEventsPerSec float64 `json:"historyBareCopyEventsPerSec,omitempty"`
+	HistoryCopyRatio        float64 `json:"historyBareCopyRatio,omitempty"`
+	LagP50Seconds           float64 `json:"statisticsLagP50Seconds"`
+	LagP95Seconds           float64 `json:"statisticsLagP95Seconds"`
+	LagP99Seconds           float64 `json:"statisticsLagP99Seconds"`
+	LagMaxSeconds           float64 `json:"statisticsLagMaxSeconds"`
+	LoaderPeakRSSMB         float64 `json:"loaderPeakRssMB"` // -1 when the loader ran in-process
+	WALBytesPerEventCopy    float64 `json:"walBytesPerEventBareCopy"`
+	WALBytesPerEventFull    float64 `json:"walBytesPerEventEndToEnd"`
+	WALBytesPerEventHist    float64 `json:"walBytesPerEventWithHistory,omitempty"`
+	// IndexesPrewarmed says the measured runs started with the indexes that
+	// take random inserts in shared_buffers (pg_prewarm), as in a running system.
+	IndexesPrewarmed bool `json:"indexesPrewarmed"`
 	// CPU milliseconds per 1,000 events, where /proc can tell (a local server
 	// this run started); nil otherwise.
 	CPU *CPUPerThousand `json:"cpuMsPerThousandEvents,omitempty"`
@@ -122,11 +131,18 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 
 	// (a) the baseline: the same rows, COPYed bare, batch by batch
+	rows, err := dumpRows(ctx, rowsURL, o.BatchSize)
+	if err != nil {
+		return res, err
+	}
 	bareURL, err := freshDatabase(ctx, serverURL, "bench_bare")
 	if err != nil {
 		return res, err
 	}
-	copyRate, copyWAL, copyCPU, err := bareCopy(ctx, meter, rowsURL, bareURL, o.BatchSize)
+	if err := createBareTable(ctx, bareURL); err != nil {
+		return res, err
+	}
+	copyRate, copyWAL, copyCPU, err := bareCopy(ctx, meter, rows, bareURL)
 	if err != nil {
 		return res, fmt.Errorf("bare COPY: %w", err)
 	}
@@ -147,6 +163,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	res.LagP50Seconds, res.LagP95Seconds, res.LagP99Seconds, res.LagMaxSeconds = full.lag[0], full.lag[1], full.lag[2], full.lag[3]
 	res.LoaderPeakRSSMB = full.peakRSSMB
 	res.WALBytesPerEventFull = full.walPerEvent
+	res.IndexesPrewarmed = full.prewarmed
 	if meter.ok() {
 		res.CPU = &CPUPerThousand{
 			BareCopyPostgres: perThousand(copyCPU.postgres, messages), BareCopyClient: perThousand(copyCPU.self, messages),
@@ -174,16 +191,36 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 		res.HistoryEvents = histMessages
 		fmt.Fprintf(o.Out, "history: %d events stored in %s\n", histMessages, time.Since(start).Round(time.Second))
+		historyEnd, err := lastSequenceNumber(ctx, histURL)
+		if err != nil {
+			return res, err
+		}
 		again, err := measuredRun(ctx, o, meter, histURL, brokers, "bench-history-run", messages)
 		if err != nil {
 			return res, fmt.Errorf("end-to-end run with history: %w", err)
 		}
 		res.HistoryEventsPerSec = again.eventsPerSec
 		res.HistoryRatio = again.eventsPerSec / res.FullEventsPerSec
+		res.WALBytesPerEventHist = again.walPerEvent
+		res.IndexesPrewarmed = res.IndexesPrewarmed && again.prewarmed
 		if res.CPU != nil {
 			res.CPU.HistoryPostgres, res.CPU.HistoryLoader = perThousand(again.cpu.postgres, again.events), perThousand(again.cpu.loaders, again.events)
 		}
 		fmt.Fprintf(o.Out, "end to end with history: %.0f events/s\n", again.eventsPerSec)
+
+		// (d') the baseline with the same history: what history costs the
+		// physical limit itself
+		start = time.Now()
+		if err := fillBareTable(ctx, histURL, historyEnd); err != nil {
+			return res, fmt.Errorf("bare table with history: %w", err)
+		}
+		fmt.Fprintf(o.Out, "history copied into a bare table in %s\n", time.Since(start).Round(time.Second))
+		rate, _, _, err := bareCopy(ctx, meter, rows, histURL)
+		if err != nil {
+			return res, fmt.Errorf("bare COPY with history: %w", err)
+		}
+		res.HistoryCopyEventsPerSec, res.HistoryCopyRatio = rate, rate/res.CopyEventsPerSec
+		fmt.Fprintf(o.Out, "bare COPY with history: %.0f events/s\n", rate)
 	}
 	print(o.Out, res)
 	return res, nil
@@ -227,25 +264,51 @@ func freshDatabase(ctx context.Context, serverURL, name string) (string, error) 
 // measuredRun settles the database, then runs the measured loader(s) on the
 // measured topic.
 func measuredRun(ctx context.Context, o Options, meter cpuMeter, url string, brokers []string, group string, messages int) (loaderRun, error) {
-	if err := settle(ctx, url); err != nil {
+	prewarmed, err := settle(ctx, url, measuredTables...)
+	if err != nil {
 		return loaderRun{}, err
 	}
-	return runLoaderMetered(ctx, o, meter, url, brokers, topic, group, messages)
+	run, err := runLoaderMetered(ctx, o, meter, url, brokers, topic, group, messages)
+	run.prewarmed = prewarmed
+	return run, err
 }
 
 // settle vacuums and analyzes the database and checkpoints, so a measured
-// run starts from the same state as the others.
-func settle(ctx context.Context, url string) error {
+// run starts from the same state as the others, then reads the indexes of
+// tables into shared_buffers.
+func settle(ctx context.Context, url string, tables ...string) (prewarmed bool, err error) {
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer pool.Close()
-	_, err = pool.Exec(ctx, `VACUUM ANALYZE`)
-	if err == nil {
-		_, err = pool.Exec(ctx, `CHECKPOINT`)
+	if _, err = pool.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		return false, err
 	}
-	return err
+	if _, err = pool.Exec(ctx, `CHECKPOINT`); err != nil {
+		return false, err
+	}
+	return prewarm(ctx, pool, tables), nil
+}
+
+// measuredTables are the tables whose indexes take the measured run's
+// random inserts and lookups.
+var measuredTables = []string{`public."ConversationEvent"`, `public."Conversation"`, `analytics."SenderSession"`}
+
+// prewarm loads the indexes of tables into shared_buffers, where they stay
+// in a loader that has been running for a while: every event lands on a
+// random leaf of the primary key (its id is a UUIDv5), so a running system
+// keeps those leaves hot. Right after the history is bulk-loaded they are
+// not: the heap pages written last have pushed them out, and without this
+// the run would also measure reading them back from the operating system's
+// cache. It reports false where pg_prewarm is not available (a server the
+// bench did not start); the run then starts cold.
+func prewarm(ctx context.Context, pool *pgxpool.Pool, tables []string) bool {
+	if _, err := pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_prewarm`); err != nil {
+		return false
+	}
+	_, err := pool.Exec(ctx, `SELECT pg_prewarm(i.indexrelid) FROM pg_index i WHERE i.indrelid = ANY ($1::text[]::regclass[])`, tables)
+	return err == nil
 }
 
 func print(w io.Writer, r Result) {
@@ -256,12 +319,15 @@ func print(w io.Writer, r Result) {
 	if r.SharedBuffers != "" {
 		row("server shared_buffers", "%s", r.SharedBuffers)
 	}
+	row("indexes in shared_buffers before each run", "%t", r.IndexesPrewarmed)
 	row("bare COPY (events/s)", "%.0f", r.CopyEventsPerSec)
 	row("end to end: Kafka→loader→COPY→triggers→stats", "%.0f", r.FullEventsPerSec)
 	row("ratio end to end / bare COPY (target ≥ 0.7)", "%.2f", r.Ratio)
 	if r.HistoryEvents > 0 {
 		row(fmt.Sprintf("end to end with %d events stored", r.HistoryEvents), "%.0f", r.HistoryEventsPerSec)
 		row("ratio history / empty (target ≥ 0.9)", "%.2f", r.HistoryRatio)
+		row(fmt.Sprintf("bare COPY with %d events stored", r.HistoryEvents), "%.0f", r.HistoryCopyEventsPerSec)
+		row("ratio history / empty, bare COPY", "%.2f", r.HistoryCopyRatio)
 	}
 	row("statistics lag p50 (s)", "%.2f", r.LagP50Seconds)
 	row("statistics lag p95 (s)", "%.2f", r.LagP95Seconds)
@@ -273,6 +339,9 @@ func print(w io.Writer, r Result) {
 	}
 	row("WAL bytes per event, bare COPY", "%.0f", r.WALBytesPerEventCopy)
 	row("WAL bytes per event, end to end", "%.0f", r.WALBytesPerEventFull)
+	if r.HistoryEvents > 0 {
+		row("WAL bytes per event, end to end with history", "%.0f", r.WALBytesPerEventHist)
+	}
 	if c := r.CPU; c != nil {
 		row("CPU ms per 1k events, bare COPY: PostgreSQL", "%.1f", c.BareCopyPostgres)
 		row("  the COPY client", "%.1f", c.BareCopyClient)

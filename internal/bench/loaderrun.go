@@ -29,6 +29,7 @@ type loaderRun struct {
 	walPerEvent  float64
 	cpu          cpuTimes // over the measured window
 	events       int      // stored in the measured window
+	prewarmed    bool     // the indexes were read into shared_buffers first
 }
 
 // runLoader consumes messages messages of topic into the database and

@@ -25,8 +25,8 @@ func TestTwoGroupsOnOnePartitionStoreEverythingOnce(t *testing.T) {
 	b := setup(t)
 	other := setupOn(t, b.db, defaultAssistant)
 	c := newClusterWith(t, 2)
-	recs, st := generate(t, trafficConfig(41, 5000))
-	p := &produced{records: recs, stats: st}
+	p := generate(t, trafficConfig(41, 5000))
+	recs := p.records
 	limits := loader.BatchLimits{MaxMessages: 120, MaxWait: 20 * time.Millisecond}
 	produceRecords(t, c, recs[:len(recs)/3])
 	one := b.startSource(t, c, sourceOptions{group: "team-a", limits: limits})
@@ -62,8 +62,8 @@ func TestRecomputeWhileIngesting(t *testing.T) {
 	t.Parallel()
 	b, loaderPool := setupFault(t)
 	c := newClusterWith(t, 3)
-	recs, st := generate(t, trafficConfig(42, 5000))
-	p := &produced{records: recs, stats: st}
+	p := generate(t, trafficConfig(42, 5000))
+	recs := p.records
 	produceRecords(t, c, recs[:len(recs)/4])
 	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 150, MaxWait: 20 * time.Millisecond},
 		refresher: loader.NewRefresher(loaderPool, 100*time.Millisecond, testLogger())})
@@ -99,8 +99,8 @@ func TestSettingsEditedDuringIngest(t *testing.T) {
 	t.Parallel()
 	b, loaderPool := setupFault(t)
 	c := newClusterWith(t, 3)
-	recs, st := generate(t, trafficConfig(43, 5000))
-	p := &produced{records: recs, stats: st}
+	p := generate(t, trafficConfig(43, 5000))
+	recs := p.records
 	produceRecords(t, c, recs[:len(recs)/4])
 	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 150, MaxWait: 20 * time.Millisecond},
 		refresher: loader.NewRefresher(loaderPool, 100*time.Millisecond, testLogger())})

@@ -108,8 +108,8 @@ func crashTrial(t *testing.T, seed int64, tally *crashTally) {
 	if testing.Short() {
 		events = 1000 + rng.IntN(2000)
 	}
-	recs, st := generate(t, trafficConfig(seed, events))
-	p := &produced{records: recs, stats: st}
+	p := generate(t, trafficConfig(seed, events))
+	recs := p.records
 	batch := 20 + rng.IntN(300)
 	// Half of the trials produce everything first; the others produce the
 	// second half while the loaders run (and die).

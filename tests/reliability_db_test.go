@@ -119,8 +119,8 @@ func TestPostgresRestartMidStream(t *testing.T) {
 	srv := testdb.Server(t)
 	b, loaderPool := setupFault(t)
 	c := newClusterWith(t, 3)
-	recs, st := generate(t, trafficConfig(21, 6000))
-	p := &produced{records: recs, stats: st}
+	p := generate(t, trafficConfig(21, 6000))
+	recs := p.records
 	third := len(recs) / 3
 	produceRecords(t, c, recs[:third])
 	refresher := loader.NewRefresher(loaderPool, 200*time.Millisecond, testLogger())
@@ -177,8 +177,8 @@ func TestLoaderBackendTerminatedIsRetried(t *testing.T) {
 	t.Parallel()
 	b, _ := setupFault(t)
 	c := newClusterWith(t, 3)
-	recs, st := generate(t, trafficConfig(22, 5000))
-	p := &produced{records: recs, stats: st}
+	p := generate(t, trafficConfig(22, 5000))
+	recs := p.records
 	half := len(recs) / 2
 	produceRecords(t, c, recs[:half/2])
 	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 150, MaxWait: 30 * time.Millisecond}})
@@ -216,8 +216,8 @@ func TestStatementTimeoutIsRetried(t *testing.T) {
 	t.Parallel()
 	b, _ := setupFault(t)
 	c := newClusterWith(t, 2)
-	recs, st := generate(t, trafficConfig(23, 3000))
-	p := &produced{records: recs, stats: st}
+	p := generate(t, trafficConfig(23, 3000))
+	recs := p.records
 	half := len(recs) / 2
 	produceRecords(t, c, recs[:half])
 	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 200, MaxWait: 30 * time.Millisecond}})

@@ -84,7 +84,7 @@ func trafficConfig(seed int64, events int) traffic.Config {
 }
 
 // generate returns the records of a generated stream, not yet produced.
-func generate(t testing.TB, cfg traffic.Config) ([]*kgo.Record, traffic.Stats) {
+func generate(t testing.TB, cfg traffic.Config) *produced {
 	t.Helper()
 	var recs []*kgo.Record
 	st, err := traffic.Generate(context.Background(), cfg, func(m traffic.Message) error {
@@ -98,16 +98,16 @@ func generate(t testing.TB, cfg traffic.Config) ([]*kgo.Record, traffic.Stats) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return recs, st
+	return &produced{records: recs, stats: st}
 }
 
 // produceTraffic generates a stream and produces it; the records then carry
 // their partitions and offsets.
 func produceTraffic(t testing.TB, c *kfake.Cluster, cfg traffic.Config) *produced {
 	t.Helper()
-	recs, st := generate(t, cfg)
-	produceRecords(t, c, recs)
-	return &produced{records: recs, stats: st}
+	p := generate(t, cfg)
+	produceRecords(t, c, p.records)
+	return p
 }
 
 // produceRecords produces records in order and fills in their positions.

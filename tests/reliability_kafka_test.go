@@ -119,8 +119,8 @@ func groupErrors(req kmsg.Request, n int64) kmsg.Response {
 func runWithFaults(t *testing.T, seed int64, c *kfake.Cluster, faults []*brokerFault, during func()) {
 	t.Helper()
 	b := setup(t)
-	recs, st := generate(t, trafficConfig(seed, 4000))
-	p := &produced{records: recs, stats: st}
+	p := generate(t, trafficConfig(seed, 4000))
+	recs := p.records
 	quarter := len(recs) / 4
 	produceRecords(t, c, recs[:quarter])
 	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 150, MaxWait: 30 * time.Millisecond}})
@@ -231,8 +231,8 @@ func TestKafkaRebalancesWithThreeLoaders(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	c := newClusterWith(t, 6)
-	recs, st := generate(t, trafficConfig(35, 6000))
-	p := &produced{records: recs, stats: st}
+	p := generate(t, trafficConfig(35, 6000))
+	recs := p.records
 	limits := loader.BatchLimits{MaxMessages: 100, MaxWait: 30 * time.Millisecond}
 	start := func() *source {
 		other := setupOn(t, b.db, defaultAssistant)
@@ -303,7 +303,7 @@ func TestKafkaSourceReturnsAPermanentError(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	c := newClusterWith(t, 2)
-	recs, _ := generate(t, trafficConfig(36, 300))
+	recs := generate(t, trafficConfig(36, 300)).records
 	produceRecords(t, c, recs[:100])
 	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 50, MaxWait: 20 * time.Millisecond}})
 	waitFor(t, time.Minute, "the first batch", func() bool { return b.storedOffsets() > 0 })

@@ -17,8 +17,8 @@ func TestRestartAfterKill9ResumesWithinTheSessionTimeout(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	c := newClusterWith(t, 3)
-	recs, st := generate(t, trafficConfig(11, 2000))
-	p := &produced{records: recs, stats: st}
+	p := generate(t, trafficConfig(11, 2000))
+	recs := p.records
 	half := len(recs) / 2
 	produceRecords(t, c, recs[:half])
 

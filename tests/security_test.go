@@ -707,7 +707,7 @@ func TestPasswordsNeverLeak(t *testing.T) {
 
 // trafficRecords is a few generated records.
 func trafficRecords(t *testing.T, n int) []*kgo.Record {
-	recs, _ := generate(t, trafficConfig(51, n))
+	recs := generate(t, trafficConfig(51, n)).records
 	return recs
 }
 

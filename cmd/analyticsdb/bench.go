@@ -14,7 +14,7 @@ func benchCommand() *cli.Command {
 			"(starts its own PostgreSQL unless --server-url is given)",
 		Flags: withFlags(logFlags(), []cli.Flag{
 			&cli.IntFlag{Name: "events", EnvVars: []string{"BENCH_EVENTS"}, Value: 200_000, Usage: "events in the measured stream"},
-			&cli.IntFlag{Name: "history", EnvVars: []string{"BENCH_HISTORY"}, Value: 1_000_000, Usage: "events already stored for the history run, then copied once more for the bare COPY (0: skip; about 1.6 GB of disk per million)"},
+			&cli.IntFlag{Name: "history", EnvVars: []string{"BENCH_HISTORY"}, Value: 1_000_000, Usage: "events already stored for the history run, then copied once more for the bare COPY (0: skip; about 2 GB of disk per million)"},
 			&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BENCH_BATCH_SIZE"}, Value: 5000},
 			&cli.IntFlag{Name: "loaders", EnvVars: []string{"BENCH_LOADERS"}, Value: 1, Usage: "loaders sharing the consumer group in the measured runs"},
 			&cli.Int64Flag{Name: "seed", EnvVars: []string{"BENCH_SEED"}, Value: 7},

@@ -3,6 +3,7 @@ package loader
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -152,7 +153,7 @@ func (m *Metrics) WritePrometheus(w io.Writer) {
 	counter("analyticsdb_statistics_refreshes_total", "Statistics refreshes run.", m.refreshes)
 
 	fmt.Fprintf(w, "# HELP analyticsdb_rejected_total Messages stored in RejectedEvent, by reason.\n# TYPE analyticsdb_rejected_total counter\n")
-	for _, reason := range sortedKeys(m.rejected) {
+	for _, reason := range slices.Sorted(maps.Keys(m.rejected)) {
 		fmt.Fprintf(w, "analyticsdb_rejected_total{reason=%q} %d\n", reason, m.rejected[reason])
 	}
 	m.batchSeconds.write(w, "analyticsdb_batch_duration_seconds", "Time to write one batch, commit included.", durationBuckets)
@@ -223,13 +224,4 @@ func (h *histogram) write(w io.Writer, name, help string, buckets []float64) {
 		fmt.Fprintf(w, "%s_bucket{le=%q} %d\n", name, strings.TrimRight(strings.TrimRight(fmt.Sprintf("%f", b), "0"), "."), c)
 	}
 	fmt.Fprintf(w, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %g\n%s_count %d\n", name, h.count, name, h.sum, name, h.count)
-}
-
-func sortedKeys(m map[string]int64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -155,15 +156,15 @@ func TestDeployHelpParsing(t *testing.T) {
 	h := binaryHelp(t)
 	run := h.commands["run"]
 	if run == nil {
-		t.Fatalf("no run command in help; commands: %v", mapKeys(h.commands))
+		t.Fatalf("no run command in help; commands: %v", slices.Sorted(maps.Keys(h.commands)))
 	}
 	for _, env := range []string{"DATABASE_URL", "DB_HOST", "KAFKA_BROKERS", "KAFKA_TOPIC", "KAFKA_GROUP", "HTTP_ADDRESS"} {
 		if !run.env[env] {
-			t.Errorf("run --help does not list $%s; parsed %v", env, mapKeys(run.env))
+			t.Errorf("run --help does not list $%s; parsed %v", env, slices.Sorted(maps.Keys(run.env)))
 		}
 	}
 	if !run.flags["group"] || !run.flags["kafka-group"] {
-		t.Errorf("run: flag and alias not both parsed: %v", mapKeys(run.flags))
+		t.Errorf("run: flag and alias not both parsed: %v", slices.Sorted(maps.Keys(run.flags)))
 	}
 	if got := run.defaults["http-address"]; got != ":9477" {
 		t.Errorf("run --http-address default parsed as %q", got)
@@ -390,7 +391,7 @@ func TestDockerCompose(t *testing.T) {
 	}
 	for _, name := range []string{"postgres", "kafka", "migrate", "loader", "grafana"} {
 		if f.Services[name] == nil {
-			t.Fatalf("service %s missing; have %v", name, mapKeys(f.Services))
+			t.Fatalf("service %s missing; have %v", name, slices.Sorted(maps.Keys(f.Services)))
 		}
 	}
 	loaderSvc := f.Services["loader"]
@@ -467,7 +468,7 @@ func TestDockerCompose(t *testing.T) {
 		}
 		cmd := h.commands[args[0]]
 		if cmd == nil {
-			t.Errorf("service %s: %q is not an analyticsdb subcommand (have %v)", name, args[0], mapKeys(h.commands))
+			t.Errorf("service %s: %q is not an analyticsdb subcommand (have %v)", name, args[0], slices.Sorted(maps.Keys(h.commands)))
 			continue
 		}
 		analyticsdb[name] = args[0]
@@ -482,7 +483,7 @@ func TestDockerCompose(t *testing.T) {
 		env := s.environment()
 		for k := range env {
 			if !cmd.env[k] {
-				t.Errorf("service %s passes %s, which `analyticsdb %s` does not read (it reads %v)", name, k, args[0], mapKeys(cmd.env))
+				t.Errorf("service %s passes %s, which `analyticsdb %s` does not read (it reads %v)", name, k, args[0], slices.Sorted(maps.Keys(cmd.env)))
 			}
 		}
 		// dbmate's lib/pq requires TLS unless the URL says otherwise.
@@ -948,7 +949,7 @@ func TestKubernetesManifests(t *testing.T) {
 			}
 			for k := range env {
 				if !sub.env[k] {
-					t.Errorf("%s: %s is not read by `analyticsdb %s` (it reads %v)", cname, k, args[0], mapKeys(sub.env))
+					t.Errorf("%s: %s is not read by `analyticsdb %s` (it reads %v)", cname, k, args[0], slices.Sorted(maps.Keys(sub.env)))
 				}
 			}
 			if !dbFromSecret {
@@ -1397,13 +1398,4 @@ func TestDockerignore(t *testing.T) {
 			t.Errorf(".dockerignore excludes %s, which go build ./cmd/analyticsdb needs", f)
 		}
 	}
-}
-
-func mapKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

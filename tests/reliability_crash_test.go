@@ -2,8 +2,10 @@ package tests
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,7 +88,7 @@ func TestCrashKill9LosesAndDuplicatesNothing(t *testing.T) {
 		}
 	})
 	modes := make([]string, 0, len(tally.byMode))
-	for _, m := range sortedKeys(tally.byMode) {
+	for _, m := range slices.Sorted(maps.Keys(tally.byMode)) {
 		modes = append(modes, fmt.Sprintf("%s=%d", m, tally.byMode[m]))
 	}
 	summary := fmt.Sprintf("crash trials: %d (first seed %d), crash rounds %d (%s), %d of them with messages left to store, failpoints fired %d; "+

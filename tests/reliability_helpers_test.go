@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -685,14 +684,4 @@ func runArgs(dbURL string, c *kfake.Cluster, group string, batchSize int, extra 
 		"--kafka-topic", topic, "--group", group, "--http-address", "",
 		"--batch-size", strconv.Itoa(batchSize), "--batch-wait", "20ms", "--refresh-interval", "200ms"}
 	return append(args, extra...)
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -11,6 +11,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -517,7 +518,7 @@ func TestReadOnlyRoleHasLeastPrivilege(t *testing.T) {
 	// And by trying, as the role.
 	conn := connectAs(t, b, role, "ro-password")
 	ctx := context.Background()
-	for _, r := range sortedKeys(readable) {
+	for _, r := range slices.Sorted(maps.Keys(readable)) {
 		if _, err := conn.Exec(ctx, `SELECT * FROM `+pgx.Identifier{r}.Sanitize()+` LIMIT 1`); err != nil {
 			t.Errorf("read-only role cannot read %s: %v", r, err)
 		}

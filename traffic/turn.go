@@ -280,6 +280,17 @@ func (s *sender) finishFlow() {
 	s.afterFlow()
 }
 
+// resumeOrListen resumes an interrupted flow, or else waits for whatever the
+// user says next: the end of a flow that was cancelled or failed.
+func (s *sender) resumeOrListen() {
+	if s.intr != nil && s.depth > 0 {
+		s.continueInterrupted()
+		return
+	}
+	s.intr = nil
+	s.listen(awOpen)
+}
+
 // afterFlow resumes an interrupted flow or runs pattern_completed.
 func (s *sender) afterFlow() {
 	if s.intr != nil && s.depth > 0 {
@@ -335,12 +346,7 @@ func (s *sender) cancel() {
 	s.say(s.cur.cancelBot.json, "utter_flow_cancelled_rasa", "TemplatedNaturalLanguageGenerator")
 	s.complete()
 	s.cur = nil
-	if s.intr != nil && s.depth > 0 {
-		s.continueInterrupted()
-		return
-	}
-	s.intr = nil
-	s.listen(awOpen)
+	s.resumeOrListen()
 }
 
 func (s *sender) correct() {
@@ -821,12 +827,7 @@ func (s *sender) internalError() {
 		s.removeAt(s.depth - 1)
 	}
 	s.cur = nil
-	if s.intr != nil && s.depth > 0 {
-		s.continueInterrupted()
-		return
-	}
-	s.intr = nil
-	s.listen(awOpen)
+	s.resumeOrListen()
 }
 
 func appendInt(b []byte, n int) []byte {

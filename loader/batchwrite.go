@@ -89,17 +89,12 @@ func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) 
 	return p, w.store.insertEnvironments(ctx, tx, p.events)
 }
 
-// copyEvents COPYs the events' pre-encoded rows, with their late fields patched in.
+// copyEvents COPYs the events, encoding them as the COPY reads them.
 func copyEvents(ctx context.Context, tx pgx.Tx, events []*event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	rows := make([]encodedRow, len(events))
-	for i, e := range events {
-		e.row.patch(e.conversationID, e.sequenceNumber)
-		rows[i] = e.row
-	}
-	if _, err := tx.Conn().PgConn().CopyFrom(ctx, copyPayload(rows), copyColumnsSQL); err != nil {
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, newRowReader(events), copyColumnsSQL); err != nil {
 		return fmt.Errorf("copy %d events: %w", len(events), err)
 	}
 	return nil

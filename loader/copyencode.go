@@ -3,15 +3,14 @@ package loader
 import (
 	"encoding/binary"
 	"io"
-	"net"
 	"time"
 )
 
-// Events are sent to PostgreSQL in COPY's binary format, encoded while the
-// batch is decoded, off the database's critical path. Two fields are only
-// known inside the batch's transaction (the conversation, from the sender's
-// session state, and the sequence number, from the batch's block); they are
-// fixed-size in this format, so they are written as placeholders and patched.
+// Events are sent to PostgreSQL in COPY's binary format, encoded as the
+// COPY reads them (rowReader): a batch's rows are never all in memory at once
+// beside its events, which keeps a loader with several writers within its
+// memory budget. Encoding is mostly copying; it runs on the writer's
+// goroutine while PostgreSQL parses the previous chunk.
 
 var copyColumnsSQL = `COPY "ConversationEvent" ("id", "conversationId", "timestamp", "modelId", "type", "rawData",
  "metadata", "actionText", "name", "flowId", "stepId", "agentId", "slotValue", "senderId", "sequenceNumber",
@@ -26,21 +25,11 @@ var (
 	postgresEpochMicros = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 )
 
-// encodedRow is an event's tuple and where its late fields are.
-type encodedRow struct {
-	tuple          []byte
-	conversationAt int // offset of the conversationId's 16 bytes
-	sequenceAt     int // offset of the sequenceNumber's 8 bytes
-}
-
-// encodeRow encodes e as one binary COPY tuple, appending to buf.
-func encodeRow(buf []byte, e *event) ([]byte, encodedRow) {
-	start := len(buf)
+// encodeRow appends e as one binary COPY tuple to buf.
+func encodeRow(buf []byte, e *event) []byte {
 	buf = binary.BigEndian.AppendUint16(buf, copyFieldCount)
 	buf = appendUUID(buf, e.id)
-	buf = appendLen(buf, 16)
-	convAt := len(buf) - start
-	buf = append(buf, make([]byte, 16)...)
+	buf = appendUUID(buf, e.conversationID)
 	buf = appendLen(buf, 8)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(e.timestamp.UnixMicro()-postgresEpochMicros))
 	buf = appendOptionalUUID(buf, e.modelID)
@@ -61,16 +50,8 @@ func encodeRow(buf []byte, e *event) ([]byte, encodedRow) {
 	}
 	buf = appendText(buf, e.senderID)
 	buf = appendLen(buf, 8)
-	seqAt := len(buf) - start
-	buf = append(buf, make([]byte, 8)...)
-	buf = appendOptionalUUID(buf, e.environmentID)
-	return buf, encodedRow{tuple: buf[start:], conversationAt: convAt, sequenceAt: seqAt}
-}
-
-// patch writes the late fields into the tuple.
-func (r encodedRow) patch(conversation uuid, sequence int64) {
-	copy(r.tuple[r.conversationAt:], conversation[:])
-	binary.BigEndian.PutUint64(r.tuple[r.sequenceAt:], uint64(sequence))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(e.sequenceNumber))
+	return appendOptionalUUID(buf, e.environmentID)
 }
 
 func appendLen(buf []byte, n int) []byte   { return binary.BigEndian.AppendUint32(buf, uint32(n)) }
@@ -93,13 +74,53 @@ func appendJSONB(buf []byte, json []byte) []byte {
 	return append(buf, json...)
 }
 
-// copyPayload streams the header, the tuples and the trailer without copying them.
-func copyPayload(rows []encodedRow) io.Reader {
-	bufs := make(net.Buffers, 0, len(rows)+2)
-	bufs = append(bufs, copyHeader)
-	for _, r := range rows {
-		bufs = append(bufs, r.tuple)
+// rowReader is a COPY's input: the header, the events' tuples, the trailer,
+// encoded a chunk at a time as they are read.
+type rowReader struct {
+	events  []*event
+	next    int    // first event not yet encoded
+	chunk   []byte // encoded, from off on not yet read
+	off     int
+	started bool
+	ended   bool
+}
+
+const rowChunkBytes = 64 << 10
+
+func newRowReader(events []*event) *rowReader { return &rowReader{events: events} }
+
+func (r *rowReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
 	}
-	bufs = append(bufs, copyTrailer)
-	return &bufs
+	n := 0
+	for n < len(p) {
+		if r.off == len(r.chunk) && !r.fill() {
+			break
+		}
+		c := copy(p[n:], r.chunk[r.off:])
+		r.off += c
+		n += c
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// fill encodes the next chunk; false when everything was read.
+func (r *rowReader) fill() bool {
+	r.chunk, r.off = r.chunk[:0], 0
+	if !r.started {
+		r.chunk, r.started = append(r.chunk, copyHeader...), true
+	}
+	for !r.ended && len(r.chunk) < rowChunkBytes {
+		if r.next == len(r.events) {
+			r.chunk, r.ended = append(r.chunk, copyTrailer...), true
+			break
+		}
+		r.chunk = encodeRow(r.chunk, r.events[r.next])
+		r.next++
+	}
+	return len(r.chunk) > 0
 }

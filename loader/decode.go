@@ -40,8 +40,7 @@ type event struct {
 	environmentID  uuid // zero when the message names no environment
 	environment    string
 
-	index       int // position in its batch
-	row         encodedRow
+	index       int    // position in its batch
 	sessionID   string // metadata.session_id (Rasa >= 3.16)
 	assistantID string // metadata.assistant_id
 	pos         Position

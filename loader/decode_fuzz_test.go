@@ -184,7 +184,7 @@ func FuzzDecode(f *testing.F) {
 		kept := map[int]bool{}
 		for _, c := range p.candidates {
 			kept[c.index] = true
-			checkTuple(t, c.row.tuple)
+			checkTuple(t, encodeRow(nil, c))
 		}
 		if !kept[0] || (!kept[2] && !bytes.Equal(value, valid[1])) {
 			t.Fatalf("a valid message of the batch was lost: kept %v", kept)

@@ -171,10 +171,6 @@ func (s *Store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*event) (int, e
 	if err := s.insertEnvironments(ctx, tx, fresh); err != nil {
 		return 0, err
 	}
-	buf := []byte(nil)
-	for _, e := range fresh {
-		buf, e.row = encodeRow(buf, e)
-	}
 	if err := copyEvents(ctx, tx, fresh); err != nil {
 		return 0, err
 	}

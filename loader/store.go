@@ -128,9 +128,9 @@ type rejection struct {
 	index    int // position in the batch
 }
 
-// Prepared is a batch decoded and encoded for COPY: all the work that needs
-// no database, done before the batch's transaction (and, in a pipeline, while
-// the previous batch is being written).
+// Prepared is a batch decoded for COPY: the work that needs no database,
+// done before the batch's transaction (and, in a pipeline, while the previous
+// batch is being written).
 type Prepared struct {
 	batch      *Batch
 	candidates []*event // decoded, without repeats inside the batch
@@ -139,7 +139,7 @@ type Prepared struct {
 	started    time.Time
 }
 
-// Prepare decodes and encodes a batch.
+// Prepare decodes a batch.
 func (s *Store) Prepare(b *Batch) (*Prepared, error) {
 	if len(b.Messages) > MaxBatchMessages {
 		return nil, fmt.Errorf("batch of %d messages exceeds %d", len(b.Messages), MaxBatchMessages)
@@ -148,15 +148,6 @@ func (s *Store) Prepare(b *Batch) (*Prepared, error) {
 	events, rejections := s.decodeAll(b.Messages)
 	p.candidates, p.repeats = dropRepeats(events)
 	p.rejections = rejections
-	size := 0
-	for _, e := range p.candidates {
-		size += len(e.rawData) + len(e.metadata) + len(e.slotValue) + len(e.senderID) + len(e.typ) + 240 +
-			len(e.actionText.s) + len(e.name.s) + len(e.flowID.s) + len(e.stepID.s) + len(e.agentID.s)
-	}
-	buf := make([]byte, 0, size)
-	for _, e := range p.candidates {
-		buf, e.row = encodeRow(buf, e)
-	}
 	return p, nil
 }
 

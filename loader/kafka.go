@@ -25,6 +25,11 @@ type KafkaConfig struct {
 	// others; 0 keeps Kafka's default of 45 s. The broker bounds it by its
 	// group.min.session.timeout.ms and group.max.session.timeout.ms.
 	SessionTimeout time.Duration
+	// Writers is how many batches are written at once, each on its own
+	// connection, from different partitions (default 2: one backend runs a
+	// batch's COPY and triggers on one core). A partition's batches are
+	// always written one after the other, in order.
+	Writers int
 	// Opts are extra client options: TLS, SASL, client id (see KafkaClientOpts)
 	// or, in tests, anything else.
 	Opts []kgo.Opt
@@ -45,7 +50,7 @@ type KafkaSource struct {
 
 	// owned by the Run goroutine
 	writeCtx         context.Context
-	pl               *pipeline
+	lanes            *lanes
 	inflight         map[topicPartition]int64 // next offset of the last batch queued, not yet written
 	rebalanceWaiting atomic.Bool
 	reseeked         map[topicPartition]bool // moved back to their stored offsets: what Run polled from them is stale
@@ -65,6 +70,9 @@ func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource,
 		cfg.Group = "analyticsdb"
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
+	if cfg.Writers <= 0 {
+		cfg.Writers = DefaultWriters
+	}
 	s := &KafkaSource{cfg: cfg, writer: w, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
@@ -98,65 +106,68 @@ func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource,
 	return s, nil
 }
 
+// DefaultWriters is KafkaConfig.Writers when unset.
+const DefaultWriters = 2
+
 // ShutdownGrace is how long a batch already being written may take to finish
 // after the source is told to stop; past it the batch is abandoned (nothing of
 // it is committed, so the next owner of its partitions reads it again).
 const ShutdownGrace = 20 * time.Second
 
-// Run consumes until ctx is done, then finishes the open batch, leaves the
-// group and closes the client. Batches are written by a pipeline: the next
-// batch is polled, decoded and encoded while the previous one is written.
+// Run consumes until ctx is done, then finishes the open batches, leaves the
+// group and closes the client. Batches are written by pipelines, one per lane
+// (see KafkaConfig.Writers): the next batch is polled, decoded and encoded
+// while the previous ones are written.
 func (s *KafkaSource) Run(ctx context.Context) error {
 	defer func() { s.cl.AllowRebalance(); s.cl.Close() }() // Close waits for AllowRebalance after a poll: an error return must not hang
 	writeCtx, stopWrites := graceful(ctx, ShutdownGrace)
 	defer stopWrites()
 	s.writeCtx = writeCtx
-	s.pl = newPipeline(writeCtx, s.writer)
-	defer func() { s.pl.close() }()
-	var batch Batch
-	var size int
-	var started time.Time
+	s.lanes = newLanes(s.cfg.Writers)
+	for _, l := range s.lanes.all {
+		l.pl = newPipeline(writeCtx, s.writer)
+	}
+	defer func() {
+		for _, l := range s.lanes.all {
+			l.pl.close()
+		}
+	}()
 	for {
-		if err := s.handle(ctx, s.pl.results()); err != nil {
-			return err
+		for _, l := range s.lanes.all {
+			if err := s.handle(ctx, l, l.pl.results()); err != nil {
+				return err
+			}
 		}
 		if len(s.reseeked) > 0 { // they are read again from the stored offsets: written now, these would skip ahead
-			batch.Messages, size = withoutPartitions(batch.Messages, s.reseeked)
+			s.lanes.drop(s.reseeked)
 			clear(s.reseeked)
 		}
 		if ctx.Err() != nil {
-			// Shutting down: write what we hold (one batch at most), then leave.
-			err := s.enqueue(&batch)
-			if err == nil {
-				err = s.handle(ctx, s.pl.drain())
-			}
+			// Shutting down: write what we hold (one batch per lane at most), then leave.
+			err := s.flush(ctx)
 			s.cl.AllowRebalance()
 			s.leave()
 			return s.shutdownError(err)
 		}
-		if s.rebalanceWaiting.Load() && (len(batch.Messages) > 0 || s.pl.pending > 0) {
+		if s.rebalanceWaiting.Load() && (s.lanes.held() > 0 || s.lanes.pending() > 0) {
 			// A rebalance waits on us: write everything polled, then let it run.
-			if err := s.enqueue(&batch); err != nil {
-				return err
-			}
-			size = 0
-			if err := s.handle(ctx, s.pl.drain()); err != nil {
+			if err := s.flush(ctx); err != nil {
 				return err
 			}
 		}
-		if len(batch.Messages) == 0 && s.pl.pending == 0 {
+		if s.lanes.held() == 0 && s.lanes.pending() == 0 {
 			s.rebalanceWaiting.Store(false)
+			s.lanes.reroute()
 			s.cl.AllowRebalance()
 		}
 
 		pollCtx, cancel := ctx, context.CancelFunc(func() {})
-		switch {
-		case len(batch.Messages) > 0:
-			pollCtx, cancel = context.WithDeadline(ctx, started.Add(s.cfg.Limits.MaxWait))
-		case s.pl.pending > 0: // come back soon for the outcome
+		if first, ok := s.lanes.firstStarted(); ok {
+			pollCtx, cancel = context.WithDeadline(ctx, first.Add(s.cfg.Limits.MaxWait))
+		} else if s.lanes.pending() > 0 { // come back soon for the outcome
 			pollCtx, cancel = context.WithTimeout(ctx, 20*time.Millisecond)
 		}
-		fetches := s.cl.PollRecords(pollCtx, s.cfg.Limits.MaxMessages-len(batch.Messages))
+		fetches := s.cl.PollRecords(pollCtx, s.cfg.Limits.MaxMessages-s.lanes.mostHeld())
 		cancel()
 		if fetches.IsClientClosed() {
 			return nil
@@ -171,31 +182,43 @@ func (s *KafkaSource) Run(ctx context.Context) error {
 				s.writer.Metrics.SetLag(p.Topic, p.Partition, p.HighWatermark-p.Records[n-1].Offset-1)
 			}
 		})
+		now := time.Now()
 		fetches.EachRecord(func(r *kgo.Record) {
-			if len(batch.Messages) == 0 {
-				started = time.Now()
-			}
-			batch.Messages = append(batch.Messages, messageOf(r))
-			size += len(r.Value)
+			s.lanes.of(topicPartition{r.Topic, r.Partition}).add(messageOf(r), now)
 		})
-		if len(batch.Messages) > 0 &&
-			(s.cfg.Limits.full(len(batch.Messages), size) || !time.Now().Before(started.Add(s.cfg.Limits.MaxWait))) {
-			if err := s.enqueue(&batch); err != nil {
-				return err
+		for _, l := range s.lanes.all {
+			if l.due(s.cfg.Limits, time.Now()) {
+				if err := s.enqueue(l); err != nil {
+					return err
+				}
 			}
-			size = 0
 		}
 	}
 }
 
-// enqueue prepares the batch (decoding and encoding it here, on the polling
-// goroutine), chains its offsets after the batches already queued, hands it to
-// the pipeline and empties it.
-func (s *KafkaSource) enqueue(batch *Batch) error {
-	if len(batch.Messages) == 0 {
+// flush writes every held batch and waits for all the lanes' outcomes.
+func (s *KafkaSource) flush(ctx context.Context) error {
+	for _, l := range s.lanes.all {
+		if err := s.enqueue(l); err != nil {
+			return err
+		}
+	}
+	for _, l := range s.lanes.all {
+		if err := s.handle(ctx, l, l.pl.drain()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// enqueue prepares the lane's batch (decoding and encoding it here, on the
+// polling goroutine), chains its offsets after the batches already queued,
+// hands it to the lane's pipeline and empties it.
+func (s *KafkaSource) enqueue(l *lane) error {
+	if len(l.batch.Messages) == 0 {
 		return nil
 	}
-	own := *batch // the prepared batch keeps this; *batch is reused
+	own := l.batch // the prepared batch keeps this; l.batch is reused
 	own.Offsets = s.offsetUpdates(own.Messages)
 	p, err := s.writer.Store.Prepare(&own)
 	if err != nil {
@@ -204,15 +227,17 @@ func (s *KafkaSource) enqueue(batch *Batch) error {
 	for _, o := range own.Offsets {
 		s.inflight[topicPartition{o.Topic, o.Partition}] = o.Next
 	}
-	s.pl.send(p)
-	*batch = Batch{Messages: make([]Message, 0, cap(batch.Messages))}
+	l.pl.send(p)
+	l.batch = Batch{Messages: make([]Message, 0, cap(l.batch.Messages))}
+	l.size = 0
 	return nil
 }
 
-// handle applies the outcomes of written batches: stored offsets move on; on
-// an offset conflict the partitions involved are re-read from the stored
-// offsets (another loader wrote them); any other error ends the source.
-func (s *KafkaSource) handle(ctx context.Context, outcomes []pipelineResult) error {
+// handle applies the outcomes of a lane's written batches: stored offsets
+// move on; on an offset conflict the lane's partitions involved are re-read
+// from the stored offsets (another loader wrote them); any other error ends
+// the source.
+func (s *KafkaSource) handle(ctx context.Context, l *lane, outcomes []pipelineResult) error {
 	var reseek []OffsetUpdate
 	for _, o := range outcomes {
 		switch {
@@ -237,12 +262,14 @@ func (s *KafkaSource) handle(ctx context.Context, outcomes []pipelineResult) err
 	if len(reseek) == 0 {
 		return nil
 	}
-	// Batches still queued were chained on the failed one: they fail too.
-	for _, o := range s.pl.close() {
+	// Batches still queued in the lane were chained on the failed one: they fail too.
+	for _, o := range l.pl.close() {
 		reseek = append(reseek, o.p.batch.Offsets...)
 	}
-	s.pl = newPipeline(s.writeCtx, s.writer)
-	clear(s.inflight)
+	l.pl = newPipeline(s.writeCtx, s.writer)
+	for _, o := range reseek { // nothing of these partitions is in flight any more
+		delete(s.inflight, topicPartition{o.Topic, o.Partition})
+	}
 	s.markReseeked(reseek)
 	if ctx.Err() != nil {
 		// Stopping: nothing more is read, so there is nothing to seek; the

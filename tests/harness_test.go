@@ -35,7 +35,7 @@ func setup(t *testing.T) *bundle {
 func setupOn(t *testing.T, db *testdb.DB, assistant string) *bundle {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := loader.OpenPool(ctx, db.URL, assistant, 4)
+	pool, err := loader.OpenPool(ctx, db.URL, assistant, loader.DefaultWriters+4) // room for a few sources sharing it
 	if err != nil {
 		t.Fatal(err)
 	}

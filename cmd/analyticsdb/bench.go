@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"github.com/openrasa/analyticsdb/internal/bench"
+	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
 )
 
@@ -17,6 +18,7 @@ func benchCommand() *cli.Command {
 			&cli.IntFlag{Name: "history", EnvVars: []string{"BENCH_HISTORY"}, Value: 1_000_000, Usage: "events already stored for the history run, then copied once more for the bare COPY (0: skip; about 2 GB of disk per million)"},
 			&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BENCH_BATCH_SIZE"}, Value: 5000},
 			&cli.IntFlag{Name: "loaders", EnvVars: []string{"BENCH_LOADERS"}, Value: 1, Usage: "loaders sharing the consumer group in the measured runs"},
+			&cli.IntFlag{Name: "writers", EnvVars: []string{"BENCH_WRITERS"}, Value: loader.DefaultWriters, Usage: "parallel writers per loader (the loader's --writers)"},
 			&cli.Int64Flag{Name: "seed", EnvVars: []string{"BENCH_SEED"}, Value: 7},
 			&cli.StringFlag{Name: "shared-buffers", EnvVars: []string{"BENCH_SHARED_BUFFERS"}, Value: "1GB", Usage: "shared_buffers of the server the bench starts"},
 			&cli.StringFlag{Name: "server-url", EnvVars: []string{"BENCH_SERVER_URL"}, Usage: "a PostgreSQL server where the bench may create and drop databases"},
@@ -36,6 +38,7 @@ func benchCommand() *cli.Command {
 				History:       c.Int("history"),
 				BatchSize:     c.Int("batch-size"),
 				Loaders:       c.Int("loaders"),
+				Writers:       c.Int("writers"),
 				Seed:          c.Int64("seed"),
 				SharedBuffers: c.String("shared-buffers"),
 				LoaderBinary:  binary,

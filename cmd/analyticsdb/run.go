@@ -16,6 +16,8 @@ func kafkaFlags() []cli.Flag {
 		&cli.StringFlag{Name: "kafka-client-id", EnvVars: []string{"KAFKA_CLIENT_ID"}, Value: "analyticsdb"},
 		&cli.DurationFlag{Name: "kafka-session-timeout", EnvVars: []string{"KAFKA_SESSION_TIMEOUT"}, Value: 45 * time.Second,
 			Usage: "how long the group waits for a member that stopped heartbeating (a killed loader) before reassigning its partitions"},
+		&cli.IntFlag{Name: "writers", EnvVars: []string{"WRITERS"}, Value: loader.DefaultWriters,
+			Usage: "batches written at once, each on its own database connection, from different partitions (a partition's batches stay in order)"},
 		&cli.BoolFlag{Name: "kafka-tls", EnvVars: []string{"KAFKA_TLS"}, Usage: "connect with TLS"},
 		&cli.StringFlag{Name: "kafka-tls-ca-file", EnvVars: []string{"KAFKA_TLS_CA_FILE"}},
 		&cli.StringFlag{Name: "kafka-tls-cert-file", EnvVars: []string{"KAFKA_TLS_CERT_FILE"}},
@@ -49,6 +51,7 @@ func kafkaConfig(c *cli.Context, limits loader.BatchLimits) (loader.KafkaConfig,
 		Group:          c.String("group"),
 		Limits:         limits,
 		SessionTimeout: c.Duration("kafka-session-timeout"),
+		Writers:        c.Int("writers"),
 		Opts:           opts,
 	}, nil
 }

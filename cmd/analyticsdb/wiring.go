@@ -30,7 +30,8 @@ type loaderParts struct {
 
 func openLoader(c *cli.Context, url string, log *slog.Logger) (*loaderParts, error) {
 	setMemoryLimit(c, log)
-	pool, err := loader.OpenPool(c.Context, url, c.String("assistant-name"), 4)
+	// one connection per writer, one for the refresher, one for reading offsets
+	pool, err := loader.OpenPool(c.Context, url, c.String("assistant-name"), int32(max(1, c.Int("writers"))+2))
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/db"
 	"github.com/openrasa/analyticsdb/internal/pgserver"
+	"github.com/openrasa/analyticsdb/loader"
 	"github.com/openrasa/analyticsdb/traffic"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -30,6 +31,7 @@ type Options struct {
 	History       int    // events already stored for the history run; 0 skips it
 	BatchSize     int
 	Loaders       int // loaders in the consumer group of the measured runs (default 1)
+	Writers       int // parallel writers per loader (the loader's --writers; default 2)
 	Seed          int64
 	SharedBuffers string // of the server the bench starts; "" means 1GB
 	LoaderBinary  string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
@@ -42,6 +44,7 @@ type Result struct {
 	Events              int     `json:"events"`
 	BatchSize           int     `json:"batchSize"`
 	Loaders             int     `json:"loaders"`
+	Writers             int     `json:"writers"`
 	SharedBuffers       string  `json:"sharedBuffers,omitempty"` // of a server the bench started
 	CopyEventsPerSec    float64 `json:"bareCopyEventsPerSec"`
 	FullEventsPerSec    float64 `json:"endToEndEventsPerSec"`
@@ -97,7 +100,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	// disturbs the measured runs as little as possible.
 	defer debug.SetGCPercent(debug.SetGCPercent(1000))
 	o.Loaders = max(1, o.Loaders)
-	res := Result{Events: o.Events, BatchSize: o.BatchSize, Loaders: o.Loaders, LoaderPeakRSSMB: -1}
+	if o.Writers <= 0 {
+		o.Writers = loader.DefaultWriters
+	}
+	res := Result{Events: o.Events, BatchSize: o.BatchSize, Loaders: o.Loaders, Writers: o.Writers, LoaderPeakRSSMB: -1}
 	if o.ServerURL == "" {
 		res.SharedBuffers = cmp.Or(o.SharedBuffers, "1GB")
 	}
@@ -186,7 +192,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			return res, err
 		}
 		start := time.Now()
-		if _, err := runLoader(ctx, Options{BatchSize: o.BatchSize, Loaders: 1, Log: o.Log}, histURL, brokers, historyTopic, "bench-history", histMessages); err != nil {
+		if _, err := runLoader(ctx, Options{BatchSize: o.BatchSize, Loaders: 1, Writers: o.Writers, Log: o.Log}, histURL, brokers, historyTopic, "bench-history", histMessages); err != nil {
 			return res, fmt.Errorf("load history: %w", err)
 		}
 		res.HistoryEvents = histMessages
@@ -316,6 +322,7 @@ func print(w io.Writer, r Result) {
 	row := func(name, format string, v any) { fmt.Fprintf(w, "%-44s %14s\n", name, fmt.Sprintf(format, v)) }
 	row("events", "%d", r.Events)
 	row("loaders in the group", "%d", r.Loaders)
+	row("writers per loader", "%d", r.Writers)
 	if r.SharedBuffers != "" {
 		row("server shared_buffers", "%s", r.SharedBuffers)
 	}

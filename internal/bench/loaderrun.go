@@ -216,7 +216,7 @@ func startChild(ctx context.Context, o Options, dbURL string, brokers []string, 
 	ln.Close()
 	cmd := exec.CommandContext(ctx, o.LoaderBinary, "run",
 		"--database-url", dbURL, "--kafka-brokers", strings.Join(brokers, ","), "--kafka-topic", topic,
-		"--group", group, "--http-address", addr, "--batch-size", strconv.Itoa(o.BatchSize), "--log-format", "json", "--pprof")
+		"--group", group, "--http-address", addr, "--batch-size", strconv.Itoa(o.BatchSize), "--writers", strconv.Itoa(o.Writers), "--log-format", "json", "--pprof")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for _, v := range []string{"GODEBUG", "GOGC", "GOMEMLIMIT"} {
 		if val, ok := os.LookupEnv("BENCH_LOADER_" + v); ok {
@@ -315,7 +315,7 @@ func startInProcess(ctx context.Context, o Options, dbURL string, brokers []stri
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	pool, err := loader.OpenPool(ctx, dbURL, "unknown", 4)
+	pool, err := loader.OpenPool(ctx, dbURL, "unknown", int32(o.Writers+2))
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +329,7 @@ func startInProcess(ctx context.Context, o Options, dbURL string, brokers []stri
 	refresher.Metrics = metrics
 	w := &loader.Writer{Store: store, Refresher: refresher, Metrics: metrics, Log: log}
 	src, err := loader.NewKafkaSource(w, loader.KafkaConfig{Brokers: brokers, Topic: topic, Group: group,
-		Limits: loader.BatchLimits{MaxMessages: o.BatchSize}}, log)
+		Limits: loader.BatchLimits{MaxMessages: o.BatchSize}, Writers: o.Writers}, log)
 	if err != nil {
 		pool.Close()
 		return nil, err

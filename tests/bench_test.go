@@ -24,6 +24,7 @@ func TestBenchRunsInASmallConfiguration(t *testing.T) {
 		Events:    3000,
 		History:   3000,
 		BatchSize: 500,
+		Rounds:    2,
 		Seed:      3,
 		Out:       &out,
 		Log:       testLogger(),
@@ -31,12 +32,12 @@ func TestBenchRunsInASmallConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"ratio end to end / bare COPY", "ratio history / empty", `{"events":`} {
+	for _, want := range []string{"ratio end to end / bare COPY", "median of 2 rounds", "ratio history / empty", `{"events":`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("bench output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if res.CopyEventsPerSec <= 0 || res.FullEventsPerSec <= 0 || res.Ratio <= 0 || res.HistoryRatio <= 0 {
+	if res.CopyEventsPerSec <= 0 || res.FullEventsPerSec <= 0 || res.Ratio <= 0 || res.HistoryRatio <= 0 || len(res.RoundRatios) != 2 {
 		t.Errorf("bench result %+v has empty figures", res)
 	}
 	t.Logf("%s", out.String())

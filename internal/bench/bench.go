@@ -14,6 +14,8 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -32,6 +34,7 @@ type Options struct {
 	BatchSize     int
 	Loaders       int // loaders in the consumer group of the measured runs (default 1)
 	Writers       int // parallel writers per loader (the loader's --writers; default 2)
+	Rounds        int // bare COPY and end-to-end runs, alternating; the median ratio is reported (default 1)
 	Seed          int64
 	SharedBuffers string // of the server the bench starts; "" means 1GB
 	LoaderBinary  string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
@@ -41,17 +44,18 @@ type Options struct {
 
 // Result is one run's figures; throughput is events per second.
 type Result struct {
-	Events              int     `json:"events"`
-	BatchSize           int     `json:"batchSize"`
-	Loaders             int     `json:"loaders"`
-	Writers             int     `json:"writers"`
-	SharedBuffers       string  `json:"sharedBuffers,omitempty"` // of a server the bench started
-	CopyEventsPerSec    float64 `json:"bareCopyEventsPerSec"`
-	FullEventsPerSec    float64 `json:"endToEndEventsPerSec"`
-	Ratio               float64 `json:"ratio"`
-	HistoryEvents       int     `json:"historyEvents"`
-	HistoryEventsPerSec float64 `json:"historyEndToEndEventsPerSec,omitempty"`
-	HistoryRatio        float64 `json:"historyRatio,omitempty"`
+	Events              int       `json:"events"`
+	BatchSize           int       `json:"batchSize"`
+	Loaders             int       `json:"loaders"`
+	Writers             int       `json:"writers"`
+	SharedBuffers       string    `json:"sharedBuffers,omitempty"` // of a server the bench started
+	CopyEventsPerSec    float64   `json:"bareCopyEventsPerSec"`
+	FullEventsPerSec    float64   `json:"endToEndEventsPerSec"`
+	Ratio               float64   `json:"ratio"`       // of the round with the median ratio
+	RoundRatios         []float64 `json:"roundRatios"` // every round's, in order
+	HistoryEvents       int       `json:"historyEvents"`
+	HistoryEventsPerSec float64   `json:"historyEndToEndEventsPerSec,omitempty"`
+	HistoryRatio        float64   `json:"historyRatio,omitempty"`
 	// The bare COPY into a table already holding the same history, and its
 	// ratio to the bare COPY into an empty one: the history cost of the
 	// physical limit itself.
@@ -136,48 +140,45 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, fmt.Errorf("warm-up run: %w", err)
 	}
 
-	// (a) the baseline: the same rows, COPYed bare, batch by batch
+	// (a) the baseline: the same rows, COPYed bare, batch by batch, and (b)
+	// the full path on an empty database, one after the other, in rounds:
+	// the machine's speed drifts, so each round's ratio compares neighbours
+	// and the round with the median ratio is reported.
 	rows, err := dumpRows(ctx, rowsURL, o.BatchSize)
 	if err != nil {
 		return res, err
 	}
-	bareURL, err := freshDatabase(ctx, serverURL, "bench_bare")
-	if err != nil {
-		return res, err
+	var rounds []round
+	for i := range max(1, o.Rounds) {
+		r, err := sideBySide(ctx, o, meter, serverURL, rows, brokers, messages, i)
+		if err != nil {
+			return res, err
+		}
+		fmt.Fprintf(o.Out, "round %d: bare COPY %.0f events/s, end to end %.0f events/s, ratio %.2f\n",
+			i+1, r.copyRate, r.full.eventsPerSec, r.ratio())
+		rounds = append(rounds, r)
+		res.RoundRatios = append(res.RoundRatios, r.ratio())
 	}
-	if err := createBareTable(ctx, bareURL); err != nil {
-		return res, err
-	}
-	copyRate, copyWAL, copyCPU, err := bareCopy(ctx, meter, rows, bareURL)
-	if err != nil {
-		return res, fmt.Errorf("bare COPY: %w", err)
-	}
-	res.CopyEventsPerSec, res.WALBytesPerEventCopy = copyRate, copyWAL
-	fmt.Fprintf(o.Out, "bare COPY: %.0f events/s\n", copyRate)
-
-	// (b) the full path on an empty database
-	emptyURL, err := freshDatabase(ctx, serverURL, "bench_empty")
-	if err != nil {
-		return res, err
-	}
-	full, err := measuredRun(ctx, o, meter, emptyURL, brokers, "bench-empty", messages)
-	if err != nil {
-		return res, fmt.Errorf("end-to-end run: %w", err)
-	}
+	median := medianRound(rounds)
+	full := median.full
+	res.CopyEventsPerSec, res.WALBytesPerEventCopy = median.copyRate, median.copyWAL
 	res.FullEventsPerSec = full.eventsPerSec
-	res.Ratio = res.FullEventsPerSec / res.CopyEventsPerSec
+	res.Ratio = median.ratio()
 	res.LagP50Seconds, res.LagP95Seconds, res.LagP99Seconds, res.LagMaxSeconds = full.lag[0], full.lag[1], full.lag[2], full.lag[3]
-	res.LoaderPeakRSSMB = full.peakRSSMB
 	res.WALBytesPerEventFull = full.walPerEvent
-	res.IndexesPrewarmed = full.prewarmed
+	res.IndexesPrewarmed = true
+	for _, r := range rounds { // the worst round counts for lag and memory
+		res.LagP99Seconds, res.LagMaxSeconds = max(res.LagP99Seconds, r.full.lag[2]), max(res.LagMaxSeconds, r.full.lag[3])
+		res.LoaderPeakRSSMB = max(res.LoaderPeakRSSMB, r.full.peakRSSMB)
+		res.IndexesPrewarmed = res.IndexesPrewarmed && r.full.prewarmed
+	}
 	if meter.ok() {
 		res.CPU = &CPUPerThousand{
-			BareCopyPostgres: perThousand(copyCPU.postgres, messages), BareCopyClient: perThousand(copyCPU.self, messages),
+			BareCopyPostgres: perThousand(median.copyCPU.postgres, messages), BareCopyClient: perThousand(median.copyCPU.self, messages),
 			EndToEndPostgres: perThousand(full.cpu.postgres, full.events), EndToEndLoader: perThousand(full.cpu.loaders, full.events),
 			EndToEndKafka: perThousand(full.cpu.self, full.events),
 		}
 	}
-	fmt.Fprintf(o.Out, "end to end: %.0f events/s\n", full.eventsPerSec)
 
 	// (d) the full path again, with history already stored
 	if o.History > 0 {
@@ -267,6 +268,46 @@ func freshDatabase(ctx context.Context, serverURL, name string) (string, error) 
 	return url, db.Migrate(ctx, url, io.Discard)
 }
 
+// round is one bare COPY and, right after it, one end-to-end run.
+type round struct {
+	copyRate, copyWAL float64
+	copyCPU           cpuTimes
+	full              loaderRun
+}
+
+func (r round) ratio() float64 { return r.full.eventsPerSec / r.copyRate }
+
+// sideBySide runs round i: the bare COPY into a fresh bare table, then the
+// full path into a fresh empty database.
+func sideBySide(ctx context.Context, o Options, meter cpuMeter, serverURL string, rows bareRows, brokers []string, messages, i int) (round, error) {
+	var r round
+	bareURL, err := freshDatabase(ctx, serverURL, "bench_bare")
+	if err != nil {
+		return r, err
+	}
+	if err := createBareTable(ctx, bareURL); err != nil {
+		return r, err
+	}
+	if r.copyRate, r.copyWAL, r.copyCPU, err = bareCopy(ctx, meter, rows, bareURL); err != nil {
+		return r, fmt.Errorf("bare COPY: %w", err)
+	}
+	emptyURL, err := freshDatabase(ctx, serverURL, "bench_empty")
+	if err != nil {
+		return r, err
+	}
+	if r.full, err = measuredRun(ctx, o, meter, emptyURL, brokers, fmt.Sprintf("bench-empty-%d", i), messages); err != nil {
+		return r, fmt.Errorf("end-to-end run: %w", err)
+	}
+	return r, nil
+}
+
+// medianRound is the round with the median ratio (the lower middle one of an
+// even number).
+func medianRound(rounds []round) round {
+	sorted := slices.SortedFunc(slices.Values(rounds), func(a, b round) int { return cmp.Compare(a.ratio(), b.ratio()) })
+	return sorted[(len(sorted)-1)/2]
+}
+
 // measuredRun settles the database, then runs the measured loader(s) on the
 // measured topic.
 func measuredRun(ctx context.Context, o Options, meter cpuMeter, url string, brokers []string, group string, messages int) (loaderRun, error) {
@@ -330,6 +371,13 @@ func print(w io.Writer, r Result) {
 	row("bare COPY (events/s)", "%.0f", r.CopyEventsPerSec)
 	row("end to end: Kafka→loader→COPY→triggers→stats", "%.0f", r.FullEventsPerSec)
 	row("ratio end to end / bare COPY (target ≥ 0.7)", "%.2f", r.Ratio)
+	if len(r.RoundRatios) > 1 {
+		each := make([]string, len(r.RoundRatios))
+		for i, x := range r.RoundRatios {
+			each[i] = fmt.Sprintf("%.2f", x)
+		}
+		row(fmt.Sprintf("  median of %d rounds", len(each)), "%s", strings.Join(each, " "))
+	}
 	if r.HistoryEvents > 0 {
 		row(fmt.Sprintf("end to end with %d events stored", r.HistoryEvents), "%.0f", r.HistoryEventsPerSec)
 		row("ratio history / empty (target ≥ 0.9)", "%.2f", r.HistoryRatio)

@@ -87,4 +87,3 @@ func TestAStuckPartitionDoesNotHoldUpTheOtherWriter(t *testing.T) {
 		t.Fatalf("%d conversations, want 2 (one per sender)", got)
 	}
 }
-

@@ -87,9 +87,12 @@ func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource,
 		kgo.OnPartitionsCallbackBlocked(func(context.Context, *kgo.Client) { s.rebalanceWaiting.Store(true) }),
 		// Bound what the client buffers: the loader's memory is the batch plus
 		// one fetch, and a fetch's limit counts compressed bytes (JSON
-		// compresses about 5x). A few fetches fill a batch anyway.
+		// compresses about 5x). A few fetches fill a batch anyway. A quarter
+		// per partition makes each fetch span partitions, so the writers are
+		// fed together: a fetch of one partition only (a whole MiB, two
+		// batches) fed one writer while the other ran dry.
 		kgo.FetchMaxBytes(1 << 20),
-		kgo.FetchMaxPartitionBytes(1 << 20),
+		kgo.FetchMaxPartitionBytes(256 << 10),
 		kgo.MaxConcurrentFetches(1),
 		kgo.FetchMaxWait(cfg.Limits.MaxWait),
 	}

@@ -13,6 +13,16 @@ import (
 // sessions whose events carry no metadata.assistant_id.
 const defaultAssistantSetting = "analytics.default_assistant_name"
 
+// Connections is how many connections a loader with the given number of
+// writers uses (<= 0: DefaultWriters): one per writer, one for the statistics
+// refresh, one for reading offsets at assignment.
+func Connections(writers int) int32 {
+	if writers <= 0 {
+		writers = DefaultWriters
+	}
+	return int32(writers + 2)
+}
+
 // OpenPool connects to PostgreSQL the way the loader needs: the enum type
 // registered for binary COPY and the default assistant name set on every
 // connection. Errors never contain the password.

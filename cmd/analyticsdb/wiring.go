@@ -30,8 +30,7 @@ type loaderParts struct {
 
 func openLoader(c *cli.Context, url string, log *slog.Logger) (*loaderParts, error) {
 	setMemoryLimit(c, log)
-	// one connection per writer, one for the refresher, one for reading offsets
-	pool, err := loader.OpenPool(c.Context, url, c.String("assistant-name"), int32(max(1, c.Int("writers"))+2))
+	pool, err := loader.OpenPool(c.Context, url, c.String("assistant-name"), loader.Connections(c.Int("writers")))
 	if err != nil {
 		return nil, err
 	}

@@ -315,7 +315,7 @@ func startInProcess(ctx context.Context, o Options, dbURL string, brokers []stri
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	pool, err := loader.OpenPool(ctx, dbURL, "unknown", int32(o.Writers+2))
+	pool, err := loader.OpenPool(ctx, dbURL, "unknown", loader.Connections(o.Writers))
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer stopKafka()
 
-	pool, err := loader.OpenPool(ctx, url, "unknown", loader.DefaultWriters+2)
+	pool, err := loader.OpenPool(ctx, url, "unknown", loader.Connections(loader.DefaultWriters))
 	if err != nil {
 		return err
 	}

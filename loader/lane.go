@@ -34,11 +34,10 @@ func (l *lane) due(limits BatchLimits, now time.Time) bool {
 type lanes struct {
 	all    []*lane
 	byPart map[topicPartition]*lane
-	count  map[*lane]int // partitions routed to each lane
 }
 
 func newLanes(n int) *lanes {
-	ls := &lanes{byPart: map[topicPartition]*lane{}, count: map[*lane]int{}}
+	ls := &lanes{byPart: map[topicPartition]*lane{}}
 	for range max(n, 1) {
 		ls.all = append(ls.all, &lane{})
 	}
@@ -51,23 +50,23 @@ func (ls *lanes) of(tp topicPartition) *lane {
 	if l, ok := ls.byPart[tp]; ok {
 		return l
 	}
+	count := map[*lane]int{}
+	for _, l := range ls.byPart {
+		count[l]++
+	}
 	best := ls.all[0]
 	for _, l := range ls.all[1:] {
-		if ls.count[l] < ls.count[best] {
+		if count[l] < count[best] {
 			best = l
 		}
 	}
 	ls.byPart[tp] = best
-	ls.count[best]++
 	return best
 }
 
 // reroute forgets the routing; call it only when no lane holds or writes
 // anything, so that no partition's batches can overtake each other.
-func (ls *lanes) reroute() {
-	clear(ls.byPart)
-	clear(ls.count)
-}
+func (ls *lanes) reroute() { clear(ls.byPart) }
 
 // held is the number of messages in the lanes' batches.
 func (ls *lanes) held() int {

@@ -37,8 +37,8 @@ func ReplayFile(ctx context.Context, w *Writer, name string, r io.Reader, limits
 		close(lines)
 	}()
 
-	// Batches are written by a pipeline: the next is decoded and encoded
-	// while the previous one is written.
+	// Batches are written by a pipeline: the next is decoded while the
+	// previous one is written.
 	pl := newPipeline(ctx, w)
 	defer pl.close()
 	count := func(outcomes []pipelineResult) error {

@@ -119,8 +119,8 @@ const ShutdownGrace = 20 * time.Second
 
 // Run consumes until ctx is done, then finishes the open batches, leaves the
 // group and closes the client. Batches are written by pipelines, one per lane
-// (see KafkaConfig.Writers): the next batch is polled, decoded and encoded
-// while the previous ones are written.
+// (see KafkaConfig.Writers): the next batch is polled and decoded while the
+// previous ones are written.
 func (s *KafkaSource) Run(ctx context.Context) error {
 	defer func() { s.cl.AllowRebalance(); s.cl.Close() }() // Close waits for AllowRebalance after a poll: an error return must not hang
 	writeCtx, stopWrites := graceful(ctx, ShutdownGrace)
@@ -214,8 +214,8 @@ func (s *KafkaSource) flush(ctx context.Context) error {
 	return nil
 }
 
-// enqueue prepares the lane's batch (decoding and encoding it here, on the
-// polling goroutine), chains its offsets after the batches already queued,
+// enqueue prepares the lane's batch (decoding it here, on the polling
+// goroutine), chains its offsets after the batches already queued,
 // hands it to the lane's pipeline and empties it.
 func (s *KafkaSource) enqueue(l *lane) error {
 	if len(l.batch.Messages) == 0 {

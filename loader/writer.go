@@ -68,7 +68,7 @@ func (w *Writer) report(b *Batch, res Result) {
 }
 
 // pipeline commits prepared batches in order on its own goroutine, so the
-// next batch is read, decoded and encoded while the previous one is written.
+// next batch is read and decoded while the previous one is written.
 // At most one batch waits while one is written: memory stays bounded.
 type pipeline struct {
 	w       *Writer

@@ -42,24 +42,7 @@ func TestAStuckPartitionDoesNotHoldUpTheOtherWriter(t *testing.T) {
 	}
 	produceTo(0, 0, 1)
 	produceTo(1, 0, 1)
-	metrics := &loader.Metrics{}
-	src, err := loader.NewKafkaSource(&loader.Writer{Store: b.writer.Store, Log: b.writer.Log, Metrics: metrics}, loader.KafkaConfig{
-		Brokers: c.ListenAddrs(), Topic: topic, Group: "writers", Writers: 2,
-		Limits: loader.BatchLimits{MaxWait: 50 * time.Millisecond},
-		Opts:   []kgo.Opt{kgo.SessionTimeout(6 * time.Second), kgo.HeartbeatInterval(500 * time.Millisecond)},
-	}, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- src.Run(runCtx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("source: %v", err)
-		}
-	}()
+	src := b.startSource(t, c, sourceOptions{group: "writers", writers: 2, limits: loader.BatchLimits{MaxWait: 50 * time.Millisecond}})
 	b.waitForOffsets(t, 2)
 
 	lock, err := b.pool.Begin(ctx)
@@ -80,6 +63,9 @@ func TestAStuckPartitionDoesNotHoldUpTheOtherWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.waitForOffsets(t, 22)
+	if err := src.stop(); err != nil {
+		t.Fatalf("source: %v", err)
+	}
 	if got := one[int64](b, `SELECT count(*) FROM "ConversationEvent"`); got != 22 {
 		t.Fatalf("%d events stored, want 22", got)
 	}

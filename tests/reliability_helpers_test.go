@@ -459,6 +459,7 @@ type sourceOptions struct {
 	kgoOpts   []kgo.Opt
 	store     *loader.Store     // default: the bundle's
 	refresher *loader.Refresher // run while the source runs, kicked after each batch
+	writers   int               // default: the loader's
 }
 
 // startSource runs a Kafka source of the bundle's store in this process.
@@ -476,7 +477,7 @@ func (b *bundle) startSource(t testing.TB, c *kfake.Cluster, o sourceOptions) *s
 		kgo.RebalanceTimeout(20 * time.Second), kgo.RetryBackoffFn(func(int) time.Duration { return 50 * time.Millisecond })},
 		o.kgoOpts...)
 	src, err := loader.NewKafkaSource(w, loader.KafkaConfig{
-		Brokers: c.ListenAddrs(), Topic: topic, Group: o.group, Limits: o.limits, Opts: opts,
+		Brokers: c.ListenAddrs(), Topic: topic, Group: o.group, Limits: o.limits, Writers: o.writers, Opts: opts,
 	}, log)
 	if err != nil {
 		t.Fatal(err)

@@ -253,11 +253,11 @@ func flowStats(convs []Conversation) []FlowStats {
 				rows[k] = r
 			}
 			r.TotalSessions++
-			if slices.Contains(c.FlowsCompleted, f) && c.EscalatedAt == nil {
-				r.AutomatedCount++
-			}
-			if slices.Contains(c.FlowsActiveAtEscalation, f) {
+			escalated := slices.Contains(c.FlowsActiveAtEscalation, f)
+			if escalated {
 				r.EscalatedCount++
+			} else if slices.Contains(c.FlowsCompleted, f) {
+				r.AutomatedCount++ // completed without an escalation while it was active
 			}
 		}
 	}

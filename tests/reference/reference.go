@@ -202,13 +202,17 @@ type session struct {
 
 // sessionize follows SPEC section 3: a session_id names its session; other
 // events open a session at action_session_start, or at session_started not
-// directly after one, in each sender's stream; before any, an implicit one.
+// directly after one, in each sender's stream; before any, an implicit one. A
+// session_started_metadata slot whose sender's next event (without session_id)
+// is action_session_start opens that action's session itself.
 func sessionize(events []event) []*session {
+	opensWithSlot := startSlots(events)
 	var order []*session
 	byID := map[string]*session{}
 	current := map[string]*session{}
 	afterStart := map[string]bool{}
-	for _, e := range events {
+	afterOpeningSlot := map[string]bool{}
+	for i, e := range events {
 		if e.sessionID != "" {
 			s := byID[e.sessionID]
 			if s == nil {
@@ -220,8 +224,11 @@ func sessionize(events []event) []*session {
 			continue
 		}
 		isStart := e.typ == "ACTION" && e.field("name") == "action_session_start"
-		opens := isStart || (e.typ == "SESSION_STARTED" && !afterStart[e.sender])
+		opens := opensWithSlot[i] ||
+			(isStart && !afterOpeningSlot[e.sender]) ||
+			(e.typ == "SESSION_STARTED" && !afterStart[e.sender])
 		afterStart[e.sender] = isStart
+		afterOpeningSlot[e.sender] = opensWithSlot[i]
 		if opens || current[e.sender] == nil {
 			s := &session{}
 			current[e.sender] = s
@@ -230,6 +237,24 @@ func sessionize(events []event) []*session {
 		current[e.sender].events = append(current[e.sender].events, e)
 	}
 	return order
+}
+
+// startSlots marks the session_started_metadata slots whose sender's next
+// event without a session_id is ACTION action_session_start.
+func startSlots(events []event) map[int]bool {
+	marked := map[int]bool{}
+	previous := map[string]int{} // sender → index of its last event without session_id
+	for i, e := range events {
+		if e.sessionID != "" {
+			continue
+		}
+		if p, ok := previous[e.sender]; ok && e.typ == "ACTION" && e.field("name") == "action_session_start" &&
+			events[p].typ == "SLOT" && events[p].field("name") == "session_started_metadata" {
+			marked[p] = true
+		}
+		previous[e.sender] = i
+	}
+	return marked
 }
 
 // pythonTokensToNull replaces Python's bare NaN, Infinity and -Infinity

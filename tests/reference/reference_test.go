@@ -85,6 +85,22 @@ func TestReferenceMatchesSampleOracle(t *testing.T) {
 			t.Errorf("version row %s differs: %+v vs %v", k, v, o)
 		}
 	}
+	flows := map[string]FlowStats{}
+	for _, f := range res.FlowStats {
+		flows[f.Date+"|"+f.AssistantName+"|"+f.FlowName] = f
+	}
+	for _, o := range oracle.FlowDailyStatistics {
+		k := o["date"].(string) + "|" + o["assistantName"].(string) + "|" + o["flowName"].(string)
+		f, ok := flows[k]
+		if !ok {
+			t.Errorf("missing flow row %s", k)
+			continue
+		}
+		if float64(f.TotalSessions) != o["totalSessions"] || float64(f.AutomatedCount) != o["automatedCount"] ||
+			float64(f.EscalatedCount) != o["escalatedCount"] {
+			t.Errorf("flow row %s differs: %+v vs %v", k, f, o)
+		}
+	}
 }
 
 func microsToTime(us int64) string {

@@ -117,10 +117,17 @@ func (d *decoder) decode(msg *Message) (*event, error) {
 		e.modelID = uuidV5([]byte(modelID))
 	}
 
-	e.actionText = optionalString(&m, "action_text")
 	e.name = optionalString(&m, "name")
-	if e.typ == "USER" {
+	switch e.typ {
+	case "USER":
 		e.name = intentName(&m)
+	case "ACTION":
+		// the name of the action executed; an end-to-end bot action has none,
+		// only the text it uttered (docs/decisions.md)
+		e.actionText = e.name
+		if e.actionText.s == "" {
+			e.actionText = optionalString(&m, "action_text")
+		}
 	}
 	e.flowID = optionalString(&m, "flow_id")
 	if !e.flowID.ok {

@@ -27,7 +27,7 @@ func TestDecodeEveryRasaEventType(t *testing.T) {
 	wants := map[string]want{
 		"user":                      {typ: "USER", name: "add_contact"},
 		"bot":                       {typ: "BOT", flow: "pattern_session_start", step: "0_utter_greet"},
-		"action":                    {typ: "ACTION", name: "utter_greet", flow: "pattern_session_start", step: "0_utter_greet"},
+		"action":                    {typ: "ACTION", name: "utter_greet", actionText: "utter_greet", flow: "pattern_session_start", step: "0_utter_greet"},
 		"slot":                      {typ: "SLOT", name: "add_contact_handle", slot: `"John"`},
 		"session_started":           {typ: "SESSION_STARTED"},
 		"reset_slots":               {typ: "RESET_SLOTS"},
@@ -101,6 +101,32 @@ func TestDecodeEveryRasaEventType(t *testing.T) {
 		}
 		if name != "session_paused" && e.modelID != uuidV5([]byte("2fbbd6456437492c92a5079c90ecb33b")) {
 			t.Errorf("%s: modelId %v", name, e.modelID)
+		}
+	}
+}
+
+// actionText is the executed action's name on ACTION events, the uttered text
+// of an end-to-end bot action that has no name, and NULL on any other type.
+func TestDecodeActionText(t *testing.T) {
+	d := decoder{types: testEventTypes}
+	for _, c := range []struct {
+		value string
+		want  optString
+	}{
+		{`{"sender_id":"s","event":"action","timestamp":1,"name":"action_listen","action_text":null}`, optString{"action_listen", true}},
+		{`{"sender_id":"s","event":"action","timestamp":1,"name":"utter_greet","action_text":"Hello"}`, optString{"utter_greet", true}},
+		{`{"sender_id":"s","event":"action","timestamp":1,"name":null,"action_text":"Hello there"}`, optString{"Hello there", true}},
+		{`{"sender_id":"s","event":"action","timestamp":1,"action_text":"Hello there"}`, optString{"Hello there", true}},
+		{`{"sender_id":"s","event":"action","timestamp":1,"name":null,"action_text":null}`, optString{}},
+		{`{"sender_id":"s","event":"slot","timestamp":1,"name":"x","value":1,"action_text":"t"}`, optString{}},
+		{`{"sender_id":"s","event":"bot","timestamp":1,"text":"hi","action_text":"t"}`, optString{}},
+	} {
+		e, err := d.decode(&Message{Value: []byte(c.value)})
+		if err != nil {
+			t.Fatalf("%s: %v", c.value, err)
+		}
+		if e.actionText != c.want {
+			t.Errorf("%s: actionText %+v, want %+v", c.value, e.actionText, c.want)
 		}
 	}
 }

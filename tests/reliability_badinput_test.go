@@ -179,7 +179,10 @@ func hostileCases() []hostileCase {
 					stored(`c."assistantVersion"`, m))},
 			hostileCase{name: fmt.Sprintf("SQL metacharacters %d in an action and a slot", i), key: []byte(m), env: []byte(m),
 				value: ev(with(base(sender, "slot"), "name", m, "value", m, "action_text", m)),
-				check: all(stored(`e."name"`, m), stored(`e."slotValue" #>> '{}'`, m), stored(`e."actionText"`, m))},
+				check: all(stored(`e."name"`, m), stored(`e."slotValue" #>> '{}'`, m))},
+			hostileCase{name: fmt.Sprintf("SQL metacharacters %d as an end-to-end action's text", i), key: []byte(m), env: []byte(m),
+				value: ev(with(base(sender, "action"), "name", nil, "action_text", m)),
+				check: all(stored(`e."actionText"`, m))},
 			hostileCase{name: fmt.Sprintf("SQL metacharacters %d as the event name", i), key: []byte(m), env: []byte(m),
 				value: ev(base(sender, m)), reason: "unknown_type"},
 		)

@@ -1,7 +1,8 @@
 -- Recompute the FlowDailyStatistics groups marked dirty, and only those: one row
 -- per (date, assistantName, flowName) over the sessions of that day that started
--- the flow. automatedCount: they also completed it and never escalated;
--- escalatedCount: the flow was active at their first escalation.
+-- the flow. escalatedCount: the flow was active at their first escalation;
+-- automatedCount: they completed it and are not counted in escalatedCount (an
+-- escalation before the flow started or after it ended does not count against it).
 -- Returns how many groups were recomputed.
 CREATE OR REPLACE FUNCTION analytics.refresh_flow_statistics()
 RETURNS integer
@@ -23,7 +24,7 @@ BEGIN
   -- over all of "Conversation", whose cost would grow with the history)
   session_flow AS MATERIALIZED (
     SELECT c."assistantName", c."statisticsDate" AS "date", fl AS "flowName",
-           fl = ANY (c."flowsCompleted") AND c."escalatedAt" IS NULL AS "automated",
+           fl = ANY (c."flowsCompleted") AND NOT fl = ANY (c."flowsActiveAtEscalation") AS "automated",
            fl = ANY (c."flowsActiveAtEscalation") AS "escalated"
     FROM (SELECT DISTINCT g."assistantName", g."date" FROM grp AS g) AS day
     CROSS JOIN LATERAL (

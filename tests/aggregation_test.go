@@ -45,7 +45,7 @@ func TestEscalationViaFlowAndAction(t *testing.T) {
 	for flow, counts := range map[string][3]int{
 		"transfer_money":        {1, 0, 1}, // active when the handoff started
 		"pattern_human_handoff": {1, 0, 1}, // the escalation flow is active at its own start
-		"check_balance":         {1, 0, 0}, // completed before the handoff action: not active
+		"check_balance":         {1, 1, 0}, // completed before the handoff action: completed without escalation
 		"block_card":            {1, 1, 0},
 	} {
 		r, ok := b.flow("2024-11-04", "bank", flow)
@@ -296,7 +296,8 @@ func TestFlowsActiveAtEscalation(t *testing.T) {
 		flow("started", "e") // after the escalation
 	b.load(s.msgs, 2)
 	want := map[string][3]int{
-		"a": {1, 0, 1}, "b": {1, 0, 0}, "c": {1, 0, 0}, "d": {1, 0, 1}, "e": {1, 0, 0},
+		// b completed before the escalation: automated (SPEC revision of 2026-12-01)
+		"a": {1, 0, 1}, "b": {1, 1, 0}, "c": {1, 0, 0}, "d": {1, 0, 1}, "e": {1, 0, 0},
 	}
 	for flow, w := range want {
 		r, ok := b.flow("2024-11-04", "bank", flow)

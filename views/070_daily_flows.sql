@@ -1,7 +1,7 @@
 -- DailyFlows: what users came for, one row per day, assistant and flow (every
 -- flow started in some session of that day, Rasa patterns included).
 --   totalSessions     sessions that started the flow (a flow started twice counts once)
---   automatedCount    of them, sessions that completed it and were never handed to a human
+--   automatedCount    of them, sessions that completed it without a handoff while it ran
 --   escalatedCount    of them, sessions handed to a human while the flow was active
 --   automationRate, escalationRate  those counts / totalSessions (0..1)
 --   shareOfSessions   totalSessions / all sessions of the assistant that day
@@ -25,4 +25,4 @@ SELECT f."date",
 FROM public."FlowDailyStatistics" AS f;
 
 COMMENT ON VIEW public."DailyFlows" IS
-  'One row per day, assistant and flow started that day: sessions that started it, of them automated (completed, never escalated) and escalated (handed to a human while it was active), the rates (0..1), shareOfSessions = flow sessions / all sessions of the day, isPattern for Rasa pattern_* flows. Sum the counts over a date range for top flows.';
+  'One row per day, assistant and flow started that day: sessions that started it, of them automated (completed it, no handoff while it ran) and escalated (handed to a human while it was active), the rates (0..1), shareOfSessions = flow sessions / all sessions of the day, isPattern for Rasa pattern_* flows. Sum the counts over a date range for top flows.';

@@ -41,6 +41,9 @@ func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
 		if err := copyEvents(ctx, tx, p.events); err != nil {
 			return err
 		}
+		if err := moveEvents(ctx, tx, p.moves); err != nil {
+			return err
+		}
 		if err := insertRejections(ctx, tx, w.rejections, p.block); err != nil {
 			return err
 		}
@@ -63,6 +66,7 @@ type prepared struct {
 	events  []*event
 	states  map[string]senderState // before the batch
 	changed map[string]senderState // after the batch, where different
+	moves   []eventMove            // stored events whose session this batch decided
 }
 
 func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) (prepared, error) {
@@ -85,7 +89,7 @@ func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) 
 	if p.states, err = w.store.senderStates(ctx, tx, p.events); err != nil {
 		return p, err
 	}
-	p.changed = assignSessions(p.events, p.states, w.store.cfg.DefaultAssistant)
+	p.changed, p.moves = assignSessions(p.events, p.states, w.store.cfg.DefaultAssistant)
 	return p, w.store.insertEnvironments(ctx, tx, p.events)
 }
 
@@ -96,6 +100,23 @@ func copyEvents(ctx context.Context, tx pgx.Tx, events []*event) error {
 	}
 	if _, err := tx.Conn().PgConn().CopyFrom(ctx, newRowReader(events), copyColumnsSQL); err != nil {
 		return fmt.Errorf("copy %d events: %w", len(events), err)
+	}
+	return nil
+}
+
+// moveEvents re-points stored events to the sessions this batch derived for
+// them, after the COPY created those sessions.
+func moveEvents(ctx context.Context, tx pgx.Tx, moves []eventMove) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	ids := make([][16]byte, len(moves))
+	to := make([][16]byte, len(moves))
+	for i, m := range moves {
+		ids[i], to[i] = m.eventID, m.to
+	}
+	if _, err := tx.Exec(ctx, `SELECT analytics.move_events($1, $2)`, ids, to); err != nil {
+		return fmt.Errorf("move %d events to the sessions they open: %w", len(moves), err)
 	}
 	return nil
 }
@@ -155,7 +176,9 @@ func (s *Store) senderStates(ctx context.Context, tx pgx.Tx, events []*event) (m
 		return states, nil
 	}
 	rows, err := tx.Query(ctx, `
-		SELECT "senderId", "conversationId", "afterSessionStartAction"
+		SELECT "senderId", "conversationId", "afterSessionStartAction",
+		       coalesce("startSlotEventId", '00000000-0000-0000-0000-000000000000'),
+		       coalesce("startSlotConversationId", '00000000-0000-0000-0000-000000000000')
 		FROM analytics."SenderSession" WHERE "senderId" = ANY ($1)`, missing)
 	if err != nil {
 		return nil, fmt.Errorf("read sender sessions: %w", err)
@@ -164,7 +187,8 @@ func (s *Store) senderStates(ctx context.Context, tx pgx.Tx, events []*event) (m
 	for rows.Next() {
 		var sender string
 		var st senderState
-		if err := rows.Scan(&sender, (*[16]byte)(&st.conversationID), &st.afterSessionStartAction); err != nil {
+		if err := rows.Scan(&sender, (*[16]byte)(&st.conversationID), &st.afterSessionStartAction,
+			(*[16]byte)(&st.startSlot), (*[16]byte)(&st.startSlotOpens)); err != nil {
 			return nil, fmt.Errorf("read sender sessions: %w", err)
 		}
 		states[sender] = st
@@ -179,18 +203,28 @@ func saveSenderStates(ctx context.Context, tx pgx.Tx, states map[string]senderSt
 	senders := make([]string, 0, len(states))
 	convs := make([][16]byte, 0, len(states))
 	after := make([]bool, 0, len(states))
+	slots := make([]*[16]byte, 0, len(states))
+	slotOpens := make([]*[16]byte, 0, len(states))
 	for sender, st := range states {
 		senders = append(senders, sender)
 		convs = append(convs, st.conversationID)
 		after = append(after, st.afterSessionStartAction)
+		if st.startSlot.isZero() {
+			slots, slotOpens = append(slots, nil), append(slotOpens, nil)
+		} else {
+			slots, slotOpens = append(slots, (*[16]byte)(&st.startSlot)), append(slotOpens, (*[16]byte)(&st.startSlotOpens))
+		}
 	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO analytics."SenderSession" ("senderId", "conversationId", "afterSessionStartAction")
-		SELECT * FROM unnest($1::text[], $2::uuid[], $3::boolean[])
+		INSERT INTO analytics."SenderSession" ("senderId", "conversationId", "afterSessionStartAction",
+		  "startSlotEventId", "startSlotConversationId")
+		SELECT * FROM unnest($1::text[], $2::uuid[], $3::boolean[], $4::uuid[], $5::uuid[])
 		ON CONFLICT ("senderId") DO UPDATE SET
 		  "conversationId" = excluded."conversationId",
 		  "afterSessionStartAction" = excluded."afterSessionStartAction",
-		  "updatedAt" = now()`, senders, convs, after)
+		  "startSlotEventId" = excluded."startSlotEventId",
+		  "startSlotConversationId" = excluded."startSlotConversationId",
+		  "updatedAt" = now()`, senders, convs, after, slots, slotOpens)
 	if err != nil {
 		return fmt.Errorf("save sender sessions: %w", err)
 	}

@@ -155,7 +155,8 @@ func (s *Store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*event) (int, e
 	for _, e := range stored {
 		oldConversation[e] = e.conversationID
 	}
-	final := assignSessions(stream, map[string]senderState{}, s.cfg.DefaultAssistant)
+	// The whole stream is at hand, so every start slot moves in place: no moves come back.
+	final, _ := assignSessions(stream, map[string]senderState{}, s.cfg.DefaultAssistant)
 
 	touched := map[uuid]bool{}
 	var moved, to [][16]byte
@@ -175,10 +176,7 @@ func (s *Store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*event) (int, e
 		return 0, err
 	}
 	if len(moved) > 0 {
-		if _, err := tx.Exec(ctx, `
-			UPDATE "ConversationEvent" AS e SET "conversationId" = m.conversation
-			FROM unnest($1::uuid[], $2::uuid[]) AS m(id, conversation)
-			WHERE e."id" = m.id`, moved, to); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT analytics.move_events($1, $2)`, moved, to); err != nil {
 			return 0, fmt.Errorf("move events to their re-derived sessions: %w", err)
 		}
 	}

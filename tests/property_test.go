@@ -194,6 +194,8 @@ func randomStream(rng *rand.Rand) [][]byte {
 			case 0: // implicit, or joining the sender's current session
 			case 1:
 				s.event("session_started", nil)
+			case 2: // the channel sent metadata: Rasa sets this slot just before the session starts
+				s.slot("session_started_metadata", map[string]any{"locale": "en"}).startSession()
 			default:
 				s.startSession()
 			}
@@ -252,7 +254,7 @@ func randomStep(rng *rand.Rand, s *script) {
 		s.action([]string{"action_listen", "action_human_handoff", "action_handoff_metric", "action_agent", "utter_greet"}[rng.IntN(5)])
 	case 10:
 		values := []any{"satisfied", "unsatisfied", "Thumbs_Up", 3, 1, json.Number("4.0"), nil, true, "meh"}
-		s.slot([]string{"csat_score", "csat_score", "other"}[rng.IntN(3)], values[rng.IntN(len(values))])
+		s.slot([]string{"csat_score", "csat_score", "other", "session_started_metadata"}[rng.IntN(4)], values[rng.IntN(len(values))])
 	case 11:
 		s.event([]string{"session_ended", "conversation_inactive", "stack", "pause", "session_paused", "restart"}[rng.IntN(6)], nil)
 	case 12:

@@ -97,6 +97,49 @@ func TestSampleStreamThroughReplay(t *testing.T) {
 	runComparePy(t, b)
 }
 
+// TestSampleStreamWithEveryStartSlotEndingABatch cuts the sample right after
+// every session_started_metadata slot, so each slot is stored before the
+// action_session_start that makes it open a session: the slot must move to
+// that session. Every other batch starts with a cold sender cache, so the
+// slot is found in analytics."SenderSession" as well as in memory.
+func TestSampleStreamWithEveryStartSlotEndingABatch(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	raw, err := os.ReadFile(sampleStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batches []loader.Batch
+	batch := loader.Batch{}
+	slots := 0
+	for i, line := range strings.Split(strings.TrimRight(string(raw), "\n"), "\n") {
+		batch.Messages = append(batch.Messages, loader.Message{Value: []byte(line), Pos: loader.Position{File: sampleStream, Line: int64(i + 1)}})
+		var ev struct{ Event, Name string }
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Event == "slot" && ev.Name == "session_started_metadata" {
+			batches, batch = append(batches, batch), loader.Batch{}
+			slots++
+		}
+	}
+	batches = append(batches, batch)
+	if slots < 10 {
+		t.Fatalf("the sample has %d start slots; the test needs them", slots)
+	}
+	for i := range batches {
+		if i%2 == 1 {
+			b.writer.Store.ForgetSenders()
+		}
+		if _, err := b.writer.Write(context.Background(), &batches[i]); err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+	}
+	if n := one[int](b, `SELECT count(*)::int FROM analytics."DirtyConversation"`); n == 0 {
+		t.Error("no slot was moved across batches: the test does not test what it says")
+	}
+	b.refresh()
+	checkAgainstOracle(t, b, readOracle(t))
+	runComparePy(t, b)
+}
+
 // checkAgainstOracle compares every table with the oracle.
 func checkAgainstOracle(t *testing.T, b *bundle, o oracle) {
 	t.Helper()

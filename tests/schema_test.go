@@ -277,7 +277,8 @@ func (b *bundle) strings(sql string, args ...any) []string {
 }
 
 // TestSchemaDumpIsCurrent: db/schema.sql is what dbmate dumps from a freshly
-// migrated database (regenerate with `analyticsdb sql dump-schema`).
+// migrated database (UPDATE_SCHEMA_DUMP=1 rewrites it, as does
+// `analyticsdb sql dump-schema` on a migrated database).
 func TestSchemaDumpIsCurrent(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("pg_dump"); err != nil {
@@ -288,11 +289,16 @@ func TestSchemaDumpIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if os.Getenv("UPDATE_SCHEMA_DUMP") == "1" {
+		if err := os.WriteFile("../db/schema.sql", got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	want, err := os.ReadFile("../db/schema.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("db/schema.sql is stale: run `DATABASE_URL=<a migrated database> analyticsdb sql dump-schema`")
+		t.Errorf("db/schema.sql is stale: run `UPDATE_SCHEMA_DUMP=1 go test ./tests -run TestSchemaDumpIsCurrent`")
 	}
 }

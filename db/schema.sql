@@ -656,6 +656,35 @@ $$;
 
 
 --
+-- Name: rebuild_moved_sessions(uuid[], uuid[], uuid[]); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.rebuild_moved_sessions(p_event_ids uuid[], p_conversation_ids uuid[], p_also uuid[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+DECLARE
+  v_ids uuid[];
+  v_rebuilt integer;
+BEGIN
+  SELECT coalesce(array_agg(DISTINCT t.c), '{}') INTO v_ids
+  FROM (
+    SELECT v.c
+    FROM unnest(p_event_ids, p_conversation_ids) AS m("id", "to")
+    JOIN "ConversationEvent" AS e ON e."id" = m."id" AND e."conversationId" <> m."to",
+    LATERAL (VALUES (e."conversationId"), (m."to")) AS v(c)
+    UNION ALL
+    SELECT unnest(p_also)
+  ) AS t(c);
+  PERFORM analytics.move_events(p_event_ids, p_conversation_ids);
+  v_rebuilt := analytics.rebuild_conversations(v_ids);
+  DELETE FROM "DirtyConversation" WHERE "conversationId" = ANY (v_ids);
+  RETURN v_rebuilt;
+END;
+$$;
+
+
+--
 -- Name: recompute(date, date); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -2163,4 +2192,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261128101348'),
     ('20261201230000'),
     ('20261201231529'),
-    ('20261201231600');
+    ('20261201231600'),
+    ('20261201232911');

@@ -138,10 +138,10 @@ func (s *Store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 	return len(batch), after, nil
 }
 
-// reinsert stores events at their original sequence numbers, derives their
-// senders' sessions again over everything stored, moves stored events whose
-// session changed, and rebuilds every conversation involved. It returns how
-// many conversations were rebuilt.
+// reinsert stores events at their original sequence numbers and derives their
+// senders' sessions again over everything stored; analytics.rebuild_moved_sessions
+// then moves the stored events whose session changed and rebuilds every
+// conversation involved. It returns how many conversations were rebuilt.
 func (s *Store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*event) (int, error) {
 	senders := sendersNeedingState(fresh, nil)
 	stored, err := storedStreams(ctx, tx, senders)
@@ -158,16 +158,14 @@ func (s *Store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*event) (int, e
 	// The whole stream is at hand, so every start slot moves in place: no moves come back.
 	final, _ := assignSessions(stream, map[string]senderState{}, s.cfg.DefaultAssistant)
 
-	touched := map[uuid]bool{}
-	var moved, to [][16]byte
+	var moved, to, also [][16]byte
 	for _, e := range stored {
-		if old := oldConversation[e]; old != e.conversationID {
+		if oldConversation[e] != e.conversationID {
 			moved, to = append(moved, e.id), append(to, e.conversationID)
-			touched[old], touched[e.conversationID] = true, true
 		}
 	}
 	for _, e := range fresh {
-		touched[e.conversationID] = true
+		also = append(also, e.conversationID)
 	}
 	if err := s.insertEnvironments(ctx, tx, fresh); err != nil {
 		return 0, err
@@ -175,22 +173,9 @@ func (s *Store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*event) (int, e
 	if err := copyEvents(ctx, tx, fresh); err != nil {
 		return 0, err
 	}
-	if len(moved) > 0 {
-		if _, err := tx.Exec(ctx, `SELECT analytics.move_events($1, $2)`, moved, to); err != nil {
-			return 0, fmt.Errorf("move events to their re-derived sessions: %w", err)
-		}
-	}
-	conversations := make([][16]byte, 0, len(touched))
-	for id := range touched {
-		conversations = append(conversations, id)
-	}
 	var rebuilt int
-	if err := tx.QueryRow(ctx, `SELECT analytics.rebuild_conversations($1)`, conversations).Scan(&rebuilt); err != nil {
-		return 0, fmt.Errorf("rebuild conversations: %w", err)
-	}
-	// Rebuilt now: what the update trigger queued for the next refresh is done.
-	if _, err := tx.Exec(ctx, `DELETE FROM analytics."DirtyConversation" WHERE "conversationId" = ANY ($1)`, conversations); err != nil {
-		return 0, err
+	if err := tx.QueryRow(ctx, `SELECT analytics.rebuild_moved_sessions($1, $2, $3)`, moved, to, also).Scan(&rebuilt); err != nil {
+		return 0, fmt.Errorf("move events to their re-derived sessions and rebuild them: %w", err)
 	}
 	return rebuilt, saveSenderStates(ctx, tx, final)
 }

@@ -11,7 +11,7 @@ import (
 
 // batchWrite is one attempt to store a batch in one transaction.
 type batchWrite struct {
-	store      *Store
+	store      *store
 	batch      *Batch
 	candidates []*event // decoded, without repeats inside the batch
 	rejections []rejection
@@ -123,7 +123,7 @@ func moveEvents(ctx context.Context, tx pgx.Tx, moves []eventMove) error {
 
 // skipForeignKeyChecks turns off per-row foreign key checks for the rest of the
 // transaction when the store may; see StoreConfig.EnforceForeignKeys.
-func (s *Store) skipForeignKeyChecks(ctx context.Context, tx pgx.Tx) error {
+func (s *store) skipForeignKeyChecks(ctx context.Context, tx pgx.Tx) error {
 	if !s.skipFKChecks {
 		return nil
 	}
@@ -161,7 +161,7 @@ func withoutStored(ctx context.Context, tx pgx.Tx, events []*event) ([]*event, e
 
 // senderStates returns the session state of every sender of events without a
 // session_id: from the cache, else from analytics."SenderSession".
-func (s *Store) senderStates(ctx context.Context, tx pgx.Tx, events []*event) (map[string]senderState, error) {
+func (s *store) senderStates(ctx context.Context, tx pgx.Tx, events []*event) (map[string]senderState, error) {
 	senders := sendersNeedingState(events, nil)
 	states := make(map[string]senderState, len(senders))
 	s.senders.snapshot(senders, states)
@@ -231,7 +231,7 @@ func saveSenderStates(ctx context.Context, tx pgx.Tx, states map[string]senderSt
 	return nil
 }
 
-func (s *Store) insertEnvironments(ctx context.Context, tx pgx.Tx, events []*event) error {
+func (s *store) insertEnvironments(ctx context.Context, tx pgx.Tx, events []*event) error {
 	ids, names := s.unknownEnvironments(events)
 	if len(ids) == 0 {
 		return nil

@@ -142,7 +142,7 @@ func FuzzDecode(f *testing.F) {
 		labels[l] = true
 	}
 	d := decoder{types: types, maxEventBytes: 1 << 20}
-	store := &Store{decoder: d}
+	store := &store{decoder: d}
 	valid := [][]byte{
 		[]byte(`{"sender_id": "v1", "event": "user", "timestamp": 1730000000.5, "text": "hi"}`),
 		[]byte(`{"sender_id": "v2", "event": "bot", "timestamp": 1730000001.25, "text": "hello"}`),
@@ -174,7 +174,7 @@ func FuzzDecode(f *testing.F) {
 		}
 
 		batch := &Batch{Messages: []Message{{Value: valid[0]}, msg, {Value: valid[1]}}}
-		p, perr := store.Prepare(batch)
+		p, perr := store.prepare(batch)
 		if perr != nil {
 			t.Fatalf("Prepare: %v", perr)
 		}

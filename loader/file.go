@@ -21,11 +21,8 @@ type FileTotals struct {
 	Elapsed    time.Duration
 }
 
-// ReplayFile loads a JSONL stream (a `rasa export` file, or stdin) through w:
-// one message per line, lines numbered from 1, blank lines skipped. Replaying
-// the same file again stores nothing new: ids are deterministic.
-func ReplayFile(ctx context.Context, w *Writer, name string, r io.Reader, limits BatchLimits) (FileTotals, error) {
-	limits = limits.withDefaults()
+// replayFile loads a JSONL stream through w (see Loader.Replay).
+func replayFile(ctx context.Context, w *writer, name string, r io.Reader, limits BatchLimits) (FileTotals, error) {
 	start := time.Now()
 	var totals FileTotals
 	lines := make(chan Message, 1024)
@@ -63,7 +60,7 @@ func ReplayFile(ctx context.Context, w *Writer, name string, r io.Reader, limits
 			return nil
 		}
 		own := batch // the prepared batch keeps this; batch is reused
-		p, err := w.Store.Prepare(&own)
+		p, err := w.store.prepare(&own)
 		if err != nil {
 			return err
 		}
@@ -94,7 +91,7 @@ func ReplayFile(ctx context.Context, w *Writer, name string, r io.Reader, limits
 				}
 				totals.Elapsed = time.Since(start)
 				if totals.BlankLines > 0 {
-					w.Log.Info("skipped blank lines", "file", name, "blank_lines", totals.BlankLines)
+					w.log.Info("skipped blank lines", "file", name, "blank_lines", totals.BlankLines)
 				}
 				return totals, err
 			}

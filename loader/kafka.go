@@ -14,34 +14,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// KafkaConfig configures the Kafka source.
-type KafkaConfig struct {
-	Brokers []string
-	Topic   string // default "rasa-events"
-	Group   string // consumer group; default "analyticsdb"
-	Limits  BatchLimits
-	// SessionTimeout is how long the group waits for a member that stopped
-	// heartbeating (a killed loader) before handing its partitions to the
-	// others; 0 keeps Kafka's default of 45 s. The broker bounds it by its
-	// group.min.session.timeout.ms and group.max.session.timeout.ms.
-	SessionTimeout time.Duration
-	// Writers is how many batches are written at once, each on its own
-	// connection, from different partitions (default 2: one backend runs a
-	// batch's COPY and triggers on one core). A partition's batches are
-	// always written one after the other, in order.
-	Writers int
-	// Opts are extra client options: TLS, SASL, client id (see KafkaClientOpts)
-	// or, in tests, anything else.
-	Opts []kgo.Opt
-}
-
-// KafkaSource consumes a topic as a member of a consumer group and writes it
+// kafkaSource consumes a topic as a member of a consumer group and writes it
 // in batches. Offsets live in PostgreSQL, written in each batch's transaction:
 // on assignment the source seeks to them, so Kafka's own committed offsets
 // only inform monitoring tools.
-type KafkaSource struct {
-	cfg    KafkaConfig
-	writer *Writer
+type kafkaSource struct {
+	cfg    Config
+	writer *writer
 	log    *slog.Logger
 	cl     *kgo.Client
 
@@ -61,23 +40,15 @@ type topicPartition struct {
 	partition int32
 }
 
-// NewKafkaSource connects a group member; Run consumes.
-func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource, error) {
-	if cfg.Topic == "" {
-		cfg.Topic = "rasa-events"
-	}
-	if cfg.Group == "" {
-		cfg.Group = "analyticsdb"
-	}
-	cfg.Limits = cfg.Limits.withDefaults()
-	if cfg.Writers <= 0 {
-		cfg.Writers = DefaultWriters
-	}
-	s := &KafkaSource{cfg: cfg, writer: w, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
+// newKafkaSource connects a group member of cfg.Kafka.Group; Run consumes.
+// cfg has its defaults filled in; security holds the client options of
+// cfg.Kafka.Security.
+func newKafkaSource(w *writer, cfg Config, security []kgo.Opt, log *slog.Logger) (*kafkaSource, error) {
+	s := &kafkaSource{cfg: cfg, writer: w, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
 	opts := []kgo.Opt{
-		kgo.SeedBrokers(cfg.Brokers...),
-		kgo.ConsumerGroup(cfg.Group),
-		kgo.ConsumeTopics(cfg.Topic),
+		kgo.SeedBrokers(cfg.Kafka.Brokers...),
+		kgo.ConsumerGroup(cfg.Kafka.Group),
+		kgo.ConsumeTopics(cfg.Kafka.Topic),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.AdjustFetchOffsetsFn(s.seekToStoredOffsets),
@@ -94,23 +65,19 @@ func NewKafkaSource(w *Writer, cfg KafkaConfig, log *slog.Logger) (*KafkaSource,
 		kgo.FetchMaxBytes(1 << 20),
 		kgo.FetchMaxPartitionBytes(256 << 10),
 		kgo.MaxConcurrentFetches(1),
-		kgo.FetchMaxWait(cfg.Limits.MaxWait),
+		kgo.FetchMaxWait(cfg.Batch.MaxWait),
 	}
-	if cfg.SessionTimeout > 0 {
-		// A member heartbeats a few times per timeout, so one lost heartbeat
-		// does not cost it its partitions.
-		opts = append(opts, kgo.SessionTimeout(cfg.SessionTimeout), kgo.HeartbeatInterval(min(3*time.Second, cfg.SessionTimeout/3)))
-	}
-	cl, err := kgo.NewClient(append(opts, cfg.Opts...)...)
+	// A member heartbeats a few times per timeout, so one lost heartbeat
+	// does not cost it its partitions.
+	opts = append(opts, kgo.SessionTimeout(cfg.Kafka.SessionTimeout), kgo.HeartbeatInterval(min(3*time.Second, cfg.Kafka.SessionTimeout/3)))
+	opts = append(append(opts, security...), cfg.Kafka.Opts...)
+	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka client: %w", err)
 	}
 	s.cl = cl
 	return s, nil
 }
-
-// DefaultWriters is KafkaConfig.Writers when unset.
-const DefaultWriters = 2
 
 // ShutdownGrace is how long a batch already being written may take to finish
 // after the source is told to stop; past it the batch is abandoned (nothing of
@@ -119,9 +86,9 @@ const ShutdownGrace = 20 * time.Second
 
 // Run consumes until ctx is done, then finishes the open batches, leaves the
 // group and closes the client. Batches are written by pipelines, one per lane
-// (see KafkaConfig.Writers): the next batch is polled and decoded while the
+// (see Config.Writers): the next batch is polled and decoded while the
 // previous ones are written.
-func (s *KafkaSource) Run(ctx context.Context) error {
+func (s *kafkaSource) Run(ctx context.Context) error {
 	defer func() { s.cl.AllowRebalance(); s.cl.Close() }() // Close waits for AllowRebalance after a poll: an error return must not hang
 	writeCtx, stopWrites := graceful(ctx, ShutdownGrace)
 	defer stopWrites()
@@ -166,11 +133,11 @@ func (s *KafkaSource) Run(ctx context.Context) error {
 
 		pollCtx, cancel := ctx, context.CancelFunc(func() {})
 		if first, ok := s.lanes.firstStarted(); ok {
-			pollCtx, cancel = context.WithDeadline(ctx, first.Add(s.cfg.Limits.MaxWait))
+			pollCtx, cancel = context.WithDeadline(ctx, first.Add(s.cfg.Batch.MaxWait))
 		} else if s.lanes.pending() > 0 { // come back soon for the outcome
 			pollCtx, cancel = context.WithTimeout(ctx, 20*time.Millisecond)
 		}
-		fetches := s.cl.PollRecords(pollCtx, s.cfg.Limits.MaxMessages-s.lanes.mostHeld())
+		fetches := s.cl.PollRecords(pollCtx, s.cfg.Batch.MaxMessages-s.lanes.mostHeld())
 		cancel()
 		if fetches.IsClientClosed() {
 			return nil
@@ -182,7 +149,7 @@ func (s *KafkaSource) Run(ctx context.Context) error {
 		})
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 			if n := len(p.Records); n > 0 {
-				s.writer.Metrics.SetLag(p.Topic, p.Partition, p.HighWatermark-p.Records[n-1].Offset-1)
+				s.writer.metrics.SetLag(p.Topic, p.Partition, p.HighWatermark-p.Records[n-1].Offset-1)
 			}
 		})
 		now := time.Now()
@@ -190,7 +157,7 @@ func (s *KafkaSource) Run(ctx context.Context) error {
 			s.lanes.of(topicPartition{r.Topic, r.Partition}).add(messageOf(r), now)
 		})
 		for _, l := range s.lanes.all {
-			if l.due(s.cfg.Limits, time.Now()) {
+			if l.due(s.cfg.Batch, time.Now()) {
 				if err := s.enqueue(l); err != nil {
 					return err
 				}
@@ -200,7 +167,7 @@ func (s *KafkaSource) Run(ctx context.Context) error {
 }
 
 // flush writes every held batch and waits for all the lanes' outcomes.
-func (s *KafkaSource) flush(ctx context.Context) error {
+func (s *kafkaSource) flush(ctx context.Context) error {
 	for _, l := range s.lanes.all {
 		if err := s.enqueue(l); err != nil {
 			return err
@@ -217,13 +184,13 @@ func (s *KafkaSource) flush(ctx context.Context) error {
 // enqueue prepares the lane's batch (decoding it here, on the polling
 // goroutine), chains its offsets after the batches already queued,
 // hands it to the lane's pipeline and empties it.
-func (s *KafkaSource) enqueue(l *lane) error {
+func (s *kafkaSource) enqueue(l *lane) error {
 	if len(l.batch.Messages) == 0 {
 		return nil
 	}
 	own := l.batch // the prepared batch keeps this; l.batch is reused
 	own.Offsets = s.offsetUpdates(own.Messages)
-	p, err := s.writer.Store.Prepare(&own)
+	p, err := s.writer.store.prepare(&own)
 	if err != nil {
 		return err
 	}
@@ -240,7 +207,7 @@ func (s *KafkaSource) enqueue(l *lane) error {
 // move on; on an offset conflict the lane's partitions involved are re-read
 // from the stored offsets (another loader wrote them); any other error ends
 // the source.
-func (s *KafkaSource) handle(ctx context.Context, l *lane, outcomes []pipelineResult) error {
+func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []pipelineResult) error {
 	var reseek []OffsetUpdate
 	for _, o := range outcomes {
 		switch {
@@ -288,7 +255,7 @@ func (s *KafkaSource) handle(ctx context.Context, l *lane, outcomes []pipelineRe
 
 // markReseeked records partitions whose already polled messages are stale:
 // Run drops them from the batch it holds.
-func (s *KafkaSource) markReseeked(offsets []OffsetUpdate) {
+func (s *kafkaSource) markReseeked(offsets []OffsetUpdate) {
 	if s.reseeked == nil {
 		s.reseeked = map[topicPartition]bool{}
 	}
@@ -300,7 +267,7 @@ func (s *KafkaSource) markReseeked(offsets []OffsetUpdate) {
 // shutdownError is what Run returns for the last batch's error when stopping:
 // a batch abandoned past the grace period is not an error (it was not
 // committed, so it will be read again).
-func (s *KafkaSource) shutdownError(err error) error {
+func (s *kafkaSource) shutdownError(err error) error {
 	switch {
 	case err == nil, errors.Is(err, ErrOffsetConflict):
 		return nil
@@ -321,7 +288,7 @@ func graceful(parent context.Context, grace time.Duration) (context.Context, con
 	return ctx, func() { stop(); cancel() }
 }
 
-func (s *KafkaSource) leave() {
+func (s *kafkaSource) leave() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.cl.LeaveGroupContext(ctx); err != nil {
@@ -329,7 +296,7 @@ func (s *KafkaSource) leave() {
 	}
 }
 
-func (s *KafkaSource) offsetUpdates(msgs []Message) []OffsetUpdate {
+func (s *kafkaSource) offsetUpdates(msgs []Message) []OffsetUpdate {
 	next := map[topicPartition]int64{}
 	var order []topicPartition
 	for i := range msgs {
@@ -355,7 +322,7 @@ func (s *KafkaSource) offsetUpdates(msgs []Message) []OffsetUpdate {
 }
 
 // commitToKafka tells Kafka what PostgreSQL already holds, for lag monitoring.
-func (s *KafkaSource) commitToKafka(offsets []OffsetUpdate) {
+func (s *kafkaSource) commitToKafka(offsets []OffsetUpdate) {
 	commit := map[string]map[int32]kgo.EpochOffset{}
 	for _, o := range offsets {
 		if commit[o.Topic] == nil {
@@ -371,8 +338,8 @@ func (s *KafkaSource) commitToKafka(offsets []OffsetUpdate) {
 }
 
 // reseek moves the given partitions back to their stored offsets.
-func (s *KafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error {
-	s.writer.Store.ForgetSenders()
+func (s *kafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error {
+	s.writer.store.forgetSenders()
 	set := map[string]map[int32]kgo.EpochOffset{}
 	for _, o := range offsets {
 		stored, err := s.storedOffsets(ctx, o.Topic, []int32{o.Partition})
@@ -412,7 +379,7 @@ func withoutPartitions(msgs []Message, drop map[topicPartition]bool) ([]Message,
 
 // seekToStoredOffsets is the AdjustFetchOffsetsFn: every assigned partition
 // starts at the offset stored in PostgreSQL, or at the earliest offset.
-func (s *KafkaSource) seekToStoredOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+func (s *kafkaSource) seekToStoredOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	var bo backoff
 	for {
 		out, err := s.adjust(ctx, assigned)
@@ -426,7 +393,7 @@ func (s *KafkaSource) seekToStoredOffsets(ctx context.Context, assigned map[stri
 	}
 }
 
-func (s *KafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	out := make(map[string]map[int32]kgo.Offset, len(assigned))
 	for topic, partitions := range assigned {
 		ids := make([]int32, 0, len(partitions))
@@ -456,8 +423,8 @@ func (s *KafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]
 	return out, nil
 }
 
-func (s *KafkaSource) storedOffsets(ctx context.Context, topic string, partitions []int32) (map[int32]int64, error) {
-	rows, err := s.writer.Store.pool.Query(ctx,
+func (s *kafkaSource) storedOffsets(ctx context.Context, topic string, partitions []int32) (map[int32]int64, error) {
+	rows, err := s.writer.store.pool.Query(ctx,
 		`SELECT "partition", "nextOffset" FROM "KafkaOffset" WHERE "topic" = $1 AND "partition" = ANY ($2)`,
 		topic, partitions)
 	if err != nil {
@@ -477,11 +444,11 @@ func (s *KafkaSource) storedOffsets(ctx context.Context, topic string, partition
 }
 
 // Partitions moved: cached sender states may be stale now.
-func (s *KafkaSource) assigned(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
-	s.writer.Store.ForgetSenders()
+func (s *kafkaSource) assigned(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
+	s.writer.store.forgetSenders()
 }
 
-func (s *KafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+func (s *kafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
 	failpoint("revoked")
 	s.mu.Lock()
 	for topic, partitions := range lost {
@@ -490,7 +457,7 @@ func (s *KafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string]
 		}
 	}
 	s.mu.Unlock()
-	s.writer.Store.ForgetSenders()
+	s.writer.store.forgetSenders()
 }
 
 // messageOf copies a record out of the client's fetch buffers: a batch then

@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// Metrics counts what the loader does and renders it in the Prometheus text
-// format. A nil *Metrics ignores everything, so components take it optionally.
-type Metrics struct {
+// metrics counts what the loader does and renders it in the Prometheus text
+// format. A nil *metrics ignores everything, so components take it optionally.
+type metrics struct {
 	mu            sync.Mutex
 	messages      int64
 	eventsStored  int64
@@ -43,7 +43,7 @@ var (
 	lagBuckets      = []float64{0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30}
 )
 
-func (m *Metrics) batchStored(r Result) {
+func (m *metrics) batchStored(r Result) {
 	if m == nil {
 		return
 	}
@@ -66,7 +66,7 @@ func (m *Metrics) batchStored(r Result) {
 	}
 }
 
-func (m *Metrics) batchRetried() {
+func (m *metrics) batchRetried() {
 	if m == nil {
 		return
 	}
@@ -75,7 +75,7 @@ func (m *Metrics) batchRetried() {
 	m.mu.Unlock()
 }
 
-func (m *Metrics) batchFailed() {
+func (m *metrics) batchFailed() {
 	if m == nil {
 		return
 	}
@@ -86,7 +86,7 @@ func (m *Metrics) batchFailed() {
 
 // RefreshDone records a successful refresh that started at started: every
 // batch committed before then is now visible in the statistics.
-func (m *Metrics) RefreshDone(started time.Time, took time.Duration) {
+func (m *metrics) RefreshDone(started time.Time, took time.Duration) {
 	if m == nil {
 		return
 	}
@@ -109,7 +109,7 @@ func (m *Metrics) RefreshDone(started time.Time, took time.Duration) {
 }
 
 // SetLag records a partition's consumer lag in messages.
-func (m *Metrics) SetLag(topic string, partition int32, lag int64) {
+func (m *metrics) SetLag(topic string, partition int32, lag int64) {
 	if m == nil {
 		return
 	}
@@ -127,7 +127,7 @@ type Totals struct {
 }
 
 // Totals returns the main counters.
-func (m *Metrics) Totals() Totals {
+func (m *metrics) Totals() Totals {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t := Totals{Messages: m.messages, EventsStored: m.eventsStored, Duplicates: m.duplicates, Batches: m.batches}
@@ -138,7 +138,7 @@ func (m *Metrics) Totals() Totals {
 }
 
 // WritePrometheus renders every metric in the Prometheus text format.
-func (m *Metrics) WritePrometheus(w io.Writer) {
+func (m *metrics) WritePrometheus(w io.Writer) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	counter := func(name, help string, v int64) {

@@ -13,20 +13,15 @@ import (
 // sessions whose events carry no metadata.assistant_id.
 const defaultAssistantSetting = "analytics.default_assistant_name"
 
-// Connections is how many connections a loader with the given number of
-// writers uses (<= 0: DefaultWriters): one per writer, one for the statistics
-// refresh, one for reading offsets at assignment.
-func Connections(writers int) int32 {
-	if writers <= 0 {
-		writers = DefaultWriters
-	}
-	return int32(writers + 2)
-}
+// connections is how many connections a loader with the given number of
+// writers uses: one per writer, one for the statistics refresh, one for
+// reading offsets at assignment.
+func connections(writers int) int32 { return int32(writers + 2) }
 
-// OpenPool connects to PostgreSQL the way the loader needs: the enum type
+// openPool connects to PostgreSQL the way the loader needs: the enum type
 // registered for binary COPY and the default assistant name set on every
 // connection. Errors never contain the password.
-func OpenPool(ctx context.Context, databaseURL, defaultAssistant string, maxConns int32) (*pgxpool.Pool, error) {
+func openPool(ctx context.Context, databaseURL, defaultAssistant string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL %s: %w", pgurl.Redact(databaseURL), pgurl.RedactError(err, databaseURL))

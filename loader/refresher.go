@@ -8,29 +8,26 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Refresher runs analytics.refresh_statistics after committed batches and on
+// refresher runs analytics.refresh_statistics after committed batches and on
 // an interval, on its own connection, so statistics follow ingestion within
 // about a second. Refreshes start at most every half interval: under load a
 // refresh covers many batches, and its cost (proportional to the dirty
 // groups' sizes, not to the batches) does not grow with the batch rate.
-type Refresher struct {
+type refresher struct {
 	pool     *pgxpool.Pool
 	interval time.Duration
 	log      *slog.Logger
 	kick     chan struct{}
-	Metrics  *Metrics // optional
+	Metrics  *metrics // optional
 }
 
-// NewRefresher makes a refresher; interval <= 0 means 1 s.
-func NewRefresher(pool *pgxpool.Pool, interval time.Duration, log *slog.Logger) *Refresher {
-	if interval <= 0 {
-		interval = time.Second
-	}
-	return &Refresher{pool: pool, interval: interval, log: log, kick: make(chan struct{}, 1)}
+// newRefresher makes a refresher.
+func newRefresher(pool *pgxpool.Pool, interval time.Duration, log *slog.Logger) *refresher {
+	return &refresher{pool: pool, interval: interval, log: log, kick: make(chan struct{}, 1)}
 }
 
 // Kick asks for a refresh soon; it never blocks.
-func (r *Refresher) Kick() {
+func (r *refresher) Kick() {
 	select {
 	case r.kick <- struct{}{}:
 	default:
@@ -38,7 +35,7 @@ func (r *Refresher) Kick() {
 }
 
 // Run refreshes until ctx is done.
-func (r *Refresher) Run(ctx context.Context) {
+func (r *refresher) Run(ctx context.Context) {
 	ticker := time.NewTicker(r.interval)
 	defer ticker.Stop()
 	var last time.Time
@@ -62,7 +59,7 @@ func (r *Refresher) Run(ctx context.Context) {
 }
 
 // RefreshOnce runs one refresh; with wait it waits for a concurrent one to end.
-func (r *Refresher) RefreshOnce(ctx context.Context, wait bool) (int, error) {
+func (r *refresher) RefreshOnce(ctx context.Context, wait bool) (int, error) {
 	start := time.Now()
 	var work int
 	err := r.pool.QueryRow(ctx, `SELECT analytics.refresh_statistics($1)`, wait).Scan(&work)

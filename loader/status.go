@@ -19,6 +19,9 @@ type Status struct {
 	LastRefreshAt *time.Time
 	DirtyGroups   int64 // statistics groups waiting for the next refresh
 	Rows          map[string]int64
+	// LagError says why EndOffset and Lag are unknown (-1) although the
+	// brokers were configured.
+	LagError error
 }
 
 // PartitionStatus is one partition's stored offset, and its lag when the
@@ -33,8 +36,8 @@ type PartitionStatus struct {
 	UpdatedAt     time.Time
 }
 
-// ReadStatus reads the status from the database.
-func ReadStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
+// readStatus reads the status from the database.
+func readStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 	st := Status{Rejected: map[string]int64{}, Rows: map[string]int64{}}
 	rows, err := pool.Query(ctx, `SELECT "topic", "partition", "nextOffset", "consumerGroup", "updatedAt"
 		FROM "KafkaOffset" ORDER BY 1, 2`)
@@ -76,8 +79,8 @@ func ReadStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 	return st, err
 }
 
-// AddLag fills in end offsets and lag from the brokers.
-func (st *Status) AddLag(ctx context.Context, brokers []string, opts ...kgo.Opt) error {
+// addLag fills in end offsets and lag from the brokers.
+func (st *Status) addLag(ctx context.Context, brokers []string, opts ...kgo.Opt) error {
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
 	if err != nil {
 		return err

@@ -13,24 +13,20 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// StoreConfig configures how batches are written.
-type StoreConfig struct {
+// storeConfig configures how batches are written (see Config).
+type storeConfig struct {
 	DefaultAssistant   string // assistantName of sessions whose events carry no metadata.assistant_id
 	DefaultEnvironment string // environment of messages without a RASA_ENVIRONMENT header ("" = none)
 	MaxEventBytes      int    // larger messages are rejected as too_large
 	ConsumerGroup      string // recorded with the offsets it writes
 	SenderCacheSize    int    // sender session states kept in memory
-	// EnforceForeignKeys keeps PostgreSQL's per-row foreign key checks on the
-	// loader's COPY. By default the loader skips them when its role may set
-	// session_replication_role: the insert trigger creates every referenced
-	// row in the same statement, and the checks cost about as much as the COPY.
-	EnforceForeignKeys bool
+	EnforceForeignKeys bool   // keep per-row foreign key checks on COPY
 }
 
-// Store writes batches of messages into PostgreSQL, one transaction each.
-type Store struct {
+// store writes batches of messages into PostgreSQL, one transaction each.
+type store struct {
 	pool    *pgxpool.Pool
-	cfg     StoreConfig
+	cfg     storeConfig
 	decoder decoder
 	senders *senderCache
 	log     *slog.Logger
@@ -41,17 +37,11 @@ type Store struct {
 	environments map[uuid]bool // known to exist in "Environment"
 }
 
-// NewStore reads the event types the database knows and prepares a Store.
-func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slog.Logger) (*Store, error) {
+// newStore reads the event types the database knows and prepares a Store.
+func newStore(ctx context.Context, pool *pgxpool.Pool, cfg storeConfig, log *slog.Logger) (*store, error) {
 	types, err := loadEventTypes(ctx, pool)
 	if err != nil {
 		return nil, fmt.Errorf("read event types: %w", err)
-	}
-	if cfg.DefaultAssistant == "" {
-		cfg.DefaultAssistant = "unknown"
-	}
-	if cfg.SenderCacheSize <= 0 {
-		cfg.SenderCacheSize = 100_000
 	}
 	skip := false
 	if !cfg.EnforceForeignKeys {
@@ -63,7 +53,7 @@ func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slo
 				"(GRANT SET ON PARAMETER session_replication_role TO <role> makes ingestion faster)")
 		}
 	}
-	return &Store{
+	return &store{
 		skipFKChecks: skip,
 		pool:         pool,
 		cfg:          cfg,
@@ -128,10 +118,10 @@ type rejection struct {
 	index    int // position in the batch
 }
 
-// Prepared is a batch decoded for COPY: the work that needs no database,
+// decodedBatch is a batch decoded for COPY: the work that needs no database,
 // done before the batch's transaction (and, in a pipeline, while the previous
 // batch is being written).
-type Prepared struct {
+type decodedBatch struct {
 	batch      *Batch
 	candidates []*event // decoded, without repeats inside the batch
 	rejections []rejection
@@ -139,33 +129,25 @@ type Prepared struct {
 	started    time.Time
 }
 
-// Prepare decodes a batch.
-func (s *Store) Prepare(b *Batch) (*Prepared, error) {
+// prepare decodes a batch.
+func (s *store) prepare(b *Batch) (*decodedBatch, error) {
 	if len(b.Messages) > MaxBatchMessages {
 		return nil, fmt.Errorf("batch of %d messages exceeds %d", len(b.Messages), MaxBatchMessages)
 	}
-	p := &Prepared{batch: b, started: time.Now()}
+	p := &decodedBatch{batch: b, started: time.Now()}
 	events, rejections := s.decodeAll(b.Messages)
 	p.candidates, p.repeats = dropRepeats(events)
 	p.rejections = rejections
 	return p, nil
 }
 
-// Write stores a batch: its events, its rejected messages, the senders'
-// session states and the offsets, atomically. Exact duplicates are dropped;
-// the fast path COPYs without looking for them and falls back to a second
-// attempt that removes already stored events when the first hits one.
-func (s *Store) Write(ctx context.Context, b *Batch) (Result, error) {
-	p, err := s.Prepare(b)
-	if err != nil {
-		return Result{}, err
-	}
-	return s.Commit(ctx, p)
-}
-
-// Commit writes a prepared batch in one transaction (see Write). A failed
-// Commit may be retried with the same Prepared.
-func (s *Store) Commit(ctx context.Context, p *Prepared) (Result, error) {
+// commit stores a decoded batch in one transaction: its events, its rejected
+// messages, the senders' session states and the offsets, atomically. Exact
+// duplicates are dropped; the fast path COPYs without looking for them and
+// falls back to a second attempt that removes already stored events when the
+// first hits one. A failed commit may be retried with the same decodedBatch
+// (the writer does, for transient errors).
+func (s *store) commit(ctx context.Context, p *decodedBatch) (Result, error) {
 	w := &batchWrite{store: s, batch: p.batch, candidates: p.candidates, rejections: p.rejections}
 	err := w.run(ctx, false)
 	if isDuplicateEvent(err) {
@@ -195,10 +177,10 @@ func (s *Store) Commit(ctx context.Context, p *Prepared) (Result, error) {
 	return res, nil
 }
 
-// ForgetSenders drops cached sender states; call it when partitions move.
-func (s *Store) ForgetSenders() { s.senders.clear() }
+// forgetSenders drops cached sender states; call it when partitions move.
+func (s *store) forgetSenders() { s.senders.clear() }
 
-func (s *Store) decodeAll(msgs []Message) ([]*event, []rejection) {
+func (s *store) decodeAll(msgs []Message) ([]*event, []rejection) {
 	events := make([]*event, 0, len(msgs))
 	var rejections []rejection
 	for i := range msgs {
@@ -235,7 +217,7 @@ func dropRepeats(events []*event) ([]*event, int) {
 	return kept, len(events) - len(kept)
 }
 
-func (s *Store) rememberEnvironments(events []*event) {
+func (s *store) rememberEnvironments(events []*event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range events {
@@ -245,7 +227,7 @@ func (s *Store) rememberEnvironments(events []*event) {
 	}
 }
 
-func (s *Store) unknownEnvironments(events []*event) (ids [][16]byte, names []string) {
+func (s *store) unknownEnvironments(events []*event) (ids [][16]byte, names []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	seen := map[uuid]bool{}
@@ -279,6 +261,6 @@ func maySkipFKChecks(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 }
 
 // inTx runs fn in a transaction on a pooled connection.
-func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+func (s *store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
 }

@@ -6,43 +6,43 @@ import (
 	"time"
 )
 
-// Writer writes batches through a Store, retrying transient database errors
+// writer writes batches through a Store, retrying transient database errors
 // with backoff, logging once per batch, and kicking the statistics refresh.
-type Writer struct {
-	Store     *Store
-	Refresher *Refresher // optional
-	Metrics   *Metrics   // optional
-	Log       *slog.Logger
+type writer struct {
+	store     *store
+	refresher *refresher // optional
+	metrics   *metrics   // optional
+	log       *slog.Logger
 }
 
-// Write prepares and commits b (see Commit).
-func (w *Writer) Write(ctx context.Context, b *Batch) (Result, error) {
-	p, err := w.Store.Prepare(b)
+// write prepares and commits b (see Commit).
+func (w *writer) write(ctx context.Context, b *Batch) (Result, error) {
+	p, err := w.store.prepare(b)
 	if err != nil {
 		return Result{}, err
 	}
-	return w.Commit(ctx, p)
+	return w.commit(ctx, p)
 }
 
-// Commit stores a prepared batch, retrying while the error is transient and
+// commit stores a prepared batch, retrying while the error is transient and
 // ctx is live.
-func (w *Writer) Commit(ctx context.Context, p *Prepared) (Result, error) {
+func (w *writer) commit(ctx context.Context, p *decodedBatch) (Result, error) {
 	var bo backoff
 	for attempt := 1; ; attempt++ {
-		res, err := w.Store.Commit(ctx, p)
+		res, err := w.store.commit(ctx, p)
 		if err == nil {
 			w.report(p.batch, res)
-			if w.Refresher != nil {
-				w.Refresher.Kick()
+			if w.refresher != nil {
+				w.refresher.Kick()
 			}
 			return res, nil
 		}
 		if !isTransient(err) || ctx.Err() != nil {
-			w.Metrics.batchFailed()
+			w.metrics.batchFailed()
 			return Result{}, err
 		}
-		w.Metrics.batchRetried()
-		w.Log.Warn("batch not stored; retrying", "attempt", attempt, "messages", len(p.batch.Messages),
+		w.metrics.batchRetried()
+		w.log.Warn("batch not stored; retrying", "attempt", attempt, "messages", len(p.batch.Messages),
 			"first", p.batch.Messages[0].Pos.String(), "error", err)
 		if err := bo.wait(ctx); err != nil {
 			return Result{}, err
@@ -50,8 +50,8 @@ func (w *Writer) Commit(ctx context.Context, p *Prepared) (Result, error) {
 	}
 }
 
-func (w *Writer) report(b *Batch, res Result) {
-	w.Metrics.batchStored(res)
+func (w *writer) report(b *Batch, res Result) {
+	w.metrics.batchStored(res)
 	attrs := []any{"messages", res.Messages, "stored", res.Stored, "duplicates", res.Duplicates,
 		"rejected", res.RejectedTotal(), "took", res.Elapsed.Round(time.Millisecond)}
 	if len(b.Messages) > 0 {
@@ -61,30 +61,30 @@ func (w *Writer) report(b *Batch, res Result) {
 		for reason, n := range res.Rejected {
 			attrs = append(attrs, "rejected_"+string(reason), n)
 		}
-		w.Log.Warn("batch stored with rejected messages (see table RejectedEvent)", attrs...)
+		w.log.Warn("batch stored with rejected messages (see table RejectedEvent)", attrs...)
 		return
 	}
-	w.Log.Debug("batch stored", attrs...)
+	w.log.Debug("batch stored", attrs...)
 }
 
 // pipeline commits prepared batches in order on its own goroutine, so the
 // next batch is read and decoded while the previous one is written.
 // At most one batch waits while one is written: memory stays bounded.
 type pipeline struct {
-	w       *Writer
-	queue   chan *Prepared
+	w       *writer
+	queue   chan *decodedBatch
 	done    chan pipelineResult
 	pending int // batches sent and not yet reported
 }
 
 type pipelineResult struct {
-	p   *Prepared
+	p   *decodedBatch
 	res Result
 	err error
 }
 
-func newPipeline(ctx context.Context, w *Writer) *pipeline {
-	pl := &pipeline{w: w, queue: make(chan *Prepared, 1), done: make(chan pipelineResult, 16)}
+func newPipeline(ctx context.Context, w *writer) *pipeline {
+	pl := &pipeline{w: w, queue: make(chan *decodedBatch, 1), done: make(chan pipelineResult, 16)}
 	go func() {
 		failed := false
 		for p := range pl.queue {
@@ -92,7 +92,7 @@ func newPipeline(ctx context.Context, w *Writer) *pipeline {
 				pl.done <- pipelineResult{p: p, err: errSkippedAfterFailure}
 				continue
 			}
-			res, err := w.Commit(ctx, p)
+			res, err := w.commit(ctx, p)
 			failed = err != nil
 			pl.done <- pipelineResult{p: p, res: res, err: err}
 		}
@@ -103,7 +103,7 @@ func newPipeline(ctx context.Context, w *Writer) *pipeline {
 
 // send queues a batch; it blocks while one batch already waits. Callers read
 // results between sends, so at most a few outcomes are ever unread.
-func (pl *pipeline) send(p *Prepared) {
+func (pl *pipeline) send(p *decodedBatch) {
 	pl.pending++
 	pl.queue <- p
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/openrasa/analyticsdb/loader"
 	"github.com/openrasa/analyticsdb/traffic"
 )
 
@@ -38,7 +37,7 @@ func loadTraffic(t *testing.T, b *bundle, events int) {
 	if _, err := traffic.WriteJSONL(context.Background(), cfg, &buf); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := loader.ReplayFile(context.Background(), b.writer, "traffic.jsonl", &buf, loader.BatchLimits{MaxMessages: 2000}); err != nil {
+	if _, err := b.replay("traffic.jsonl", &buf, 2000); err != nil {
 		t.Fatal(err)
 	}
 	b.refresh()

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -20,8 +21,9 @@ import (
 type bundle struct {
 	t      *testing.T
 	db     *testdb.DB
-	pool   *pgxpool.Pool // the loader's pool
-	writer *loader.Writer
+	pool   *pgxpool.Pool  // the test's own statements, with the loader's default assistant
+	cfg    loader.Config  // the loader's, for loaders of the test's own (sources, replays)
+	loader *loader.Loader // writes the test's batches
 }
 
 const defaultAssistant = "unknown"
@@ -34,18 +36,78 @@ func setup(t *testing.T) *bundle {
 
 func setupOn(t *testing.T, db *testdb.DB, assistant string) *bundle {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := loader.OpenPool(ctx, db.URL, assistant, loader.DefaultWriters+4) // room for a few sources sharing it
+	return setupLoader(t, db, loader.Config{AssistantName: assistant})
+}
+
+// setupWith is setup with a loader configuration of the test's own.
+func setupWith(t *testing.T, cfg loader.Config) *bundle {
+	t.Helper()
+	return setupLoader(t, testdb.New(t), cfg)
+}
+
+// setupLoader builds the bundle's loader from cfg on db. The loader does not
+// refresh the statistics in the background: tests refresh when they check.
+func setupLoader(t *testing.T, db *testdb.DB, cfg loader.Config) *bundle {
+	t.Helper()
+	cfg.DatabaseURL = db.URL
+	if cfg.RefreshInterval == 0 {
+		cfg.RefreshInterval = -1
+	}
+	if cfg.Log == nil {
+		cfg.Log = testLogger()
+	}
+	b := &bundle{t: t, db: db, cfg: cfg}
+	b.loader = b.newLoader(t, cfg)
+	b.pool = sqlPool(t, db.URL, cmp.Or(cfg.AssistantName, loader.DefaultConfig().AssistantName))
+	return b
+}
+
+// newLoader builds a loader closed when the test ends.
+func (b *bundle) newLoader(t testing.TB, cfg loader.Config) *loader.Loader {
+	t.Helper()
+	l, err := loader.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	return l
+}
+
+// sqlPool is a pool for the test's own statements. It sets the default
+// assistant name as the loader's connections do: the insert trigger reads it
+// when a test inserts or rebuilds events itself.
+func sqlPool(t testing.TB, url, assistant string) *pgxpool.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 6
+	cfg.ConnConfig.RuntimeParams["analytics.default_assistant_name"] = assistant
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	log := testLogger()
-	store, err := loader.NewStore(ctx, pool, loader.StoreConfig{DefaultAssistant: assistant, MaxEventBytes: 8 << 20}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &bundle{t: t, db: db, pool: pool, writer: &loader.Writer{Store: store, Log: log}}
+	return pool
+}
+
+// replay loads a JSONL stream through Loader.Replay in batches of at most
+// batchSize messages.
+func (b *bundle) replay(name string, r io.Reader, batchSize int) (loader.FileTotals, error) {
+	b.t.Helper()
+	cfg := b.cfg
+	cfg.Batch.MaxMessages = batchSize
+	return b.newLoader(b.t, cfg).Replay(context.Background(), name, r)
+}
+
+// replayRejected runs Loader.ReplayRejected with chunk rejected messages per
+// transaction.
+func (b *bundle) replayRejected(chunk int) (loader.ReplayTotals, error) {
+	b.t.Helper()
+	cfg := b.cfg
+	cfg.ReplayChunk = chunk
+	return b.newLoader(b.t, cfg).ReplayRejected(context.Background())
 }
 
 // testLogger discards the loader's logs, unless TEST_LOADER_LOG=1 asks for them.
@@ -77,7 +139,7 @@ func (b *bundle) write(msgs [][]byte, sizes ...int) {
 			line++
 			batch.Messages = append(batch.Messages, loader.Message{Value: m, Pos: loader.Position{File: "test.jsonl", Line: line}})
 		}
-		if _, err := b.writer.Write(context.Background(), &batch); err != nil {
+		if _, err := b.loader.Write(context.Background(), &batch); err != nil {
 			b.t.Fatalf("write batch %d: %v", i, err)
 		}
 		msgs = msgs[n:]

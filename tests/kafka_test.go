@@ -64,25 +64,21 @@ func senderKey(m []byte) []byte {
 
 // consumer is a running Kafka source; stop ends it and waits.
 type consumer struct {
-	cancel  context.CancelFunc
-	done    chan error
-	metrics *loader.Metrics
+	cancel context.CancelFunc
+	done   chan error
+	loader *loader.Loader
 }
 
 func (b *bundle) consume(t *testing.T, c *kfake.Cluster, group string, limits loader.BatchLimits) *consumer {
 	t.Helper()
-	metrics := &loader.Metrics{}
-	w := &loader.Writer{Store: b.writer.Store, Log: b.writer.Log, Metrics: metrics}
-	src, err := loader.NewKafkaSource(w, loader.KafkaConfig{
-		Brokers: c.ListenAddrs(), Topic: topic, Group: group, Limits: limits,
-		Opts: []kgo.Opt{kgo.SessionTimeout(6 * time.Second), kgo.HeartbeatInterval(500 * time.Millisecond)},
-	}, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := b.cfg
+	cfg.Batch = limits
+	cfg.Kafka = loader.KafkaConfig{Brokers: c.ListenAddrs(), Topic: topic, Group: group,
+		Opts: []kgo.Opt{kgo.SessionTimeout(6 * time.Second), kgo.HeartbeatInterval(500 * time.Millisecond)}}
+	l := b.newLoader(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
-	cons := &consumer{cancel: cancel, done: make(chan error, 1), metrics: metrics}
-	go func() { cons.done <- src.Run(ctx) }()
+	cons := &consumer{cancel: cancel, done: make(chan error, 1), loader: l}
+	go func() { cons.done <- l.RunKafka(ctx) }()
 	t.Cleanup(func() { cons.stop(t) })
 	return cons
 }
@@ -199,7 +195,7 @@ func TestTwoLoadersShareTheGroup(t *testing.T) {
 	one2.stop(t)
 	b.refresh()
 	checkAgainstOracle(t, b, readOracle(t))
-	t1, t2 := one1.metrics.Totals(), one2.metrics.Totals()
+	t1, t2 := one1.loader.Totals(), one2.loader.Totals()
 	if t1.Messages == 0 || t2.Messages == 0 || t1.Messages+t2.Messages != int64(len(msgs)) {
 		t.Errorf("loaders read %d and %d messages of %d: want both some, together all, none twice", t1.Messages, t2.Messages, len(msgs))
 	}
@@ -217,7 +213,7 @@ func TestStaleOffsetsAbortTheBatch(t *testing.T) {
 			Messages: []loader.Message{{Value: msg, Pos: loader.Position{Topic: topic, Partition: 0, Offset: 40}}},
 			Offsets:  []loader.OffsetUpdate{{Topic: topic, Partition: 0, Expected: expected, Next: 41}},
 		}
-		if _, err := b.writer.Store.Write(context.Background(), batch); !errors.Is(err, loader.ErrOffsetConflict) {
+		if _, err := b.loader.Write(context.Background(), batch); !errors.Is(err, loader.ErrOffsetConflict) {
 			t.Errorf("expected offset %d: %v, want ErrOffsetConflict", expected, err)
 		}
 	}

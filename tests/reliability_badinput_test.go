@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/loader"
-	"github.com/openrasa/analyticsdb/tests/testdb"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -224,7 +223,7 @@ func TestHostileMessagesAreStoredOrKept(t *testing.T) {
 
 	t.Run("kafka", func(t *testing.T) {
 		t.Parallel()
-		b := setupWith(t, loader.StoreConfig{DefaultAssistant: defaultAssistant, MaxEventBytes: hostileMaxEventBytes})
+		b := setupWith(t, loader.Config{AssistantName: defaultAssistant, MaxEventBytes: hostileMaxEventBytes})
 		c := newClusterWith(t, 1, kfake.BrokerConfigs(map[string]string{"message.max.bytes": fmt.Sprint(64 << 20)}))
 		mine := cloneRecords(recs)
 		produceRecords(t, c, mine)
@@ -239,13 +238,13 @@ func TestHostileMessagesAreStoredOrKept(t *testing.T) {
 		if err := src.stop(); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%d messages in %d batches", src.metrics.Totals().Messages, src.metrics.Totals().Batches)
+		t.Logf("%d messages in %d batches", src.loader.Totals().Messages, src.loader.Totals().Batches)
 		checkHostile(t, b, cases, at, mine, valid)
 	})
 
 	t.Run("one batch", func(t *testing.T) {
 		t.Parallel()
-		b := setupWith(t, loader.StoreConfig{DefaultAssistant: defaultAssistant, MaxEventBytes: hostileMaxEventBytes})
+		b := setupWith(t, loader.Config{AssistantName: defaultAssistant, MaxEventBytes: hostileMaxEventBytes})
 		mine := cloneRecords(recs)
 		batch := &loader.Batch{Offsets: []loader.OffsetUpdate{{Topic: topic, Partition: 0, Expected: loader.NoStoredOffset, Next: int64(len(mine))}}}
 		for i, r := range mine {
@@ -256,7 +255,7 @@ func TestHostileMessagesAreStoredOrKept(t *testing.T) {
 			}
 			batch.Messages = append(batch.Messages, m)
 		}
-		res, err := b.writer.Write(context.Background(), batch)
+		res, err := b.loader.Write(context.Background(), batch)
 		if err != nil {
 			t.Fatalf("the batch was not written: %v", err)
 		}
@@ -272,23 +271,6 @@ func cloneRecords(recs []*kgo.Record) []*kgo.Record {
 		out[i] = &c
 	}
 	return out
-}
-
-// setupWith is setup with a store configuration of the test's own.
-func setupWith(t *testing.T, cfg loader.StoreConfig) *bundle {
-	t.Helper()
-	db := testdb.New(t)
-	ctx := context.Background()
-	pool, err := loader.OpenPool(ctx, db.URL, cfg.DefaultAssistant, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	store, err := loader.NewStore(ctx, pool, cfg, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &bundle{t: t, db: db, pool: pool, writer: &loader.Writer{Store: store, Log: testLogger()}}
 }
 
 func checkHostile(t *testing.T, b *bundle, cases []hostileCase, at []int, recs []*kgo.Record, valid [][]byte) {
@@ -405,7 +387,7 @@ func TestHugeIdentifiersDoNotBlockThePartition(t *testing.T) {
 				batch.Offsets = []loader.OffsetUpdate{{Topic: topic, Partition: 0, Expected: loader.NoStoredOffset, Next: int64(len(batch.Messages))}}
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
-				if _, err := b.writer.Write(ctx, batch); err != nil {
+				if _, err := b.loader.Write(ctx, batch); err != nil {
 					t.Fatalf("the batch was not written, so the partition is blocked: %v", err)
 				}
 				for _, v := range append(before, after...) {

@@ -45,7 +45,7 @@ func TestTwoGroupsOnOnePartitionStoreEverythingOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t1, t2 := one.metrics.Totals(), two.metrics.Totals()
+	t1, t2 := one.loader.Totals(), two.loader.Totals()
 	conflicts := one.logs.count("stored offsets moved") + two.logs.count("stored offsets moved")
 	t.Logf("messages written: %d and %d (of %d); offset conflicts that made a loader re-read: %d", t1.Messages, t2.Messages, len(recs), conflicts)
 	if t1.Messages+t2.Messages < int64(len(recs)) {
@@ -60,13 +60,13 @@ func TestTwoGroupsOnOnePartitionStoreEverythingOnce(t *testing.T) {
 // reference.
 func TestRecomputeWhileIngesting(t *testing.T) {
 	t.Parallel()
-	b, loaderPool := setupFault(t)
+	b := setupFault(t)
 	c := newClusterWith(t, 3)
 	p := generate(t, trafficConfig(42, 5000))
 	recs := p.records
 	produceRecords(t, c, recs[:len(recs)/4])
 	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 150, MaxWait: 20 * time.Millisecond},
-		refresher: loader.NewRefresher(loaderPool, 100*time.Millisecond, testLogger())})
+		refreshInterval: 100 * time.Millisecond})
 	var recomputes atomic.Int64
 	var stops []func() error
 	for _, sql := range []string{`SELECT analytics.recompute()`, `SELECT analytics.refresh_statistics(true)`} {
@@ -97,13 +97,13 @@ func TestRecomputeWhileIngesting(t *testing.T) {
 // and the reference computed with the final settings.
 func TestSettingsEditedDuringIngest(t *testing.T) {
 	t.Parallel()
-	b, loaderPool := setupFault(t)
+	b := setupFault(t)
 	c := newClusterWith(t, 3)
 	p := generate(t, trafficConfig(43, 5000))
 	recs := p.records
 	produceRecords(t, c, recs[:len(recs)/4])
 	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 150, MaxWait: 20 * time.Millisecond},
-		refresher: loader.NewRefresher(loaderPool, 100*time.Millisecond, testLogger())})
+		refreshInterval: 100 * time.Millisecond})
 
 	timezones := []string{"UTC", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Chatham"}
 	flows := map[string][]string{"acme-bank": {"transfer_money", "check_balance", "block_card", "talk_to_agent"},
@@ -191,7 +191,7 @@ func TestSettingsEditedDuringIngest(t *testing.T) {
 // loader" stores offset 3.
 func TestOffsetConflictKeepsStreamOrder(t *testing.T) {
 	t.Parallel()
-	b, _ := setupFault(t)
+	b := setupFault(t)
 	c := newClusterWith(t, 1)
 	s := newScript("ordered", "bank", "m1", day("2024-11-04 10:00:00"))
 	for i := 0; i < 8; i++ {

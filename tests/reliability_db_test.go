@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/openrasa/analyticsdb/tests/reference"
 	"github.com/openrasa/analyticsdb/tests/testdb"
@@ -20,12 +19,11 @@ import (
 // setupFault is setup for tests that break the loader's connections: the
 // loader gets its own pool (application_name analyticsdb), and the test's
 // queries go through the test database's pool, which they leave alone.
-func setupFault(t *testing.T) (*bundle, *pgxpool.Pool) {
+func setupFault(t *testing.T) *bundle {
 	t.Helper()
-	b := setupWith(t, loader.StoreConfig{DefaultAssistant: defaultAssistant, MaxEventBytes: 8 << 20})
-	loaderPool := b.pool
+	b := setupWith(t, loader.Config{AssistantName: defaultAssistant})
 	b.pool = b.db.Pool
-	return b, loaderPool
+	return b
 }
 
 // tryOne is one[] for moments when the server may be restarting.
@@ -117,14 +115,13 @@ func produceSlowly(t *testing.T, c *kfake.Cluster, recs []*kgo.Record, chunk int
 // parallel: a restart disconnects every test.
 func TestPostgresRestartMidStream(t *testing.T) {
 	srv := testdb.Server(t)
-	b, loaderPool := setupFault(t)
+	b := setupFault(t)
 	c := newClusterWith(t, 3)
 	p := generate(t, trafficConfig(21, 6000))
 	recs := p.records
 	third := len(recs) / 3
 	produceRecords(t, c, recs[:third])
-	refresher := loader.NewRefresher(loaderPool, 200*time.Millisecond, testLogger())
-	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 200, MaxWait: 50 * time.Millisecond}, refresher: refresher})
+	src := b.startSource(t, c, sourceOptions{group: "g", limits: loader.BatchLimits{MaxMessages: 200, MaxWait: 50 * time.Millisecond}, refreshInterval: 200 * time.Millisecond})
 	b.waitStored(t, src, 1, time.Minute)
 
 	// 1: restart while the loader's batch waits on a lock inside its transaction.
@@ -175,7 +172,7 @@ func TestPostgresRestartMidStream(t *testing.T) {
 // and duplicates nothing.
 func TestLoaderBackendTerminatedIsRetried(t *testing.T) {
 	t.Parallel()
-	b, _ := setupFault(t)
+	b := setupFault(t)
 	c := newClusterWith(t, 3)
 	p := generate(t, trafficConfig(22, 5000))
 	recs := p.records
@@ -214,7 +211,7 @@ func TestLoaderBackendTerminatedIsRetried(t *testing.T) {
 // with backoff; once the setting is reset the loader catches up without loss.
 func TestStatementTimeoutIsRetried(t *testing.T) {
 	t.Parallel()
-	b, _ := setupFault(t)
+	b := setupFault(t)
 	c := newClusterWith(t, 2)
 	p := generate(t, trafficConfig(23, 3000))
 	recs := p.records

@@ -9,6 +9,7 @@ package tests
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -443,52 +444,42 @@ func (l *logCapture) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// source is an in-process KafkaSource.
+// source is a loader of the bundle's database consuming Kafka in this process.
 type source struct {
 	cancel  context.CancelFunc
 	done    chan error
-	metrics *loader.Metrics
+	loader  *loader.Loader
 	logs    *logCapture
 	stopped bool
 	err     error
 }
 
 type sourceOptions struct {
-	group     string
-	limits    loader.BatchLimits
-	kgoOpts   []kgo.Opt
-	store     *loader.Store     // default: the bundle's
-	refresher *loader.Refresher // run while the source runs, kicked after each batch
-	writers   int               // default: the loader's
+	group           string
+	limits          loader.BatchLimits
+	kgoOpts         []kgo.Opt
+	refreshInterval time.Duration // default: no background refresh
+	writers         int           // default: the loader's
 }
 
-// startSource runs a Kafka source of the bundle's store in this process.
+// startSource runs a loader with the bundle's configuration, consuming the
+// cluster, in this process.
 func (b *bundle) startSource(t testing.TB, c *kfake.Cluster, o sourceOptions) *source {
 	t.Helper()
 	logs := &logCapture{}
-	log := logs.logger()
-	metrics := &loader.Metrics{}
-	store := o.store
-	if store == nil {
-		store = b.writer.Store
-	}
-	w := &loader.Writer{Store: store, Log: log, Metrics: metrics, Refresher: o.refresher}
-	opts := append([]kgo.Opt{kgo.SessionTimeout(6 * time.Second), kgo.HeartbeatInterval(300 * time.Millisecond),
-		kgo.RebalanceTimeout(20 * time.Second), kgo.RetryBackoffFn(func(int) time.Duration { return 50 * time.Millisecond })},
-		o.kgoOpts...)
-	src, err := loader.NewKafkaSource(w, loader.KafkaConfig{
-		Brokers: c.ListenAddrs(), Topic: topic, Group: o.group, Limits: o.limits, Writers: o.writers, Opts: opts,
-	}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := b.cfg
+	cfg.Log = logs.logger()
+	cfg.Batch = o.limits
+	cfg.Writers = o.writers
+	cfg.RefreshInterval = cmp.Or(o.refreshInterval, -1)
+	cfg.Kafka = loader.KafkaConfig{Brokers: c.ListenAddrs(), Topic: topic, Group: o.group,
+		Opts: append([]kgo.Opt{kgo.SessionTimeout(6 * time.Second), kgo.HeartbeatInterval(300 * time.Millisecond),
+			kgo.RebalanceTimeout(20 * time.Second), kgo.RetryBackoffFn(func(int) time.Duration { return 50 * time.Millisecond })},
+			o.kgoOpts...)}
+	l := b.newLoader(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &source{cancel: cancel, done: make(chan error, 1), metrics: metrics, logs: logs}
-	if o.refresher != nil {
-		o.refresher.Metrics = metrics
-		go o.refresher.Run(ctx)
-	}
-	go func() { s.done <- src.Run(ctx) }()
+	s := &source{cancel: cancel, done: make(chan error, 1), loader: l, logs: logs}
+	go func() { s.done <- l.RunKafka(ctx) }()
 	t.Cleanup(func() {
 		if err := s.stop(); err != nil {
 			t.Errorf("source: %v", err)

@@ -284,7 +284,7 @@ func TestKafkaRebalancesWithThreeLoaders(t *testing.T) {
 		if err := s.stop(); err != nil {
 			t.Errorf("stop: %v", err)
 		}
-		counts = append(counts, s.metrics.Totals().Messages)
+		counts = append(counts, s.loader.Totals().Messages)
 	}
 	t.Logf("messages written per loader (a, b, c, a again): %v", counts)
 	for i, n := range counts[:3] {

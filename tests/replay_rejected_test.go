@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"testing"
 	"time"
 )
@@ -30,7 +29,7 @@ func TestReplayRejectedAfterAMigrationAddsAnEventType(t *testing.T) {
 
 	// The migration that adds support.
 	b.exec(`ALTER TYPE "ConversationEventType" ADD VALUE 'FOO_BAR'`)
-	totals, err := b.writer.Store.ReplayRejected(context.Background(), 1)
+	totals, err := b.replayRejected(1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +78,7 @@ func TestReplayRejectedAfterAMigrationAddsAnEventType(t *testing.T) {
 	}
 
 	// Replaying again changes nothing.
-	again, err := b.writer.Store.ReplayRejected(context.Background(), 10)
+	again, err := b.replayRejected(10)
 	if err != nil {
 		t.Fatal(err)
 	}

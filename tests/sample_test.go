@@ -83,7 +83,7 @@ func TestSampleStreamThroughReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	totals, err := loader.ReplayFile(context.Background(), b.writer, sampleStream, f, loader.BatchLimits{MaxMessages: 1000})
+	totals, err := b.replay(sampleStream, f, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,11 +124,12 @@ func TestSampleStreamWithEveryStartSlotEndingABatch(t *testing.T) {
 	if slots < 10 {
 		t.Fatalf("the sample has %d start slots; the test needs them", slots)
 	}
+	l := b.loader
 	for i := range batches {
-		if i%2 == 1 {
-			b.writer.Store.ForgetSenders()
+		if i%2 == 1 { // a new loader: its sender cache is cold
+			l = b.newLoader(t, b.cfg)
 		}
-		if _, err := b.writer.Write(context.Background(), &batches[i]); err != nil {
+		if _, err := l.Write(context.Background(), &batches[i]); err != nil {
 			t.Fatalf("batch %d: %v", i, err)
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"text/tabwriter"
@@ -119,30 +120,21 @@ func statusCommand() *cli.Command {
 		Name:  "status",
 		Usage: "stored offsets and lag per partition, rejected messages, last refresh, table sizes",
 		Flags: withFlags(databaseFlags(), kafkaFlags(), logFlags()),
-		Action: func(c *cli.Context) error {
-			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
-				st, err := loader.ReadStatus(ctx, pool)
-				if err != nil {
-					return err
-				}
-				lagNote := ""
-				if brokers := splitList(c.String("kafka-brokers")); len(brokers) > 0 {
-					cfg, err := kafkaConfig(c, loader.BatchLimits{})
-					if err != nil {
-						return err
-					}
-					lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-					defer cancel()
-					if err := st.AddLag(lctx, brokers, cfg.Opts...); err != nil {
-						lagNote = "lag unknown: " + err.Error()
-					}
-				} else {
-					lagNote = "lag unknown: set KAFKA_BROKERS to see it"
-				}
-				printStatus(st, lagNote)
-				return nil
-			})
-		},
+		Action: loaderAction(quietLogger, nil, func(c *cli.Context, l *loader.Loader, _ *slog.Logger) error {
+			st, err := l.Status(c.Context)
+			if err != nil {
+				return err
+			}
+			lagNote := ""
+			switch {
+			case c.String("kafka-brokers") == "":
+				lagNote = "lag unknown: set KAFKA_BROKERS to see it"
+			case st.LagError != nil:
+				lagNote = "lag unknown: " + st.LagError.Error()
+			}
+			printStatus(st, lagNote)
+			return nil
+		}),
 	}
 }
 

@@ -16,9 +16,9 @@ func benchCommand() *cli.Command {
 		Flags: withFlags(logFlags(), []cli.Flag{
 			&cli.IntFlag{Name: "events", EnvVars: []string{"BENCH_EVENTS"}, Value: 200_000, Usage: "events in the measured stream"},
 			&cli.IntFlag{Name: "history", EnvVars: []string{"BENCH_HISTORY"}, Value: 1_000_000, Usage: "events already stored for the history run, then copied once more for the bare COPY (0: skip; about 2 GB of disk per million)"},
-			&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BENCH_BATCH_SIZE"}, Value: 5000},
+			&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BENCH_BATCH_SIZE"}, Value: loader.DefaultConfig().Batch.MaxMessages},
 			&cli.IntFlag{Name: "loaders", EnvVars: []string{"BENCH_LOADERS"}, Value: 1, Usage: "loaders sharing the consumer group in the measured runs"},
-			&cli.IntFlag{Name: "writers", EnvVars: []string{"BENCH_WRITERS"}, Value: loader.DefaultWriters, Usage: "parallel writers per loader (the loader's --writers)"},
+			&cli.IntFlag{Name: "writers", EnvVars: []string{"BENCH_WRITERS"}, Value: loader.DefaultConfig().Writers, Usage: "parallel writers per loader (the loader's --writers)"},
 			&cli.IntFlag{Name: "rounds", EnvVars: []string{"BENCH_ROUNDS"}, Value: 3, Usage: "bare COPY and end-to-end runs, alternating; the round with the median ratio is reported (the machine's speed drifts)"},
 			&cli.Int64Flag{Name: "seed", EnvVars: []string{"BENCH_SEED"}, Value: 7},
 			&cli.StringFlag{Name: "shared-buffers", EnvVars: []string{"BENCH_SHARED_BUFFERS"}, Value: "1GB", Usage: "shared_buffers of the server the bench starts"},

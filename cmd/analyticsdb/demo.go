@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/openrasa/analyticsdb/internal/demo"
-	"github.com/openrasa/analyticsdb/loader"
 	"github.com/openrasa/analyticsdb/traffic"
 	"github.com/urfave/cli/v2"
 )
@@ -44,22 +43,12 @@ func demoCommand() *cli.Command {
 			&cli.BoolFlag{Name: "keep", EnvVars: []string{"DEMO_KEEP"}, Usage: "keep PostgreSQL, Kafka and the loader running after the report"},
 		}),
 		Action: func(c *cli.Context) error {
-			limits := loader.BatchLimits{MaxMessages: 5000, MaxWait: 250 * time.Millisecond}
-			kcfg, err := kafkaConfig(c, limits)
-			if err != nil {
-				return err
-			}
 			return demo.Run(c.Context, demo.Options{
-				DatabaseURL: databaseURL(c),
-				Brokers:     kcfg.Brokers,
-				KafkaOpts:   kcfg.Opts,
-				Topic:       kcfg.Topic,
-				Traffic:     trafficConfig(c),
-				Limits:      limits,
-				Keep:        c.Bool("keep"),
-				Out:         os.Stdout,
-				Progress:    os.Stderr,
-				Log:         quietLogger(c),
+				Loader:   loaderConfig(c, databaseURL(c), quietLogger(c)),
+				Traffic:  trafficConfig(c),
+				Keep:     c.Bool("keep"),
+				Out:      os.Stdout,
+				Progress: os.Stderr,
 			})
 		},
 	}

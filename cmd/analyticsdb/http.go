@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
 )
 
@@ -22,7 +23,7 @@ func httpFlags() []cli.Flag {
 
 // serveHTTP serves /metrics and /healthz until the returned stop is called.
 // /healthz answers 200 while PostgreSQL answers a ping, else 503.
-func serveHTTP(c *cli.Context, l *loaderParts, log *slog.Logger) (stop func(), err error) {
+func serveHTTP(c *cli.Context, l *loader.Loader, log *slog.Logger) (stop func(), err error) {
 	addr := c.String("http-address")
 	if addr == "" {
 		return func() {}, nil
@@ -30,12 +31,12 @@ func serveHTTP(c *cli.Context, l *loaderParts, log *slog.Logger) (stop func(), e
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		l.metrics.WritePrometheus(w)
+		l.WritePrometheus(w)
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := l.pool.Ping(ctx); err != nil {
+		if err := l.Ping(ctx); err != nil {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 			return
 		}

@@ -1,22 +1,23 @@
 package main
 
 import (
+	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
 )
 
 func kafkaFlags() []cli.Flag {
+	def := loader.DefaultConfig().Kafka
 	return []cli.Flag{
 		&cli.StringFlag{Name: "kafka-brokers", EnvVars: []string{"KAFKA_BROKERS"}, Usage: "comma-separated host:port list"},
-		&cli.StringFlag{Name: "kafka-topic", EnvVars: []string{"KAFKA_TOPIC"}, Value: "rasa-events", Usage: "topic Rasa's event broker writes"},
-		&cli.StringFlag{Name: "group", Aliases: []string{"kafka-group"}, EnvVars: []string{"KAFKA_GROUP"}, Value: "analyticsdb", Usage: "consumer group; loaders in one group share the partitions"},
-		&cli.StringFlag{Name: "kafka-client-id", EnvVars: []string{"KAFKA_CLIENT_ID"}, Value: "analyticsdb"},
-		&cli.DurationFlag{Name: "kafka-session-timeout", EnvVars: []string{"KAFKA_SESSION_TIMEOUT"}, Value: 45 * time.Second,
+		&cli.StringFlag{Name: "kafka-topic", EnvVars: []string{"KAFKA_TOPIC"}, Value: def.Topic, Usage: "topic Rasa's event broker writes"},
+		&cli.StringFlag{Name: "group", Aliases: []string{"kafka-group"}, EnvVars: []string{"KAFKA_GROUP"}, Value: def.Group, Usage: "consumer group; loaders in one group share the partitions"},
+		&cli.StringFlag{Name: "kafka-client-id", EnvVars: []string{"KAFKA_CLIENT_ID"}, Value: def.Security.ClientID},
+		&cli.DurationFlag{Name: "kafka-session-timeout", EnvVars: []string{"KAFKA_SESSION_TIMEOUT"}, Value: def.SessionTimeout,
 			Usage: "how long the group waits for a member that stopped heartbeating (a killed loader) before reassigning its partitions"},
-		&cli.IntFlag{Name: "writers", EnvVars: []string{"WRITERS"}, Value: loader.DefaultWriters,
+		&cli.IntFlag{Name: "writers", EnvVars: []string{"WRITERS"}, Value: loader.DefaultConfig().Writers,
 			Usage: "batches written at once, each on its own database connection, from different partitions (a partition's batches stay in order)"},
 		&cli.BoolFlag{Name: "kafka-tls", EnvVars: []string{"KAFKA_TLS"}, Usage: "connect with TLS"},
 		&cli.StringFlag{Name: "kafka-tls-ca-file", EnvVars: []string{"KAFKA_TLS_CA_FILE"}},
@@ -27,33 +28,6 @@ func kafkaFlags() []cli.Flag {
 		&cli.StringFlag{Name: "kafka-sasl-username", EnvVars: []string{"KAFKA_SASL_USERNAME"}},
 		&cli.StringFlag{Name: "kafka-sasl-password", EnvVars: []string{"KAFKA_SASL_PASSWORD"}, Usage: "never logged"},
 	}
-}
-
-func kafkaConfig(c *cli.Context, limits loader.BatchLimits) (loader.KafkaConfig, error) {
-	sec := loader.KafkaSecurity{
-		ClientID:           c.String("kafka-client-id"),
-		TLS:                c.Bool("kafka-tls"),
-		CAFile:             c.String("kafka-tls-ca-file"),
-		CertFile:           c.String("kafka-tls-cert-file"),
-		KeyFile:            c.String("kafka-tls-key-file"),
-		InsecureSkipVerify: c.Bool("kafka-tls-insecure-skip-verify"),
-		SASLMechanism:      c.String("kafka-sasl-mechanism"),
-		SASLUsername:       c.String("kafka-sasl-username"),
-		SASLPassword:       c.String("kafka-sasl-password"),
-	}
-	opts, err := sec.ClientOpts()
-	if err != nil {
-		return loader.KafkaConfig{}, err
-	}
-	return loader.KafkaConfig{
-		Brokers:        splitList(c.String("kafka-brokers")),
-		Topic:          c.String("kafka-topic"),
-		Group:          c.String("group"),
-		Limits:         limits,
-		SessionTimeout: c.Duration("kafka-session-timeout"),
-		Writers:        c.Int("writers"),
-		Opts:           opts,
-	}, nil
 }
 
 func splitList(s string) []string {
@@ -71,37 +45,24 @@ func runCommand() *cli.Command {
 		Name:  "run",
 		Usage: "consume Rasa events from Kafka into PostgreSQL until SIGTERM",
 		Flags: withFlags(databaseFlags(), kafkaFlags(), loaderFlags(), httpFlags(), logFlags()),
-		Action: func(c *cli.Context) error {
-			url, err := requireDatabaseURL(c)
-			if err != nil {
+		Action: loaderAction(logger, func(c *cli.Context) error {
+			if _, err := requireDatabaseURL(c); err != nil {
 				return err
 			}
 			if c.String("kafka-brokers") == "" {
 				return cli.Exit("no Kafka: set KAFKA_BROKERS (e.g. localhost:9092)", 2)
 			}
-			log := logger(c)
-			l, err := openLoader(c, url, log)
-			if err != nil {
-				return err
-			}
-			defer l.close()
-			cfg, err := kafkaConfig(c, l.limits)
-			if err != nil {
-				return err
-			}
-			src, err := loader.NewKafkaSource(l.writer, cfg, log)
-			if err != nil {
-				return err
-			}
+			return nil
+		}, func(c *cli.Context, l *loader.Loader, log *slog.Logger) error {
 			stopHTTP, err := serveHTTP(c, l, log)
 			if err != nil {
 				return err
 			}
 			defer stopHTTP()
-			log.Info("consuming", "brokers", cfg.Brokers, "topic", cfg.Topic, "group", cfg.Group)
-			err = src.Run(c.Context)
+			log.Info("consuming", "brokers", splitList(c.String("kafka-brokers")), "topic", c.String("kafka-topic"), "group", c.String("group"))
+			err = l.RunKafka(c.Context)
 			log.Info("stopped consuming")
 			return err
-		},
+		}),
 	}
 }

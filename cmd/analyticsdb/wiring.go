@@ -1,73 +1,76 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
 )
 
-const (
-	loaderDefaultWait    = 250 * time.Millisecond
-	loaderDefaultRefresh = time.Second
-)
-
-// loaderParts is a store, writer and background refresher built from flags.
-type loaderParts struct {
-	pool      *pgxpool.Pool
-	store     *loader.Store
-	writer    *loader.Writer
-	refresher *loader.Refresher
-	metrics   *loader.Metrics
-	limits    loader.BatchLimits
-	stop      context.CancelFunc
+// loaderAction is the Action of every command that works through a loader,
+// as dbmate's action() is of its commands: it runs check (when not nil),
+// maps the flags to a loader.Config, builds the loader, runs fn with it and
+// closes it. The loader and fn log to newLog(c).
+func loaderAction(newLog func(*cli.Context) *slog.Logger, check func(*cli.Context) error, fn func(*cli.Context, *loader.Loader, *slog.Logger) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if check != nil {
+			if err := check(c); err != nil {
+				return err
+			}
+		}
+		url, err := requireDatabaseURL(c)
+		if err != nil {
+			return err
+		}
+		log := newLog(c)
+		setMemoryLimit(c, log)
+		l, err := loader.New(c.Context, loaderConfig(c, url, log))
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		return fn(c, l, log)
+	}
 }
 
-func openLoader(c *cli.Context, url string, log *slog.Logger) (*loaderParts, error) {
-	setMemoryLimit(c, log)
-	pool, err := loader.OpenPool(c.Context, url, c.String("assistant-name"), loader.Connections(c.Int("writers")))
-	if err != nil {
-		return nil, err
-	}
-	store, err := loader.NewStore(c.Context, pool, loader.StoreConfig{
-		DefaultAssistant:   c.String("assistant-name"),
-		DefaultEnvironment: c.String("environment"),
+// loaderConfig maps flags to a loader.Config. A flag the command does not
+// have reads as zero, which the loader takes as its default.
+func loaderConfig(c *cli.Context, url string, log *slog.Logger) loader.Config {
+	return loader.Config{
+		DatabaseURL:        url,
+		AssistantName:      c.String("assistant-name"),
+		Environment:        c.String("environment"),
 		MaxEventBytes:      c.Int("max-event-bytes"),
-		ConsumerGroup:      c.String("group"),
 		EnforceForeignKeys: c.Bool("enforce-foreign-keys"),
-	}, log)
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
-	metrics := &loader.Metrics{}
-	refresher := loader.NewRefresher(pool, c.Duration("refresh-interval"), log)
-	refresher.Metrics = metrics
-	ctx, stop := context.WithCancel(c.Context)
-	go refresher.Run(ctx)
-	return &loaderParts{
-		pool:      pool,
-		store:     store,
-		writer:    &loader.Writer{Store: store, Refresher: refresher, Metrics: metrics, Log: log},
-		refresher: refresher,
-		metrics:   metrics,
-		limits: loader.BatchLimits{
+		Batch: loader.BatchLimits{
 			MaxMessages: c.Int("batch-size"),
 			MaxBytes:    c.Int("batch-bytes"),
 			MaxWait:     c.Duration("batch-wait"),
 		},
-		stop: stop,
-	}, nil
-}
-
-func (l *loaderParts) close() {
-	l.stop()
-	l.pool.Close()
+		Writers:         c.Int("writers"),
+		RefreshInterval: c.Duration("refresh-interval"),
+		ReplayChunk:     c.Int("chunk"),
+		Kafka: loader.KafkaConfig{
+			Brokers:        splitList(c.String("kafka-brokers")),
+			Topic:          c.String("kafka-topic"),
+			Group:          c.String("group"),
+			SessionTimeout: c.Duration("kafka-session-timeout"),
+			Security: loader.KafkaSecurity{
+				ClientID:           c.String("kafka-client-id"),
+				TLS:                c.Bool("kafka-tls"),
+				CAFile:             c.String("kafka-tls-ca-file"),
+				CertFile:           c.String("kafka-tls-cert-file"),
+				KeyFile:            c.String("kafka-tls-key-file"),
+				InsecureSkipVerify: c.Bool("kafka-tls-insecure-skip-verify"),
+				SASLMechanism:      c.String("kafka-sasl-mechanism"),
+				SASLUsername:       c.String("kafka-sasl-username"),
+				SASLPassword:       c.String("kafka-sasl-password"),
+			},
+		},
+		Log: log,
+	}
 }
 
 // setMemoryLimit makes the garbage collector keep the heap under

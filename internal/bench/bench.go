@@ -97,7 +97,7 @@ const (
 // Run runs the benchmark and prints a table and a JSON line to o.Out.
 func Run(ctx context.Context, o Options) (Result, error) {
 	if o.BatchSize <= 0 {
-		o.BatchSize = 5000
+		o.BatchSize = loader.DefaultConfig().Batch.MaxMessages
 	}
 	// This process holds the generated stream (in the in-process Kafka) and
 	// the bare COPY's rows: collect its garbage rarely, so its own CPU use
@@ -105,7 +105,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	defer debug.SetGCPercent(debug.SetGCPercent(1000))
 	o.Loaders = max(1, o.Loaders)
 	if o.Writers <= 0 {
-		o.Writers = loader.DefaultWriters
+		o.Writers = loader.DefaultConfig().Writers
 	}
 	res := Result{Events: o.Events, BatchSize: o.BatchSize, Loaders: o.Loaders, Writers: o.Writers, LoaderPeakRSSMB: -1}
 	if o.ServerURL == "" {

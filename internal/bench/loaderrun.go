@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -304,40 +303,25 @@ func tail(s string, n int) string {
 
 // inProcess runs the loader in this process (no memory figure).
 type inProcess struct {
-	cancel  context.CancelFunc
-	done    chan error
-	metrics *loader.Metrics
-	pool    *pgxpool.Pool
+	cancel context.CancelFunc
+	done   chan error
+	l      *loader.Loader
 }
 
 func startInProcess(ctx context.Context, o Options, dbURL string, brokers []string, topic, group string) (*inProcess, error) {
-	log := o.Log
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	pool, err := loader.OpenPool(ctx, dbURL, "unknown", loader.Connections(o.Writers))
+	cfg := loader.DefaultConfig()
+	cfg.DatabaseURL = dbURL
+	cfg.Batch.MaxMessages = o.BatchSize
+	cfg.Writers = o.Writers
+	cfg.Kafka.Brokers, cfg.Kafka.Topic, cfg.Kafka.Group = brokers, topic, group
+	cfg.Log = o.Log
+	l, err := loader.New(ctx, cfg)
 	if err != nil {
-		return nil, err
-	}
-	store, err := loader.NewStore(ctx, pool, loader.StoreConfig{MaxEventBytes: 8 << 20, ConsumerGroup: group}, log)
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
-	metrics := &loader.Metrics{}
-	refresher := loader.NewRefresher(pool, time.Second, log)
-	refresher.Metrics = metrics
-	w := &loader.Writer{Store: store, Refresher: refresher, Metrics: metrics, Log: log}
-	src, err := loader.NewKafkaSource(w, loader.KafkaConfig{Brokers: brokers, Topic: topic, Group: group,
-		Limits: loader.BatchLimits{MaxMessages: o.BatchSize}, Writers: o.Writers}, log)
-	if err != nil {
-		pool.Close()
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
-	p := &inProcess{cancel: cancel, done: make(chan error, 2), metrics: metrics, pool: pool}
-	go refresher.Run(runCtx)
-	go func() { p.done <- src.Run(runCtx) }()
+	p := &inProcess{cancel: cancel, done: make(chan error, 2), l: l}
+	go func() { p.done <- l.RunKafka(runCtx) }()
 	return p, nil
 }
 
@@ -355,7 +339,7 @@ func (p *inProcess) failed() error {
 
 func (p *inProcess) lag() ([4]float64, error) {
 	var buf bytes.Buffer
-	p.metrics.WritePrometheus(&buf)
+	p.l.WritePrometheus(&buf)
 	return parseLag(&buf)
 }
 
@@ -364,5 +348,5 @@ func (p *inProcess) peakRSSMB() float64 { return -1 }
 func (p *inProcess) stop() {
 	p.cancel()
 	<-p.done
-	p.pool.Close()
+	p.l.Close()
 }

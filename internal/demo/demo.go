@@ -8,10 +8,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/db"
 	"github.com/openrasa/analyticsdb/internal/pgserver"
 	"github.com/openrasa/analyticsdb/internal/pgurl"
@@ -23,24 +23,24 @@ import (
 
 // Options configure a demo run.
 type Options struct {
-	DatabaseURL string   // empty: start a throw-away PostgreSQL
-	Brokers     []string // empty: start an in-process Kafka
-	KafkaOpts   []kgo.Opt
-	Topic       string
-	Traffic     traffic.Config
-	Limits      loader.BatchLimits
-	Keep        bool      // keep everything running until ctx ends
-	Out         io.Writer // tables and instructions
-	Progress    io.Writer // the progress line
-	Log         *slog.Logger
+	// Loader configures the loader. Without a DatabaseURL the demo starts a
+	// throw-away PostgreSQL, without Kafka.Brokers an in-process Kafka; its
+	// consumer group is always analyticsdb-demo.
+	Loader   loader.Config
+	Traffic  traffic.Config
+	Keep     bool      // keep everything running until ctx ends
+	Out      io.Writer // tables and instructions
+	Progress io.Writer // the progress line
 }
 
 // Run runs the demo.
 func Run(ctx context.Context, o Options) error {
-	if o.Topic == "" {
-		o.Topic = "rasa-events"
+	cfg := o.Loader
+	cfg.Kafka.Group = "analyticsdb-demo"
+	if cfg.Kafka.Topic == "" {
+		cfg.Kafka.Topic = loader.DefaultConfig().Kafka.Topic
 	}
-	url, stopDB, err := database(ctx, o)
+	url, stopDB, err := database(ctx, cfg.DatabaseURL, o.Progress)
 	if err != nil {
 		return err
 	}
@@ -49,40 +49,39 @@ func Run(ctx context.Context, o Options) error {
 	if err := db.Migrate(ctx, url, io.Discard); err != nil {
 		return pgurl.RedactError(err, url)
 	}
-	brokers, stopKafka, err := kafka(o)
+	brokers, stopKafka, err := kafka(cfg.Kafka, o.Progress)
 	if err != nil {
 		return err
 	}
 	defer stopKafka()
-
-	pool, err := loader.OpenPool(ctx, url, "unknown", loader.Connections(loader.DefaultWriters))
+	kafkaOpts, err := cfg.Kafka.Security.ClientOpts()
 	if err != nil {
 		return err
+	}
+
+	cfg.DatabaseURL, cfg.Kafka.Brokers = url, brokers
+	l, err := loader.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	pool, err := pgxpool.New(ctx, url) // for the report
+	if err != nil {
+		return pgurl.RedactError(err, url)
 	}
 	defer pool.Close()
-	store, err := loader.NewStore(ctx, pool, loader.StoreConfig{MaxEventBytes: 8 << 20, ConsumerGroup: "analyticsdb-demo"}, o.Log)
-	if err != nil {
-		return err
-	}
-	metrics := &loader.Metrics{}
-	refresher := loader.NewRefresher(pool, time.Second, o.Log)
-	refresher.Metrics = metrics
-	writer := &loader.Writer{Store: store, Refresher: refresher, Metrics: metrics, Log: o.Log}
-	src, err := loader.NewKafkaSource(writer, loader.KafkaConfig{Brokers: brokers, Topic: o.Topic, Group: "analyticsdb-demo", Limits: o.Limits, Opts: o.KafkaOpts}, o.Log)
-	if err != nil {
-		return err
-	}
 	loadCtx, stopLoading := context.WithCancel(ctx)
 	defer stopLoading()
-	go refresher.Run(loadCtx)
 	loaded := make(chan error, 1)
-	go func() { loaded <- src.Run(loadCtx) }()
+	go func() { loaded <- l.RunKafka(loadCtx) }()
 
 	start := time.Now()
 	var produced atomic.Int64
 	produceErr := make(chan error, 1)
-	go func() { produceErr <- produce(ctx, brokers, o, &produced) }()
-	if err := watch(ctx, o.Progress, metrics, &produced, produceErr, start); err != nil {
+	go func() {
+		produceErr <- produce(ctx, brokers, cfg.Kafka.Topic, kafkaOpts, o.Traffic, &produced)
+	}()
+	if err := watch(ctx, o.Progress, l, &produced, produceErr, start); err != nil {
 		return err
 	}
 	if o.Keep {
@@ -93,13 +92,13 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	if _, err := refresher.RefreshOnce(ctx, true); err != nil {
+	if _, err := pool.Exec(ctx, `SELECT analytics.refresh_statistics(true)`); err != nil {
 		return err
 	}
 	if err := report(ctx, pool, o.Out); err != nil {
 		return err
 	}
-	connectHelp(o.Out, url, brokers, o)
+	connectHelp(o.Out, url, brokers, cfg.Kafka.Topic, o)
 	if o.Keep {
 		fmt.Fprintln(o.Out, "\nKeeping PostgreSQL, Kafka and the loader running; press Ctrl-C to stop.")
 		<-ctx.Done()
@@ -108,11 +107,11 @@ func Run(ctx context.Context, o Options) error {
 }
 
 // database returns the URL to use and how to stop what was started for it.
-func database(ctx context.Context, o Options) (string, func(), error) {
-	if o.DatabaseURL != "" {
-		return o.DatabaseURL, func() {}, nil
+func database(ctx context.Context, url string, progress io.Writer) (string, func(), error) {
+	if url != "" {
+		return url, func() {}, nil
 	}
-	fmt.Fprintln(o.Progress, "starting a throw-away PostgreSQL (set DATABASE_URL to use yours)")
+	fmt.Fprintln(progress, "starting a throw-away PostgreSQL (set DATABASE_URL to use yours)")
 	srv, err := pgserver.Start(ctx, pgserver.Options{Settings: map[string]string{"shared_buffers": "256MB"}})
 	if err != nil {
 		return "", nil, fmt.Errorf("start PostgreSQL: %w", err)
@@ -125,12 +124,12 @@ func database(ctx context.Context, o Options) (string, func(), error) {
 }
 
 // kafka returns the brokers to use and how to stop what was started for them.
-func kafka(o Options) ([]string, func(), error) {
-	if len(o.Brokers) > 0 {
-		return o.Brokers, func() {}, nil
+func kafka(cfg loader.KafkaConfig, progress io.Writer) ([]string, func(), error) {
+	if len(cfg.Brokers) > 0 {
+		return cfg.Brokers, func() {}, nil
 	}
-	fmt.Fprintln(o.Progress, "starting an in-process Kafka (set KAFKA_BROKERS to use yours)")
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, o.Topic))
+	fmt.Fprintln(progress, "starting an in-process Kafka (set KAFKA_BROKERS to use yours)")
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, cfg.Topic))
 	if err != nil {
 		return nil, nil, fmt.Errorf("start in-process Kafka: %w", err)
 	}
@@ -138,15 +137,15 @@ func kafka(o Options) ([]string, func(), error) {
 }
 
 // produce writes the generated traffic to the topic as Rasa's broker does.
-func produce(ctx context.Context, brokers []string, o Options, produced *atomic.Int64) error {
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(o.Topic),
-		kgo.ProducerLinger(5 * time.Millisecond)}, o.KafkaOpts...)...)
+func produce(ctx context.Context, brokers []string, topic string, opts []kgo.Opt, cfg traffic.Config, produced *atomic.Int64) error {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(topic),
+		kgo.ProducerLinger(5 * time.Millisecond)}, opts...)...)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
 	var firstErr atomic.Value
-	_, err = traffic.Generate(ctx, o.Traffic, func(m traffic.Message) error {
+	_, err = traffic.Generate(ctx, cfg, func(m traffic.Message) error {
 		r := &kgo.Record{Key: clone(m.Key), Value: clone(m.Value)}
 		for _, h := range m.Headers {
 			r.Headers = append(r.Headers, kgo.RecordHeader{Key: h.Key, Value: clone(h.Value)})
@@ -178,7 +177,7 @@ func produce(ctx context.Context, brokers []string, o Options, produced *atomic.
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
 // watch prints a progress line until every produced message is stored.
-func watch(ctx context.Context, w io.Writer, m *loader.Metrics, produced *atomic.Int64, produceErr <-chan error, start time.Time) error {
+func watch(ctx context.Context, w io.Writer, l *loader.Loader, produced *atomic.Int64, produceErr <-chan error, start time.Time) error {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	producing := true
@@ -193,7 +192,7 @@ func watch(ctx context.Context, w io.Writer, m *loader.Metrics, produced *atomic
 			producing = false
 		case <-tick.C:
 		}
-		t := m.Totals()
+		t := l.Totals()
 		secs := time.Since(start).Seconds()
 		fmt.Fprintf(w, "\rloading: %d produced, %d read, %d events stored, %d duplicates, %d rejected (%.0f events/s)   ",
 			produced.Load(), t.Messages, t.EventsStored, t.Duplicates, t.Rejected, float64(t.EventsStored)/secs)

@@ -68,14 +68,14 @@ func table(ctx context.Context, pool *pgxpool.Pool, w io.Writer, sql string, hea
 }
 
 // connectHelp says how to look at what the demo built.
-func connectHelp(w io.Writer, url string, brokers []string, o Options) {
+func connectHelp(w io.Writer, url string, brokers []string, topic string, o Options) {
 	fmt.Fprintln(w, "\nConnect a BI tool (Metabase, Grafana, Tableau) with a read-only role:")
 	fmt.Fprintf(w, "  DATABASE_URL=%q analyticsdb grant-readonly --role metabase --password <choose one>\n", url)
 	fmt.Fprintln(w, "  then use host, port and database of that URL with user metabase; see docs/bi-tools.md.")
-	if o.DatabaseURL == "" && !o.Keep {
+	if o.Loader.DatabaseURL == "" && !o.Keep {
 		fmt.Fprintln(w, "This database is thrown away now; run `analyticsdb demo --keep` to keep it (and Kafka) running.")
 	}
-	if len(o.Brokers) == 0 && o.Keep {
-		fmt.Fprintf(w, "Point Rasa's Kafka event broker at %s, topic %s, to see your own traffic.\n", strings.Join(brokers, ","), o.Topic)
+	if len(o.Loader.Kafka.Brokers) == 0 && o.Keep {
+		fmt.Fprintf(w, "Point Rasa's Kafka event broker at %s, topic %s, to see your own traffic.\n", strings.Join(brokers, ","), topic)
 	}
 }

@@ -1,0 +1,172 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Loader is one loader: a connection pool, the store that writes batches,
+// the statistics refresher and the metrics, built from one Config. It closes
+// what it opened.
+type Loader struct {
+	cfg       Config
+	kafkaOpts []kgo.Opt // from cfg.Kafka.Security
+	pool      *pgxpool.Pool
+	store     *store
+	writer    *writer
+	refresher *refresher
+	metrics   *metrics
+	log       *slog.Logger
+
+	mu         sync.Mutex
+	refreshing int                // Run methods under way, which keep the refresher running
+	stop       context.CancelFunc // stops the refresher
+}
+
+// New connects to cfg.DatabaseURL and prepares a loader; zero fields of cfg
+// take their defaults (DefaultConfig). Errors never contain the password.
+func New(ctx context.Context, cfg Config) (*Loader, error) {
+	cfg = cfg.withDefaults()
+	pool, err := openPool(ctx, cfg.DatabaseURL, cfg.AssistantName, connections(cfg.Writers))
+	if err != nil {
+		return nil, err
+	}
+	store, err := newStore(ctx, pool, storeConfig{
+		DefaultAssistant:   cfg.AssistantName,
+		DefaultEnvironment: cfg.Environment,
+		MaxEventBytes:      cfg.MaxEventBytes,
+		ConsumerGroup:      cfg.Kafka.Group,
+		SenderCacheSize:    cfg.SenderCacheSize,
+		EnforceForeignKeys: cfg.EnforceForeignKeys,
+	}, cfg.Log)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	kafkaOpts, err := cfg.Kafka.Security.ClientOpts()
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	metrics := &metrics{}
+	refresher := newRefresher(pool, cfg.RefreshInterval, cfg.Log)
+	refresher.Metrics = metrics
+	return &Loader{
+		cfg:       cfg,
+		kafkaOpts: kafkaOpts,
+		pool:      pool,
+		store:     store,
+		writer:    &writer{store: store, refresher: refresher, metrics: metrics, log: cfg.Log},
+		refresher: refresher,
+		metrics:   metrics,
+		log:       cfg.Log,
+	}, nil
+}
+
+// Close closes the pool. Call it after the Run methods returned.
+func (l *Loader) Close() { l.pool.Close() }
+
+// RunKafka consumes cfg.Kafka.Topic as a member of cfg.Kafka.Group until ctx
+// is done, then finishes the open batches and leaves the group. Offsets live
+// in PostgreSQL, written in each batch's transaction.
+func (l *Loader) RunKafka(ctx context.Context) error {
+	src, err := newKafkaSource(l.writer, l.cfg, l.kafkaOpts, l.log)
+	if err != nil {
+		return err
+	}
+	defer l.refreshWhileRunning(ctx)()
+	return src.Run(ctx)
+}
+
+// Replay loads a JSONL stream (a `rasa export` file, or stdin) named name:
+// one message per line, lines numbered from 1, blank lines skipped, then
+// refreshes the statistics. Replaying the same file again stores nothing new:
+// ids are deterministic.
+func (l *Loader) Replay(ctx context.Context, name string, r io.Reader) (FileTotals, error) {
+	stop := l.refreshWhileRunning(ctx)
+	totals, err := replayFile(ctx, l.writer, name, r, l.cfg.Batch)
+	stop()
+	if err != nil {
+		return totals, err
+	}
+	return totals, l.refreshNow(ctx)
+}
+
+// ReplayRejected re-ingests the rejected messages the database now accepts
+// (typically after a migration added an event type), in their original
+// stream positions, then refreshes the statistics. See Store.ReplayRejected.
+func (l *Loader) ReplayRejected(ctx context.Context) (ReplayTotals, error) {
+	stop := l.refreshWhileRunning(ctx)
+	totals, err := l.store.replayRejected(ctx, l.cfg.ReplayChunk)
+	stop()
+	if err != nil {
+		return totals, err
+	}
+	return totals, l.refreshNow(ctx)
+}
+
+// Write stores one batch in one transaction, retrying transient errors, as
+// the sources do (tests write their own batches with it).
+func (l *Loader) Write(ctx context.Context, b *Batch) (Result, error) {
+	return l.writer.write(ctx, b)
+}
+
+// Status reads the stored offsets, rejected messages and refresh state, and
+// asks the brokers for the lag when cfg.Kafka.Brokers is set.
+func (l *Loader) Status(ctx context.Context) (Status, error) {
+	st, err := readStatus(ctx, l.pool)
+	if err != nil || len(l.cfg.Kafka.Brokers) == 0 {
+		return st, err
+	}
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st.LagError = st.addLag(lctx, l.cfg.Kafka.Brokers, append(l.kafkaOpts, l.cfg.Kafka.Opts...)...)
+	return st, nil
+}
+
+// Ping checks that PostgreSQL answers.
+func (l *Loader) Ping(ctx context.Context) error { return l.pool.Ping(ctx) }
+
+// Totals returns the main counters since New.
+func (l *Loader) Totals() Totals { return l.metrics.Totals() }
+
+// WritePrometheus renders the loader's metrics in the Prometheus text format.
+func (l *Loader) WritePrometheus(w io.Writer) { l.metrics.WritePrometheus(w) }
+
+// refreshWhileRunning runs the background refresher (unless it is off) until
+// the returned stop is called by the last Run method still under way.
+func (l *Loader) refreshWhileRunning(ctx context.Context) (stop func()) {
+	if l.cfg.RefreshInterval < 0 {
+		return func() {}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.refreshing == 0 {
+		rctx, cancel := context.WithCancel(ctx)
+		l.stop = cancel
+		go l.refresher.Run(rctx)
+	}
+	l.refreshing++
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.refreshing--; l.refreshing == 0 {
+			l.stop()
+		}
+	}
+}
+
+// refreshNow refreshes the statistics, waiting for a concurrent refresh.
+func (l *Loader) refreshNow(ctx context.Context) error {
+	if _, err := l.refresher.RefreshOnce(ctx, true); err != nil {
+		return fmt.Errorf("refresh statistics: %w", err)
+	}
+	return nil
+}

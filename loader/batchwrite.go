@@ -23,7 +23,7 @@ type batchWrite struct {
 
 // run writes the batch. With removeStored it first drops events the database
 // already holds, so that sessions are derived after exact duplicates are
-// dropped (SPEC section 3).
+// dropped (docs/decisions.md, "Input and decoding").
 func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
 	return w.store.inTx(ctx, func(tx pgx.Tx) error {
 		if err := w.store.skipForeignKeyChecks(ctx, tx); err != nil {
@@ -247,7 +247,7 @@ func (s *store) insertEnvironments(ctx context.Context, tx pgx.Tx, events []*eve
 }
 
 // storeOffsets moves each partition's stored offset with a compare-and-set
-// against what this loader last read or wrote (SPEC section 6).
+// against what this loader last read or wrote (docs/decisions.md, "Delivery").
 func storeOffsets(ctx context.Context, tx pgx.Tx, offsets []OffsetUpdate, group string) error {
 	var topics, newTopics []string
 	var partitions, newPartitions []int32

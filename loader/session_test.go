@@ -11,7 +11,8 @@ func sessionEvent(sender, typ, name, sessionID string, id byte) *event {
 	return e
 }
 
-// SPEC section 3, case by case: which events share a conversation.
+// The session rule (docs/decisions.md, "Input and decoding"), case by case:
+// which events share a conversation.
 func TestAssignSessions(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

@@ -8,7 +8,8 @@ import (
 // uuid is a 16-byte UUID; pgx encodes [16]byte as the PostgreSQL uuid type.
 type uuid [16]byte
 
-// urlNamespace is RFC 4122's URL namespace, which SPEC section 3 prescribes.
+// urlNamespace is RFC 4122's URL namespace, which every derived id uses
+// (docs/decisions.md, "Input and decoding").
 var urlNamespace = uuid{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
 
 // uuidV5 is the name-based (SHA-1) UUID of the given name parts, concatenated.

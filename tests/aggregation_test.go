@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Hand-computed fixtures, one per rule of SPEC section 4. Every expected
+// Hand-computed fixtures, one per metric rule (docs/decisions.md, "Metrics"). Every expected
 // number below was worked out from the SPEC by hand, not taken from the code.
 
 func TestEscalationViaFlowAndAction(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 // TestRefreshCostStaysProportionalToTheDirtyGroups: with 60,000 sessions of
 // history stored, refreshing two weeks of dirty statistics groups reads
 // "Conversation" through its indexes only, never with a sequential scan,
-// whose cost would grow with the history (SPEC section 7: flat cost per
+// whose cost would grow with the history (docs/decisions.md, "Targets": flat cost per
 // event). The planner used to flatten the refresh's per-group LATERAL lookups
 // into a hash join over the whole table once enough groups were dirty.
 // Counted in the transaction's own statistics.

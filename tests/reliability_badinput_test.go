@@ -338,8 +338,8 @@ func checkHostile(t *testing.T, b *bundle, cases []hostileCase, at []int, recs [
 // model_id, model_name, flow_id or RASA_ENVIRONMENT header is 3 kB or 300 kB of
 // incompressible text. These values end up in b-tree indexed columns
 // (SenderSession, Conversation, the statistics keys, MachineLearningModel,
-// Environment) whose entries PostgreSQL limits to about 2.7 kB. SPEC section
-// 5: such a message is stored or kept in RejectedEvent, the batch goes in,
+// Environment) whose entries PostgreSQL limits to about 2.7 kB. Bad input
+// (docs/decisions.md): such a message is stored or kept in RejectedEvent, the batch goes in,
 // nothing is blocked, and the statistics refresh still works.
 func TestHugeIdentifiersDoNotBlockThePartition(t *testing.T) {
 	t.Parallel()

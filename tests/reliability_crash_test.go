@@ -71,7 +71,7 @@ type crashTally struct {
 // then a last loader reads to the end. Afterwards every produced message is
 // in ConversationEvent exactly once or in RejectedEvent at its position, the
 // conversations and statistics equal the Go reference's, and a full
-// analytics.recompute() changes nothing (SPEC sections 4 and 6).
+// analytics.recompute() changes nothing (docs/decisions.md, "Metrics" and "Delivery").
 func TestCrashKill9LosesAndDuplicatesNothing(t *testing.T) {
 	t.Parallel()
 	loaderBinary(t) // build before the trials start their clocks

@@ -8,7 +8,7 @@ import (
 // TestReplayRejectedAfterAMigrationAddsAnEventType: a message rejected for
 // its unknown type is stored by replay-rejected once a migration adds the
 // type, at its original stream position, and its sender's sessions are
-// derived again (SPEC section 5).
+// derived again (docs/decisions.md, "Bad input").
 func TestReplayRejectedAfterAMigrationAddsAnEventType(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -18,7 +18,7 @@ import (
 	"github.com/openrasa/analyticsdb/tests/testdb"
 )
 
-// specColumns is SPEC section 2, column by column: name, type as
+// specColumns are the SPEC's tables (docs/decisions.md, "Tables"), column by column: name, type as
 // information_schema names it (udt_name), nullable. "ext" marks the
 // extensions the SPEC allows.
 var specColumns = map[string][]struct {

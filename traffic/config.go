@@ -44,7 +44,7 @@ type Config struct {
 	// that is a string or NaN, a text holding \u0000.
 	BadRate float64
 	// QuirkRate is the fraction of user events carrying oddities Rasa really
-	// sends and the loader must store (SPEC 3): Python's bare NaN/Infinity/
+	// sends and the loader must store (docs/decisions.md, "Input and decoding"): Python's bare NaN/Infinity/
 	// -Infinity as the intent confidence, or an intent id beyond 2^53.
 	QuirkRate float64
 	// Environment is the RASA_ENVIRONMENT header value; default "production".

@@ -114,9 +114,9 @@ var knownEvents = func() map[string]bool {
 	return m
 }()
 
-// classify applies SPEC section 5: it returns the decoded event, or the
+// classify applies docs/decisions.md, "Bad input": it returns the decoded event, or the
 // reason the message must be rejected. Python's NaN/Infinity outside
-// strings are accepted as null except in the timestamp (SPEC 3).
+// strings are accepted as null except in the timestamp (docs/decisions.md, "Input and decoding").
 func classify(v []byte) (*event, string) {
 	v2 := v
 	if bytes.Contains(v, []byte("NaN")) || bytes.Contains(v, []byte("Infinity")) {
@@ -456,7 +456,7 @@ func TestDuplicatesAndBadMessages(t *testing.T) {
 	t.Logf("bad message reasons: %v", reasons)
 }
 
-// ----------------------------------------------------------- sessions (SPEC 3, 4)
+// ----------------------------------------------------------- sessions (docs/decisions.md, "Input and decoding" and "Metrics")
 
 type session struct {
 	sender     string
@@ -484,7 +484,7 @@ type analysis struct {
 var satisfied = map[string]bool{"satisfied": true, "positive": true, "thumbs_up": true, "true": true, "3": true, "4": true, "5": true}
 var unsatisfied = map[string]bool{"unsatisfied": true, "negative": true, "thumbs_down": true, "false": true, "1": true, "2": true}
 
-// analyze sessionizes a stream the way SPEC section 3 says and computes
+// analyze sessionizes a stream the way docs/decisions.md, "Input and decoding" says and computes
 // the section 4 outcomes per session.
 func analyze(t testing.TB, msgs []Message) *analysis {
 	a := &analysis{senders: map[string]int{}}

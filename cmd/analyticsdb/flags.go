@@ -5,7 +5,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// databaseFlags are SPEC section 1's connection settings, each also read from
+// databaseFlags are the connection settings (docs/decisions.md, "Connection settings"), each also read from
 // its environment variable.
 func databaseFlags() []cli.Flag {
 	return []cli.Flag{

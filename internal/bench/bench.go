@@ -3,7 +3,7 @@
 // statistics refresh, against a bare COPY of the same rows into a copy of
 // ConversationEvent with the same indexes and no triggers. It also repeats the
 // full path with history already stored, and reports statistics lag, loader
-// memory and WAL per event (SPEC section 7).
+// memory and WAL per event (docs/decisions.md, "Targets").
 package bench
 
 import (

@@ -1,5 +1,5 @@
 // Package pgurl builds the PostgreSQL connection URL from DATABASE_URL or its
-// parts (SPEC section 1) and redacts passwords before a URL is printed.
+// parts (docs/decisions.md, "Connection settings") and redacts passwords before a URL is printed.
 package pgurl
 
 import (
@@ -21,7 +21,7 @@ type Parts struct {
 	SSLMode  string // libpq sslmode; empty: the driver's default
 }
 
-// Defaults of SPEC section 1.
+// Defaults of the connection settings (docs/decisions.md).
 const (
 	DefaultPort = 5432
 	DefaultName = "studio"

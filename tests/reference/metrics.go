@@ -15,7 +15,7 @@ func settingsOf(opts Options, assistant string) Settings {
 	return DefaultSettings()
 }
 
-// summarize computes one session's Conversation (SPEC section 4).
+// summarize computes one session's Conversation (docs/decisions.md, "Metrics").
 func summarize(s *session, opts Options) Conversation {
 	c := Conversation{SessionID: s.sessionID, Events: len(s.events), SenderID: s.events[0].sender}
 	c.AssistantName = opts.DefaultAssistant

@@ -1,5 +1,6 @@
-// Package reference computes, in plain Go and straight from SPEC sections 3 and
-// 4, what the database must hold after a stream of Rasa events: one record per
+// Package reference computes, in plain Go and straight from the SPEC's input
+// and metric rules (docs/decisions.md, "Input and decoding" and "Metrics"),
+// what the database must hold after a stream of Rasa events: one record per
 // conversation session and the daily statistics. It shares no code with the
 // loader or the SQL, so tests that compare the two catch a mistake in either.
 // It favours obviousness over speed.
@@ -15,7 +16,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Settings are an assistant's settings (SPEC section 4).
+// Settings are an assistant's settings (docs/decisions.md, "Metrics").
 type Settings struct {
 	EscalationFlows   []string
 	EscalationActions []string
@@ -200,7 +201,7 @@ type session struct {
 	events    []event
 }
 
-// sessionize follows SPEC section 3: a session_id names its session; other
+// sessionize follows docs/decisions.md, "Input and decoding": a session_id names its session; other
 // events open a session at action_session_start, or at session_started not
 // directly after one, in each sender's stream; before any, an implicit one. A
 // session_started_metadata slot whose sender's next event (without session_id)
@@ -258,7 +259,7 @@ func startSlots(events []event) map[int]bool {
 }
 
 // pythonTokensToNull replaces Python's bare NaN, Infinity and -Infinity
-// (outside strings) with null, as SPEC section 3 says to store them.
+// (outside strings) with null, as docs/decisions.md, "Input and decoding" says to store them.
 func pythonTokensToNull(m []byte) []byte {
 	var out []byte
 	inString, escaped := false, false
@@ -331,7 +332,7 @@ func containsNUL(m []byte) bool {
 // conversationID: the session_id when it is a UUID, else its UUIDv5; for a
 // derived session, UUIDv5("assistant|sender|id of its first event"), where an
 // event's id is the UUIDv5 of its bytes and the assistant is the first
-// event's (SPEC section 3).
+// event's (docs/decisions.md, "Input and decoding").
 func conversationID(s *session, defaultAssistant string) [16]byte {
 	if s.sessionID != "" {
 		if u, err := uuid.Parse(s.sessionID); err == nil {

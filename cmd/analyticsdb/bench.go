@@ -3,7 +3,7 @@ package main
 import (
 	"os"
 
-	"github.com/openrasa/analyticsdb/internal/bench"
+	"github.com/openrasa/analyticsdb/cmd/analyticsdb/internal/bench"
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
 )

@@ -4,7 +4,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/openrasa/analyticsdb/internal/demo"
+	"github.com/openrasa/analyticsdb/cmd/analyticsdb/internal/demo"
 	"github.com/openrasa/analyticsdb/traffic"
 	"github.com/urfave/cli/v2"
 )

@@ -1,8 +1,9 @@
 // Package pgserver starts and stops a throw-away PostgreSQL server.
 //
-// Start runs the server in Docker when an engine answers, and otherwise
-// initialises a fresh cluster in a temporary directory with the PostgreSQL
-// binaries installed on the machine. Either way the server listens on
+// Start initialises a fresh cluster in a temporary directory with the
+// PostgreSQL binaries installed on the machine, or, when the caller passes a
+// container engine (package pgdocker: the test harness does, the analyticsdb
+// binary does not) and it answers, runs the server in Docker. Either way the server listens on
 // 127.0.0.1 only, trusts every connection, and trades durability for speed
 // (fsync, synchronous_commit and full_page_writes are off): it is meant for
 // tests and for the zero-setup demo, never for data that must survive.
@@ -12,4 +13,7 @@
 // signal) and its directory is removed by the next Start on the machine; a
 // Docker container is left running and can be found with
 // `docker ps --filter label=org.openrasa.analyticsdb.pgserver`.
+//
+// The demo and the benchmark start their servers with it; the tests get
+// theirs from tests/testdb, which uses it too.
 package pgserver

@@ -14,7 +14,7 @@ import (
 // Kinds of server, as returned by Server.Kind and accepted by Options.Kind.
 const (
 	KindLocal  = "local"  // a cluster initialised with the installed PostgreSQL binaries
-	KindDocker = "docker" // a container of DockerImage
+	KindDocker = "docker" // a container of Options.Docker
 )
 
 // Defaults applied when the matching Options field is zero.
@@ -29,9 +29,12 @@ const SuperUser = "postgres"
 
 // Options configures Start. The zero value is ready to use.
 type Options struct {
-	// Kind selects the server: KindLocal, KindDocker, or "" for Docker when an
-	// engine answers and a local cluster otherwise (or if Docker fails to start).
+	// Kind selects the server: KindLocal, KindDocker, or "" for Docker when
+	// Docker is set and its engine answers, and a local cluster otherwise (or
+	// if Docker fails to start).
 	Kind string
+	// Docker runs KindDocker servers (pgdocker.Engine{}); nil: none.
+	Docker Engine
 	// MaxConnections is max_connections; 0 means DefaultMaxConnections.
 	MaxConnections int
 	// SharedBuffers is shared_buffers, such as "256MB"; "" means DefaultSharedBuffers.
@@ -93,18 +96,22 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	case KindLocal:
 		return startLocal(ctx, opts, settings)
 	case KindDocker:
-		pool, err := dockerPool(ctx)
-		if err != nil {
+		if opts.Docker == nil {
+			return nil, fmt.Errorf("%w: Options.Docker is not set", ErrUnavailable)
+		}
+		if err := opts.Docker.Ping(ctx); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
-		return startDocker(ctx, pool, opts, settings)
+		return startDocker(ctx, opts.Docker, opts, settings)
 	case "":
-		pool, err := dockerPool(ctx)
-		if err != nil {
+		if opts.Docker == nil {
+			return startLocal(ctx, opts, settings)
+		}
+		if err := opts.Docker.Ping(ctx); err != nil {
 			opts.Logf("pgserver: using a local server: %v", err)
 			return startLocal(ctx, opts, settings)
 		}
-		srv, dockerErr := startDocker(ctx, pool, opts, settings)
+		srv, dockerErr := startDocker(ctx, opts.Docker, opts, settings)
 		if dockerErr == nil {
 			return srv, nil
 		}

@@ -311,10 +311,9 @@ func writePid(t *testing.T, path string, pid int) {
 	}
 }
 
-func TestDockerUnavailable(t *testing.T) {
-	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no-docker.sock"))
+func TestDockerUnavailableWithoutEngine(t *testing.T) {
 	_, err := Start(t.Context(), Options{Kind: KindDocker})
 	if !errors.Is(err, ErrUnavailable) {
-		t.Errorf("Start(KindDocker) without an engine: %v, want ErrUnavailable", err)
+		t.Errorf("Start(KindDocker) without Options.Docker: %v, want ErrUnavailable", err)
 	}
 }

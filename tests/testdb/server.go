@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/openrasa/analyticsdb/internal/pgserver"
+	"github.com/openrasa/analyticsdb/internal/pgserver/pgdocker"
 )
 
 // Environment variables read by this package.
@@ -120,7 +121,7 @@ func setup() (s *server, noServer bool, err error) {
 		s.adminURL = envURL
 	} else {
 		began := time.Now()
-		srv, err := pgserver.Start(ctx, pgserver.Options{Dir: serverDir(), Logf: verboseLogf})
+		srv, err := pgserver.Start(ctx, pgserver.Options{Dir: serverDir(), Docker: pgdocker.Engine{}, Logf: verboseLogf})
 		if err != nil {
 			return nil, true, err
 		}

@@ -1,4 +1,4 @@
-package tests
+package bench
 
 import (
 	"bytes"
@@ -6,9 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/openrasa/analyticsdb/internal/bench"
 	"github.com/openrasa/analyticsdb/tests/testdb"
 )
+
+func TestMain(m *testing.M) { testdb.Main(m) }
 
 // TestBenchRunsInASmallConfiguration keeps the bench command working: it must
 // complete and print its table and JSON line. Its numbers mean nothing at
@@ -19,7 +20,7 @@ func TestBenchRunsInASmallConfiguration(t *testing.T) {
 		t.Skip("bench in -short mode")
 	}
 	var out bytes.Buffer
-	res, err := bench.Run(context.Background(), bench.Options{
+	res, err := Run(context.Background(), Options{
 		ServerURL: testdb.AdminURL(t),
 		Events:    3000,
 		History:   3000,
@@ -27,7 +28,6 @@ func TestBenchRunsInASmallConfiguration(t *testing.T) {
 		Rounds:    2,
 		Seed:      3,
 		Out:       &out,
-		Log:       testLogger(),
 	})
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out.String())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -315,10 +316,10 @@ func insertRejections(ctx context.Context, tx pgx.Tx, rejections []rejection, bl
 		pos := r.msg.Pos
 		ids[i] = uuidV5(r.msg.Value, []byte(pos.identity()))
 		reasons[i] = string(r.err.Reason)
-		details[i] = truncate(r.err.Error(), 2000)
-		positions[i] = truncate(pos.String(), 1000)
+		details[i] = scan.Truncate(r.err.Error(), 2000)
+		positions[i] = scan.Truncate(pos.String(), 1000)
 		if pos.File != "" {
-			files[i], lines[i] = ptr(truncate(pos.File, 1000)), ptr(pos.Line)
+			files[i], lines[i] = ptr(scan.Truncate(pos.File, 1000)), ptr(pos.Line)
 		} else {
 			topics[i], partitions[i], offsets[i] = ptr(pos.Topic), ptr(pos.Partition), ptr(pos.Offset)
 		}
@@ -356,7 +357,7 @@ func headersJSON(headers []Header) string {
 	}
 	out := make([]header, 0, len(headers))
 	for _, h := range headers {
-		hh := header{Key: truncate(h.Key, 1000)}
+		hh := header{Key: scan.Truncate(h.Key, 1000)}
 		if utf8.Valid(h.Value) && !containsNUL(h.Value) {
 			hh.Value = string(h.Value)
 		} else {

@@ -1,22 +1,12 @@
 package loader
 
 import (
-	"fmt"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-)
-
-// Reasons a message is rejected besides the JSON-level ones of rawjson.go.
-const (
-	reasonTooLarge        rejectReason = "too_large"
-	reasonMissingField    rejectReason = "missing_field"
-	reasonInvalidField    rejectReason = "invalid_field"
-	reasonBadTimestamp    rejectReason = "bad_timestamp"
-	reasonUnknownType     rejectReason = "unknown_type"
-	reasonDatabaseRefused rejectReason = "database_refused"
 )
 
 // event is one decoded message: a ConversationEvent row plus what session
@@ -65,14 +55,14 @@ type decoder struct {
 	maxEventBytes      int
 }
 
-// decode returns the event of msg, or a *rejectError saying why it cannot be
+// decode returns the event of msg, or a *scan.Error saying why it cannot be
 // stored; with an error, the event (if not nil) holds what was decoded, such as
 // the sender id, for the rejected events table.
 func (d *decoder) decode(msg *Message) (*event, error) {
 	if d.maxEventBytes > 0 && len(msg.Value) > d.maxEventBytes {
-		return nil, reject(reasonTooLarge, "message of %d bytes exceeds the limit of %d bytes (--max-event-bytes)", len(msg.Value), d.maxEventBytes)
+		return nil, scan.Reject(scan.TooLarge, "message of %d bytes exceeds the limit of %d bytes (--max-event-bytes)", len(msg.Value), d.maxEventBytes)
 	}
-	m, err := scanMessage(msg.Value, maxJSONDepth)
+	m, err := scan.Message(msg.Value, scan.MaxDepth)
 	if err != nil {
 		return nil, err
 	}
@@ -93,17 +83,17 @@ func (d *decoder) decode(msg *Message) (*event, error) {
 	}
 	var ok bool
 	if e.typ, ok = d.types.lookup(name); !ok {
-		return e, reject(reasonUnknownType, "unknown event type %q", truncate(name, 100))
+		return e, scan.Reject(scan.UnknownType, "unknown event type %q", scan.Truncate(name, 100))
 	}
 	if err := d.environmentOf(msg, e); err != nil {
 		return e, err
 	}
 
 	e.metadata = []byte("{}")
-	var meta []jsonField
-	if raw, ok := m.field("metadata"); ok && len(raw) > 0 && raw[0] == '{' {
+	var meta []scan.Field
+	if raw, ok := m.Value("metadata"); ok && len(raw) > 0 && raw[0] == '{' {
 		e.metadata = raw
-		if meta, err = scanObject(raw, maxJSONDepth); err != nil {
+		if meta, err = scan.Object(raw, scan.MaxDepth); err != nil {
 			return e, err
 		}
 	}
@@ -139,7 +129,7 @@ func (d *decoder) decode(msg *Message) (*event, error) {
 	}
 	e.agentID = optionalString(&m, "agent_id")
 	if e.typ == "SLOT" {
-		if raw, ok := m.field("value"); ok && !jsonIsNull(raw) {
+		if raw, ok := m.Value("value"); ok && !scan.IsNull(raw) {
 			e.slotValue = raw
 		}
 	}
@@ -155,7 +145,7 @@ func (d *decoder) environmentOf(msg *Message, e *event) error {
 		return nil
 	}
 	if !utf8.ValidString(env) || strings.IndexByte(env, 0) >= 0 {
-		return reject(reasonUnstorable, "header %s is not valid UTF-8 text", environmentHeader)
+		return scan.Reject(scan.Unstorable, "header %s is not valid UTF-8 text", environmentHeader)
 	}
 	if err := checkIdentifier("header "+environmentHeader, env); err != nil {
 		return err
@@ -174,14 +164,14 @@ const maxIdentifierBytes = 512
 
 func checkIdentifier(name, value string) error {
 	if len(value) > maxIdentifierBytes {
-		return reject(reasonInvalidField, "%s is %d bytes; identifiers longer than %d bytes cannot be indexed", name, len(value), maxIdentifierBytes)
+		return scan.Reject(scan.InvalidField, "%s is %d bytes; identifiers longer than %d bytes cannot be indexed", name, len(value), maxIdentifierBytes)
 	}
 	return nil
 }
 
 // checkIdentifierFields checks the identifiers the triggers read from the
 // JSON. A non-string value counts by its JSON text, roughly what ->> yields.
-func checkIdentifierFields(m *scannedMessage, meta []jsonField) error {
+func checkIdentifierFields(m *scan.Scanned, meta []scan.Field) error {
 	check := func(name string, raw []byte) error {
 		if len(raw) <= maxIdentifierBytes {
 			return nil // a JSON string never decodes longer than its source
@@ -191,7 +181,7 @@ func checkIdentifierFields(m *scannedMessage, meta []jsonField) error {
 		}
 		return checkIdentifier(name, string(raw))
 	}
-	top := func(key string) []byte { raw, _ := m.field(key); return raw }
+	top := func(key string) []byte { raw, _ := m.Value(key); return raw }
 	for _, f := range []struct {
 		name string
 		raw  []byte
@@ -210,18 +200,14 @@ func checkIdentifierFields(m *scannedMessage, meta []jsonField) error {
 	return nil
 }
 
-func reject(reason rejectReason, format string, args ...any) *rejectError {
-	return &rejectError{Reason: reason, Detail: fmt.Sprintf(format, args...)}
-}
-
-func requiredString(m *scannedMessage, key string) (string, error) {
-	raw, ok := m.field(key)
-	if !ok || jsonIsNull(raw) {
-		return "", reject(reasonMissingField, "missing %s", key)
+func requiredString(m *scan.Scanned, key string) (string, error) {
+	raw, ok := m.Value(key)
+	if !ok || scan.IsNull(raw) {
+		return "", scan.Reject(scan.MissingField, "missing %s", key)
 	}
-	s, ok := jsonString(raw)
+	s, ok := scan.String(raw)
 	if !ok {
-		return "", reject(reasonInvalidField, "field %q is not a string: %s", key, truncate(string(raw), 40))
+		return "", scan.Reject(scan.InvalidField, "field %q is not a string: %s", key, scan.Truncate(string(raw), 40))
 	}
 	return s, nil
 }
@@ -233,20 +219,20 @@ var (
 	maxTimestamp = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 )
 
-func timestampField(m *scannedMessage) (time.Time, error) {
-	raw, ok := m.field("timestamp")
-	if m.nonFinite("timestamp") {
-		return time.Time{}, reject(reasonBadTimestamp, "timestamp is NaN or Infinity, not a finite number")
+func timestampField(m *scan.Scanned) (time.Time, error) {
+	raw, ok := m.Value("timestamp")
+	if m.IsNonFinite("timestamp") {
+		return time.Time{}, scan.Reject(scan.BadTimestamp, "timestamp is NaN or Infinity, not a finite number")
 	}
-	if !ok || jsonIsNull(raw) {
-		return time.Time{}, reject(reasonMissingField, "missing timestamp")
+	if !ok || scan.IsNull(raw) {
+		return time.Time{}, scan.Reject(scan.MissingField, "missing timestamp")
 	}
 	if len(raw) == 0 || !(raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
-		return time.Time{}, reject(reasonBadTimestamp, "timestamp is not a number: %s", truncate(string(raw), 40))
+		return time.Time{}, scan.Reject(scan.BadTimestamp, "timestamp is not a number: %s", scan.Truncate(string(raw), 40))
 	}
 	us, ok := epochMicros(string(raw))
 	if !ok {
-		return time.Time{}, reject(reasonBadTimestamp, "timestamp %s is out of range (years 1 to 9999)", truncate(string(raw), 40))
+		return time.Time{}, scan.Reject(scan.BadTimestamp, "timestamp %s is out of range (years 1 to 9999)", scan.Truncate(string(raw), 40))
 	}
 	return time.UnixMicro(us).UTC(), nil
 }
@@ -287,21 +273,21 @@ func inRange(us int64) bool {
 	return us >= minTimestamp*1_000_000 && us < maxTimestamp*1_000_000
 }
 
-func optionalString(m *scannedMessage, key string) optString {
-	raw, _ := m.field(key)
-	s, ok := jsonString(raw)
+func optionalString(m *scan.Scanned, key string) optString {
+	raw, _ := m.Value(key)
+	s, ok := scan.String(raw)
 	return optString{s, ok}
 }
 
 func optOf(s string) optString { return optString{s, s != ""} }
 
 // intentName is parse_data.intent.name of a USER event.
-func intentName(m *scannedMessage) optString {
-	parseData, ok := m.field("parse_data")
+func intentName(m *scan.Scanned) optString {
+	parseData, ok := m.Value("parse_data")
 	if !ok || len(parseData) == 0 || parseData[0] != '{' {
 		return optString{}
 	}
-	fields, err := scanObject(parseData, maxJSONDepth)
+	fields, err := scan.Object(parseData, scan.MaxDepth)
 	if err != nil {
 		return optString{}
 	}
@@ -309,15 +295,15 @@ func intentName(m *scannedMessage) optString {
 	if len(intent) == 0 || intent[0] != '{' {
 		return optString{}
 	}
-	if fields, err = scanObject(intent, maxJSONDepth); err != nil {
+	if fields, err = scan.Object(intent, scan.MaxDepth); err != nil {
 		return optString{}
 	}
-	s, ok := jsonString(lastField(fields, "name"))
+	s, ok := scan.String(lastField(fields, "name"))
 	return optString{s, ok}
 }
 
-func lastField(fields []jsonField, key string) []byte {
-	if i := lastJSONField(fields, key); i >= 0 {
+func lastField(fields []scan.Field, key string) []byte {
+	if i := scan.LastIndex(fields, key); i >= 0 {
 		return fields[i].Value
 	}
 	return nil
@@ -327,18 +313,5 @@ func stringOf(raw []byte) (string, bool) {
 	if raw == nil {
 		return "", false
 	}
-	return jsonString(raw)
-}
-
-// truncate shortens s to about n bytes of valid UTF-8 without NULs, so that it
-// can go into a reason text column.
-func truncate(s string, n int) string {
-	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return scan.String(raw)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,9 +22,9 @@ var fuzzLabels = strings.Fields(`ACTION SESSION_STARTED SLOT RESET_SLOTS FLOW_ST
 
 // decoderReasons are the reasons decode may give; database_refused only comes
 // from PostgreSQL.
-var decoderReasons = map[rejectReason]bool{
-	reasonNotJSON: true, reasonNotObject: true, reasonUnstorable: true, reasonTooLarge: true,
-	reasonMissingField: true, reasonInvalidField: true, reasonBadTimestamp: true, reasonUnknownType: true,
+var decoderReasons = map[scan.Reason]bool{
+	scan.NotJSON: true, scan.NotObject: true, scan.Unstorable: true, scan.TooLarge: true,
+	scan.MissingField: true, scan.InvalidField: true, scan.BadTimestamp: true, scan.UnknownType: true,
 }
 
 // rasaEventExamples are the JSON examples of /work/shared/rasa-events.md (the
@@ -102,7 +103,7 @@ func repairExample(s string) string {
 // through the decoder and Store.Prepare, the loader's whole path before
 // PostgreSQL, and checks:
 //   - nothing panics and the input is not modified;
-//   - a rejection is a *rejectError with a reason from the known set and a
+//   - a rejection is a *scan.Error with a reason from the known set and a
 //     non-empty detail;
 //   - an accepted event has a timestamp in years 1 to 9999, a type that is
 //     one of the enum's labels, the id UUIDv5(value), rawData that is valid
@@ -121,7 +122,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(line, []byte("production"), true)
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "events", "*.json"))
-	files2, _ := filepath.Glob(filepath.Join("testdata", "rawjson", "*.json"))
+	files2, _ := filepath.Glob(filepath.Join("internal", "scan", "testdata", "rawjson", "*.json"))
 	for _, name := range append(files, files2...) {
 		if v, err := os.ReadFile(name); err == nil {
 			f.Add(v, []byte("RASA_ENVIRONMENT_NOT_SET"), true)
@@ -159,9 +160,9 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("decode modified the message value")
 		}
 		if err != nil {
-			var re *rejectError
+			var re *scan.Error
 			if !errors.As(err, &re) {
-				t.Fatalf("error %T is not a *rejectError: %v", err, err)
+				t.Fatalf("error %T is not a *scan.Error: %v", err, err)
 			}
 			if !decoderReasons[re.Reason] {
 				t.Fatalf("unknown reject reason %q", re.Reason)
@@ -209,11 +210,11 @@ func checkAcceptedEvent(t *testing.T, e *event, value []byte, labels map[string]
 	if !json.Valid(e.rawData) || !utf8.Valid(e.rawData) {
 		t.Fatalf("rawData is not valid JSON: %.200q", e.rawData)
 	}
-	again, err := scanMessage(e.rawData, maxJSONDepth)
+	again, err := scan.Message(e.rawData, scan.MaxDepth)
 	if err != nil || again.NonFinite != 0 || !bytes.Equal(again.JSON, e.rawData) {
 		t.Fatalf("the scanner does not accept rawData again unchanged: %v", err)
 	}
-	if m, _ := scanMessage(value, maxJSONDepth); m.NonFinite == 0 && !bytes.Equal(e.rawData, value) {
+	if m, _ := scan.Message(value, scan.MaxDepth); m.NonFinite == 0 && !bytes.Equal(e.rawData, value) {
 		t.Fatal("rawData differs from the value though nothing was replaced")
 	}
 	if len(e.metadata) == 0 || e.metadata[0] != '{' || !json.Valid(e.metadata) {
@@ -256,4 +257,14 @@ func checkTuple(t *testing.T, tuple []byte) {
 	if len(rest) != 0 {
 		t.Fatalf("%d bytes after the last field", len(rest))
 	}
+}
+
+// sampleLines returns the lines of the shared sample stream.
+func sampleLines(t testing.TB) [][]byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "tests", "fixtures", "sample", "rasa-events-small.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"errors"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,25 +156,25 @@ func TestDecodeRejectsWithReasons(t *testing.T) {
 	d := decoder{types: testEventTypes, maxEventBytes: 200}
 	for _, tc := range []struct {
 		value  string
-		reason rejectReason
+		reason scan.Reason
 	}{
-		{`{"event": "user", "timestamp": 1}`, reasonMissingField},
-		{`{"sender_id": null, "event": "user", "timestamp": 1}`, reasonMissingField},
-		{`{"sender_id": 5, "event": "user", "timestamp": 1}`, reasonInvalidField},
-		{`{"sender_id": "a", "timestamp": 1}`, reasonMissingField},
-		{`{"sender_id": "a", "event": "user"}`, reasonMissingField},
-		{`{"sender_id": "a", "event": "user", "timestamp": NaN}`, reasonBadTimestamp},
-		{`{"sender_id": "a", "event": "user", "timestamp": "2024-11-05T18:44:45+00:00"}`, reasonBadTimestamp},
-		{`{"sender_id": "a", "event": "user", "timestamp": 1e300}`, reasonBadTimestamp},
-		{`{"sender_id": "a", "event": "user", "timestamp": -62135596801}`, reasonBadTimestamp},
-		{`{"sender_id": "a", "event": "foo_bar", "timestamp": 1}`, reasonUnknownType},
-		{`{"sender_id": "a", "event": "User", "timestamp": 1}`, reasonUnknownType},
-		{`[{"sender_id": "a"}]`, reasonNotObject},
-		{`{"sender_id": "a"`, reasonNotJSON},
-		{`{"sender_id": "a", "event": "bot", "timestamp": 1, "text": "` + strings.Repeat("x", 200) + `"}`, reasonTooLarge},
+		{`{"event": "user", "timestamp": 1}`, scan.MissingField},
+		{`{"sender_id": null, "event": "user", "timestamp": 1}`, scan.MissingField},
+		{`{"sender_id": 5, "event": "user", "timestamp": 1}`, scan.InvalidField},
+		{`{"sender_id": "a", "timestamp": 1}`, scan.MissingField},
+		{`{"sender_id": "a", "event": "user"}`, scan.MissingField},
+		{`{"sender_id": "a", "event": "user", "timestamp": NaN}`, scan.BadTimestamp},
+		{`{"sender_id": "a", "event": "user", "timestamp": "2024-11-05T18:44:45+00:00"}`, scan.BadTimestamp},
+		{`{"sender_id": "a", "event": "user", "timestamp": 1e300}`, scan.BadTimestamp},
+		{`{"sender_id": "a", "event": "user", "timestamp": -62135596801}`, scan.BadTimestamp},
+		{`{"sender_id": "a", "event": "foo_bar", "timestamp": 1}`, scan.UnknownType},
+		{`{"sender_id": "a", "event": "User", "timestamp": 1}`, scan.UnknownType},
+		{`[{"sender_id": "a"}]`, scan.NotObject},
+		{`{"sender_id": "a"`, scan.NotJSON},
+		{`{"sender_id": "a", "event": "bot", "timestamp": 1, "text": "` + strings.Repeat("x", 200) + `"}`, scan.TooLarge},
 	} {
 		_, err := d.decode(&Message{Value: []byte(tc.value)})
-		var rerr *rejectError
+		var rerr *scan.Error
 		if !errors.As(err, &rerr) || rerr.Reason != tc.reason {
 			t.Errorf("%.60s: %v, want reason %s", tc.value, err, tc.reason)
 		}
@@ -212,8 +213,8 @@ func TestDecodeBoundsIdentifiersThatGoIntoIndexes(t *testing.T) {
 		`{"sender_id": "a", "event": "bot", "timestamp": 1, "metadata": {"model_name": ["` + long + `"]}}`,
 	} {
 		_, err := d.decode(&Message{Value: []byte(value)})
-		var rerr *rejectError
-		if !errors.As(err, &rerr) || rerr.Reason != reasonInvalidField || !strings.Contains(rerr.Detail, "cannot be indexed") {
+		var rerr *scan.Error
+		if !errors.As(err, &rerr) || rerr.Reason != scan.InvalidField || !strings.Contains(rerr.Detail, "cannot be indexed") {
 			t.Errorf("%.80s: %v, want an invalid_field rejection", value, err)
 		}
 	}

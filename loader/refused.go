@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -104,7 +105,7 @@ func (w *batchWrite) moveRefusedToRejections(ctx context.Context) error {
 		}
 		w.rejections = append(w.rejections, rejection{
 			msg:      &w.batch.Messages[e.index],
-			err:      reject(reasonDatabaseRefused, "%s", reason),
+			err:      scan.Reject(scan.DatabaseRefused, "%s", reason),
 			senderID: e.senderID,
 			index:    e.index,
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"sort"
 
 	"github.com/jackc/pgx/v5"
@@ -100,11 +101,11 @@ func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 	for _, r := range batch {
 		e, err := s.decoder.decode(&r.msg)
 		if err != nil {
-			rerr, _ := err.(*rejectError)
+			rerr, _ := err.(*scan.Error)
 			totals.StillRejected++
 			if rerr != nil && string(rerr.Reason) != r.reason {
 				if _, err := tx.Exec(ctx, `UPDATE "RejectedEvent" SET "reason" = $2, "detail" = $3 WHERE "id" = $1`,
-					r.id, string(rerr.Reason), truncate(rerr.Error(), 2000)); err != nil {
+					r.id, string(rerr.Reason), scan.Truncate(rerr.Error(), 2000)); err != nil {
 					return 0, after, err
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"log/slog"
 	"sync"
 	"time"
@@ -96,8 +97,8 @@ var ErrOffsetConflict = errors.New("stored Kafka offsets moved: another loader o
 type Result struct {
 	Messages   int
 	Stored     int
-	Duplicates int                  // exact duplicates of stored or earlier messages, dropped
-	Rejected   map[rejectReason]int // by reason
+	Duplicates int                 // exact duplicates of stored or earlier messages, dropped
+	Rejected   map[scan.Reason]int // by reason
 	Elapsed    time.Duration
 }
 
@@ -113,7 +114,7 @@ func (r Result) RejectedTotal() int {
 // rejection is a message that cannot be stored, with why.
 type rejection struct {
 	msg      *Message
-	err      *rejectError
+	err      *scan.Error
 	senderID string
 	index    int // position in the batch
 }
@@ -168,7 +169,7 @@ func (s *store) commit(ctx context.Context, p *decodedBatch) (Result, error) {
 		Messages:   len(p.batch.Messages),
 		Stored:     len(w.events),
 		Duplicates: p.repeats + len(w.candidates) - len(w.events),
-		Rejected:   map[rejectReason]int{},
+		Rejected:   map[scan.Reason]int{},
 		Elapsed:    time.Since(p.started),
 	}
 	for _, r := range w.rejections {
@@ -186,9 +187,9 @@ func (s *store) decodeAll(msgs []Message) ([]*event, []rejection) {
 	for i := range msgs {
 		e, err := s.decoder.decode(&msgs[i])
 		if err != nil {
-			var rerr *rejectError
+			var rerr *scan.Error
 			if !errors.As(err, &rerr) {
-				rerr = reject(reasonNotJSON, "%v", err)
+				rerr = scan.Reject(scan.NotJSON, "%v", err)
 			}
 			r := rejection{msg: &msgs[i], err: rerr, index: i}
 			if e != nil {

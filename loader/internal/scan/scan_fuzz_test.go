@@ -1,4 +1,4 @@
-package loader
+package scan
 
 import (
 	"bytes"
@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 )
 
-// FuzzScanMessage checks scanMessage against encoding/json and itself:
-//   - it never panics and only returns *rejectError with a known reason;
+// FuzzScanMessage checks Message against encoding/json and itself:
+//   - it never panics and only returns *Error with a known reason;
 //   - input that encoding/json finds valid is never "not JSON": it is "not an
 //     object" exactly when the top-level value is not an object, and
 //     otherwise accepted or unstorable;
@@ -42,9 +42,9 @@ func FuzzScanMessage(f *testing.F) {
 		_, bad := sampleRejects[n+1]
 		_, nonFinite := sampleNonFinite[n+1]
 		event := ""
-		if m, err := scanMessage(line, 512); err == nil {
-			v, _ := m.field("event")
-			event, _ = jsonString(v)
+		if m, err := Message(line, 512); err == nil {
+			v, _ := m.Value("event")
+			event, _ = String(v)
 		}
 		if bad || nonFinite || n+1 == sampleBigIntLine || !seen[event] {
 			seen[event] = true
@@ -54,35 +54,35 @@ func FuzzScanMessage(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, in []byte) {
 		orig := bytes.Clone(in)
-		m, err := scanMessage(in, 512)
+		m, err := Message(in, 512)
 		if !bytes.Equal(in, orig) {
-			t.Fatalf("scanMessage modified its input")
+			t.Fatalf("Message modified its input")
 		}
 		stdValid := json.Valid(in)
 		if err != nil {
-			var re *rejectError
+			var re *Error
 			if !errors.As(err, &re) {
 				t.Fatalf("error %T: %v", err, err)
 			}
 			switch re.Reason {
-			case reasonNotJSON, reasonNotObject, reasonUnstorable:
+			case NotJSON, NotObject, Unstorable:
 			default:
 				t.Fatalf("unknown reason %q", re.Reason)
 			}
 			if re.Detail == "" || err.Error() == "" {
 				t.Fatalf("empty message")
 			}
-			if pg := fuzzPostgres(t); pg != nil && re.Reason != reasonNotObject && !strings.HasPrefix(re.Detail, "nesting deeper than") {
+			if pg := fuzzPostgres(t); pg != nil && re.Reason != NotObject && !strings.HasPrefix(re.Detail, "nesting deeper than") {
 				if _, pgErr := pg.jsonb(in); pgErr == nil {
 					t.Fatalf("we reject (%v), PostgreSQL accepts", err)
 				}
 			}
 			if stdValid {
 				wantObject := bytes.TrimLeft(in, " \t\r\n")[0] == '{'
-				if re.Reason == reasonNotJSON {
+				if re.Reason == NotJSON {
 					t.Fatalf("encoding/json accepts, we say %v", err)
 				}
-				if (re.Reason == reasonNotObject) == wantObject {
+				if (re.Reason == NotObject) == wantObject {
 					t.Fatalf("top-level object %v, but %v", wantObject, err)
 				}
 			}
@@ -103,16 +103,16 @@ func FuzzScanMessage(f *testing.F) {
 		}
 		compareWithEncodingJSON(t, "output", m)
 		for _, fl := range m.Fields {
-			if s, ok := jsonString(fl.Value); ok {
+			if s, ok := String(fl.Value); ok {
 				var std string
 				if err := json.Unmarshal(fl.Value, &std); err != nil || std != s {
-					t.Fatalf("jsonString(%q) = %q, encoding/json %q (%v)", fl.Value, s, std, err)
+					t.Fatalf("String(%q) = %q, encoding/json %q (%v)", fl.Value, s, std, err)
 				}
 			} else if fl.Value[0] == '"' {
-				t.Fatalf("jsonString rejects an accepted string %q", fl.Value)
+				t.Fatalf("String rejects an accepted string %q", fl.Value)
 			}
-			if jsonIsNull(fl.Value) != (string(fl.Value) == "null") {
-				t.Fatalf("jsonIsNull(%q)", fl.Value)
+			if IsNull(fl.Value) != (string(fl.Value) == "null") {
+				t.Fatalf("IsNull(%q)", fl.Value)
 			}
 		}
 
@@ -123,7 +123,7 @@ func FuzzScanMessage(f *testing.F) {
 			}
 		}
 
-		again, err := scanMessage(m.JSON, 512)
+		again, err := Message(m.JSON, 512)
 		if err != nil {
 			t.Fatalf("output rejected on a second scan: %v", err)
 		}
@@ -138,8 +138,8 @@ func FuzzScanMessage(f *testing.F) {
 				t.Fatalf("second scan: field %d differs", i)
 			}
 		}
-		if fields, err := scanObject(m.JSON, 512); err != nil || len(fields) != len(m.Fields) {
-			t.Fatalf("scanObject disagrees with scanMessage: %v", err)
+		if fields, err := Object(m.JSON, 512); err != nil || len(fields) != len(m.Fields) {
+			t.Fatalf("Object disagrees with Message: %v", err)
 		}
 	})
 }

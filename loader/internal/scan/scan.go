@@ -1,12 +1,6 @@
-package loader
+package scan
 
-// rawjson.go checks one Kafka message value in a single pass: it must be one
-// JSON object that PostgreSQL jsonb accepts as text input. On the way it
-// replaces Python's bare NaN/Infinity/-Infinity with null (json.dumps writes
-// them with allow_nan=True; jsonb rejects them) and cuts out the top-level
-// members, so the decoder never parses the message a second time.
-//
-// Every limit below was measured against PostgreSQL 15 (see rawjson_test.go,
+// Every limit below was measured against PostgreSQL 15 (see scan_test.go,
 // TestScanMessageAgainstPostgres): jsonb rejects \u0000, lone or mis-ordered
 // UTF-16 surrogate escapes, invalid UTF-8 and numbers outside numeric's range,
 // and accepts nesting up to 13,099 levels of objects (14,554 of arrays) with
@@ -21,43 +15,10 @@ import (
 	"unicode/utf8"
 )
 
-// rejectReason says why a message cannot be stored as an event.
-type rejectReason string
-
-const (
-	// reasonNotJSON: the value is not one JSON value (Python's bare NaN,
-	// Infinity and -Infinity count as JSON here).
-	reasonNotJSON rejectReason = "not_json"
-	// reasonNotObject: valid JSON whose top-level value is not an object.
-	reasonNotObject rejectReason = "not_object"
-	// reasonUnstorable: text or numbers PostgreSQL jsonb cannot hold (\u0000,
-	// invalid UTF-8, lone surrogates, numbers beyond numeric's range), or
-	// nesting deeper than the caller's limit.
-	reasonUnstorable rejectReason = "unstorable_text"
-)
-
-// rejectError is the error of scanMessage and scanObject.
-type rejectError struct {
-	Reason rejectReason
-	Detail string // what was wrong and where, e.g. "unexpected character 'x' at byte 12"
-}
-
-func (e *rejectError) Error() string {
-	switch e.Reason {
-	case reasonNotJSON:
-		return "not JSON: " + e.Detail
-	case reasonNotObject:
-		return "not a JSON object: " + e.Detail
-	case reasonUnstorable:
-		return "text jsonb cannot store: " + e.Detail
-	}
-	return e.Detail // the decoder's reasons read whole
-}
-
-// maxJSONDepth is the nesting limit used when a caller passes maxDepth < 1.
+// MaxDepth is the nesting limit used when a caller passes maxDepth < 1.
 // PostgreSQL 15's jsonb input gives up ("stack depth limit exceeded") at about
 // 13,000 levels with the default max_stack_depth (2MB), so 512 is far below it.
-const maxJSONDepth = 512
+const MaxDepth = 512
 
 // Limits of PostgreSQL's numeric type, which jsonb uses for every number
 // (src/backend/utils/adt/numeric.c, set_var_from_str and make_result).
@@ -74,15 +35,15 @@ const (
 	pgNumericMaxDscale = 1<<14 - 1
 )
 
-// scannedMessage is what scanMessage hands to the decoder.
-type scannedMessage struct {
+// Scanned is what Message hands to the decoder.
+type Scanned struct {
 	// JSON is value with every bare NaN, Infinity and -Infinity token
 	// (outside strings) replaced by null; it is value itself (no copy) when
 	// there is none. PostgreSQL jsonb input accepts it.
 	JSON []byte
 	// Fields are the top-level members in document order; Value is the raw
 	// JSON text of the member's value as a subslice of JSON.
-	Fields []jsonField
+	Fields []Field
 	// NonFinite counts the NaN/Infinity/-Infinity tokens replaced by null.
 	NonFinite int
 	// nonFiniteAt holds the indexes in Fields whose whole value was such a
@@ -90,16 +51,16 @@ type scannedMessage struct {
 	nonFiniteAt []int
 }
 
-// jsonField is one member of an object.
-type jsonField struct {
+// Field is one member of an object.
+type Field struct {
 	Key   string
 	Value []byte
 }
 
 // field returns the value of the last member named key, as PostgreSQL jsonb
 // keeps the last of duplicate keys.
-func (m *scannedMessage) field(key string) ([]byte, bool) {
-	if i := lastJSONField(m.Fields, key); i >= 0 {
+func (m *Scanned) Value(key string) ([]byte, bool) {
+	if i := LastIndex(m.Fields, key); i >= 0 {
 		return m.Fields[i].Value, true
 	}
 	return nil, false
@@ -108,8 +69,8 @@ func (m *scannedMessage) field(key string) ([]byte, bool) {
 // nonFinite reports whether the value of the last member named key was a bare
 // NaN, Infinity or -Infinity (now null in JSON). The decoder needs it because
 // a NaN timestamp is "not a number", not "missing".
-func (m *scannedMessage) nonFinite(key string) bool {
-	i := lastJSONField(m.Fields, key)
+func (m *Scanned) IsNonFinite(key string) bool {
+	i := LastIndex(m.Fields, key)
 	if i < 0 {
 		return false
 	}
@@ -121,7 +82,7 @@ func (m *scannedMessage) nonFinite(key string) bool {
 	return false
 }
 
-func lastJSONField(fields []jsonField, key string) int {
+func LastIndex(fields []Field, key string) int {
 	for i := len(fields) - 1; i >= 0; i-- {
 		if fields[i].Key == key {
 			return i
@@ -130,33 +91,33 @@ func lastJSONField(fields []jsonField, key string) int {
 	return -1
 }
 
-// scanMessage validates value as one JSON object and returns what the decoder
+// Message validates value as one JSON object and returns what the decoder
 // needs. Leading and trailing JSON whitespace is allowed. maxDepth limits
-// nesting (the top-level object is level 1); maxDepth < 1 means maxJSONDepth.
+// nesting (the top-level object is level 1); maxDepth < 1 means MaxDepth.
 //
-// The error is a *rejectError. When the value has several problems, "not
+// The error is a *Error. When the value has several problems, "not
 // JSON" wins over "not a JSON object", which wins over "unstorable": a value
 // that is not JSON is reported as such even if it also holds a \u0000.
 // Offsets in messages are 0-based byte offsets into value.
-func scanMessage(value []byte, maxDepth int) (scannedMessage, error) {
+func Message(value []byte, maxDepth int) (Scanned, error) {
 	s := jsonScanner{in: value, maxDepth: maxDepth, topLevel: "top-level value"}
 	if s.maxDepth < 1 {
-		s.maxDepth = maxJSONDepth
+		s.maxDepth = MaxDepth
 	}
 	m, err := s.scan()
 	if err != nil {
-		return scannedMessage{}, err
+		return Scanned{}, err
 	}
 	return m, nil
 }
 
-// scanObject splits a nested object such as "metadata" into its members,
-// with the same checks as scanMessage. raw is normally already normalized;
+// Object splits a nested object such as "metadata" into its members,
+// with the same checks as Message. raw is normally already normalized;
 // if it still holds NaN or Infinity, the values point into a normalized copy.
-func scanObject(raw []byte, maxDepth int) ([]jsonField, error) {
+func Object(raw []byte, maxDepth int) ([]Field, error) {
 	s := jsonScanner{in: raw, maxDepth: maxDepth, topLevel: "value"}
 	if s.maxDepth < 1 {
-		s.maxDepth = maxJSONDepth
+		s.maxDepth = MaxDepth
 	}
 	m, err := s.scan()
 	if err != nil {
@@ -165,9 +126,9 @@ func scanObject(raw []byte, maxDepth int) ([]jsonField, error) {
 	return m.Fields, nil
 }
 
-// jsonIsNull reports whether raw is the JSON literal null (surrounding JSON
+// IsNull reports whether raw is the JSON literal null (surrounding JSON
 // whitespace allowed).
-func jsonIsNull(raw []byte) bool {
+func IsNull(raw []byte) bool {
 	i, j := 0, len(raw)
 	for i < j && isJSONSpace(raw[i]) {
 		i++
@@ -178,11 +139,11 @@ func jsonIsNull(raw []byte) bool {
 	return string(raw[i:j]) == "null"
 }
 
-// jsonString decodes one JSON string token (escapes, \uXXXX, surrogate
+// String decodes one JSON string token (escapes, \uXXXX, surrogate
 // pairs). It returns false if raw is not exactly one string token that
-// scanMessage would accept: not a string, bad escape, raw control character,
+// Message would accept: not a string, bad escape, raw control character,
 // invalid UTF-8, \u0000 or a lone surrogate.
-func jsonString(raw []byte) (string, bool) {
+func String(raw []byte) (string, bool) {
 	n := len(raw)
 	if n < 2 || raw[0] != '"' || raw[n-1] != '"' {
 		return "", false
@@ -210,7 +171,7 @@ func jsonString(raw []byte) (string, bool) {
 	return decodeJSONStringSlow(body, i)
 }
 
-// decodeJSONStringSlow is jsonString's slow path; body[:i] is plain text.
+// decodeJSONStringSlow is String's slow path; body[:i] is plain text.
 func decodeJSONStringSlow(body []byte, i int) (string, bool) {
 	out := make([]byte, 0, len(body))
 	out = append(out, body[:i]...)
@@ -342,7 +303,7 @@ type jsonScanner struct {
 
 	// bad is the first unstorable problem. Scanning goes on after it so that
 	// a later syntax error still makes the value "not JSON".
-	bad *rejectError
+	bad *Error
 
 	out        []byte // normalized copy, nil until the first replacement
 	copied     int    // in[:copied] has been appended to out
@@ -367,7 +328,7 @@ func (s *jsonScanner) push(object bool, at int) {
 		s.more[w] = s.more[w]&^(1<<b) | bit<<b
 	}
 	if s.depth > s.maxDepth && s.bad == nil {
-		s.bad = &rejectError{Reason: reasonUnstorable,
+		s.bad = &Error{Reason: Unstorable,
 			Detail: fmt.Sprintf("nesting deeper than %d levels at byte %d", s.maxDepth, at)}
 	}
 }
@@ -383,24 +344,24 @@ func (s *jsonScanner) inObject() bool {
 
 func (s *jsonScanner) unstorable(format string, args ...any) {
 	if s.bad == nil {
-		s.bad = &rejectError{Reason: reasonUnstorable, Detail: fmt.Sprintf(format, args...)}
+		s.bad = &Error{Reason: Unstorable, Detail: fmt.Sprintf(format, args...)}
 	}
 }
 
-func rejectNotJSON(format string, args ...any) *rejectError {
-	return &rejectError{Reason: reasonNotJSON, Detail: fmt.Sprintf(format, args...)}
+func rejectNotJSON(format string, args ...any) *Error {
+	return &Error{Reason: NotJSON, Detail: fmt.Sprintf(format, args...)}
 }
 
 // scan runs the whole state machine. Containers are tracked on a bit stack,
 // not by recursion, so hostile nesting cannot exhaust the goroutine stack.
-func (s *jsonScanner) scan() (scannedMessage, *rejectError) {
+func (s *jsonScanner) scan() (Scanned, *Error) {
 	in := s.in
 	i := skipJSONSpace(in, 0)
 	if i == len(in) {
 		if len(in) == 0 {
-			return scannedMessage{}, rejectNotJSON("empty input")
+			return Scanned{}, rejectNotJSON("empty input")
 		}
-		return scannedMessage{}, rejectNotJSON("only whitespace, no value")
+		return Scanned{}, rejectNotJSON("only whitespace, no value")
 	}
 	first := i
 	s.topObject = in[i] == '{'
@@ -408,12 +369,12 @@ func (s *jsonScanner) scan() (scannedMessage, *rejectError) {
 	var spanBuf [16]jsonFieldSpan // Rasa events have at most about 12 members
 	spans := spanBuf[:0]
 	valueStart := 0
-	var err *rejectError
+	var err *Error
 value:
 	for {
 		i = skipJSONSpace(in, i)
 		if i >= len(in) {
-			return scannedMessage{}, s.endOfInput(i, "a value")
+			return Scanned{}, s.endOfInput(i, "a value")
 		}
 		if s.depth == 1 && s.topObject {
 			valueStart = i
@@ -428,7 +389,7 @@ value:
 				break
 			}
 			if i, err = s.member(i); err != nil {
-				return scannedMessage{}, err
+				return Scanned{}, err
 			}
 			continue value
 		case '[':
@@ -474,14 +435,14 @@ value:
 			}
 		}
 		if err != nil {
-			return scannedMessage{}, err
+			return Scanned{}, err
 		}
 
 		// A value ended at i, at level s.depth (0: the top-level value).
 		for {
 			if s.depth == 0 {
 				if i = skipJSONSpace(in, i); i < len(in) {
-					return scannedMessage{}, s.unexpected(i, "after the end of the top-level value")
+					return Scanned{}, s.unexpected(i, "after the end of the top-level value")
 				}
 				return s.finish(first, spans)
 			}
@@ -492,16 +453,16 @@ value:
 			i = skipJSONSpace(in, i)
 			if i >= len(in) {
 				if s.inObject() {
-					return scannedMessage{}, s.endOfInput(i, "',' or '}'")
+					return Scanned{}, s.endOfInput(i, "',' or '}'")
 				}
-				return scannedMessage{}, s.endOfInput(i, "',' or ']'")
+				return Scanned{}, s.endOfInput(i, "',' or ']'")
 			}
 			c := in[i]
 			if s.inObject() {
 				switch c {
 				case ',':
 					if i, err = s.member(i + 1); err != nil {
-						return scannedMessage{}, err
+						return Scanned{}, err
 					}
 					continue value
 				case '}':
@@ -509,7 +470,7 @@ value:
 					s.depth--
 					continue
 				}
-				return scannedMessage{}, s.unexpected(i, "expected ',' or '}'")
+				return Scanned{}, s.unexpected(i, "expected ',' or '}'")
 			}
 			switch c {
 			case ',':
@@ -520,27 +481,27 @@ value:
 				s.depth--
 				continue
 			}
-			return scannedMessage{}, s.unexpected(i, "expected ',' or ']'")
+			return Scanned{}, s.unexpected(i, "expected ',' or ']'")
 		}
 	}
 }
 
 // finish applies the precedence of reasons and builds the result.
-func (s *jsonScanner) finish(first int, spans []jsonFieldSpan) (scannedMessage, *rejectError) {
+func (s *jsonScanner) finish(first int, spans []jsonFieldSpan) (Scanned, *Error) {
 	if !s.topObject {
-		return scannedMessage{}, &rejectError{Reason: reasonNotObject, Detail: s.topLevel + " is " + describeJSONKind(s.in[first])}
+		return Scanned{}, &Error{Reason: NotObject, Detail: s.topLevel + " is " + describeJSONKind(s.in[first])}
 	}
 	if s.bad != nil {
-		return scannedMessage{}, s.bad
+		return Scanned{}, s.bad
 	}
-	m := scannedMessage{JSON: s.in, NonFinite: s.nonFinites}
+	m := Scanned{JSON: s.in, NonFinite: s.nonFinites}
 	if s.out != nil {
 		m.JSON = append(s.out, s.in[s.copied:]...)
 	}
 	if len(spans) == 0 {
 		return m, nil
 	}
-	m.Fields = make([]jsonField, len(spans))
+	m.Fields = make([]Field, len(spans))
 	k, delta := 0, 0 // shifts applied so far and their total
 	for j, sp := range spans {
 		for k < len(s.shifts) && s.shifts[k].end <= sp.start {
@@ -552,7 +513,7 @@ func (s *jsonScanner) finish(first int, spans []jsonFieldSpan) (scannedMessage, 
 			delta += s.shifts[k].delta
 			k++
 		}
-		m.Fields[j] = jsonField{Key: sp.key, Value: m.JSON[start : sp.end+delta : sp.end+delta]}
+		m.Fields[j] = Field{Key: sp.key, Value: m.JSON[start : sp.end+delta : sp.end+delta]}
 		if sp.nonFinite {
 			m.nonFiniteAt = append(m.nonFiniteAt, j)
 		}
@@ -597,7 +558,7 @@ func skipJSONSpace(in []byte, i int) int {
 }
 
 // member reads `"name" :` starting at i (whitespace allowed before).
-func (s *jsonScanner) member(i int) (int, *rejectError) {
+func (s *jsonScanner) member(i int) (int, *Error) {
 	in := s.in
 	i = skipJSONSpace(in, i)
 	if i >= len(in) {
@@ -639,7 +600,7 @@ func jsonSpecialBytes(x uint64) uint64 {
 
 // str scans the string token starting at in[start] == '"' and returns the
 // offset after it. With key set it stores the decoded text in s.key.
-func (s *jsonScanner) str(start int, key bool) (int, *rejectError) {
+func (s *jsonScanner) str(start int, key bool) (int, *Error) {
 	in := s.in
 	i := start + 1
 	escaped := false
@@ -663,7 +624,7 @@ func (s *jsonScanner) str(start int, key bool) (int, *rejectError) {
 			return i, nil
 		case c == '\\':
 			escaped = true
-			var err *rejectError
+			var err *Error
 			if i, err = s.escape(i); err != nil {
 				return i, err
 			}
@@ -685,7 +646,7 @@ func (s *jsonScanner) str(start int, key bool) (int, *rejectError) {
 // constants, so the common case allocates nothing.
 func (s *jsonScanner) setKey(tok []byte, escaped bool) {
 	if escaped {
-		k, ok := jsonString(tok)
+		k, ok := String(tok)
 		if !ok {
 			// Only reachable for text that already made the message
 			// unstorable (\u0000, lone surrogate, invalid UTF-8).
@@ -749,7 +710,7 @@ func internFieldName(b []byte) string {
 
 // escape checks the escape sequence at in[i] == '\\' and returns the offset
 // after it.
-func (s *jsonScanner) escape(i int) (int, *rejectError) {
+func (s *jsonScanner) escape(i int) (int, *Error) {
 	in := s.in
 	if i+1 >= len(in) {
 		return i, s.endOfInput(i+1, "an escape sequence")
@@ -792,7 +753,7 @@ func jsonAllHex(b []byte) bool {
 }
 
 // literal matches the bare word lit at in[i].
-func (s *jsonScanner) literal(i int, lit string) (int, *rejectError) {
+func (s *jsonScanner) literal(i int, lit string) (int, *Error) {
 	in := s.in
 	n := len(lit)
 	if len(in)-i >= n && string(in[i:i+n]) == lit {
@@ -807,7 +768,7 @@ func (s *jsonScanner) literal(i int, lit string) (int, *rejectError) {
 func isJSONLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // invalidToken is the error for a bare word at in[i] that is not a value.
-func (s *jsonScanner) invalidToken(i int) *rejectError {
+func (s *jsonScanner) invalidToken(i int) *Error {
 	in := s.in
 	j := i + 1
 	for j < len(in) && j-i < 32 && (isJSONLetter(in[j]) || isJSONDigit(in[j]) || in[j] == '_') {
@@ -821,7 +782,7 @@ func (s *jsonScanner) invalidToken(i int) *rejectError {
 
 // number checks the number token at in[i] against the JSON grammar and
 // PostgreSQL numeric's range; it never converts it.
-func (s *jsonScanner) number(i int) (int, *rejectError) {
+func (s *jsonScanner) number(i int) (int, *Error) {
 	in := s.in
 	start := i
 	if in[i] == '-' {
@@ -936,17 +897,17 @@ func (s *jsonScanner) numericRange(start, end int, intDigits, frac []byte, exp i
 	if len(tok) > 40 {
 		tok = append(tok[:37:37], "..."...)
 	}
-	s.bad = &rejectError{Reason: reasonUnstorable,
+	s.bad = &Error{Reason: Unstorable,
 		Detail: fmt.Sprintf("number %s at byte %d is outside PostgreSQL numeric range (%s)", tok, start, why)}
 }
 
 // endOfInput is the error for input that stops where more was needed.
-func (s *jsonScanner) endOfInput(i int, want string) *rejectError {
+func (s *jsonScanner) endOfInput(i int, want string) *Error {
 	return rejectNotJSON("unexpected end of input at byte %d, expected %s", i, want)
 }
 
 // unexpected is the error for a character that cannot be at in[i].
-func (s *jsonScanner) unexpected(i int, context string) *rejectError {
+func (s *jsonScanner) unexpected(i int, context string) *Error {
 	c := s.in[i]
 	what := ""
 	switch {

@@ -1,4 +1,4 @@
-package loader
+package scan
 
 import (
 	"bufio"
@@ -31,10 +31,10 @@ import (
 type scanCase struct {
 	name   string
 	in     string
-	reason rejectReason // "" when the input must be accepted
-	want   string       // accepted: expected JSON when it differs from in; rejected: exact Error() when set
-	detail string       // rejected: substring of Detail
-	fields []string     // accepted: key, value, key, value… of Fields when set
+	reason Reason   // "" when the input must be accepted
+	want   string   // accepted: expected JSON when it differs from in; rejected: exact Error() when set
+	detail string   // rejected: substring of Detail
+	fields []string // accepted: key, value, key, value… of Fields when set
 }
 
 // nestObjects is n nested objects: the top-level one is level 1.
@@ -85,112 +85,112 @@ func scanCases() []scanCase {
 		{name: "depth 512 arrays", in: nestArrays(512)},
 
 		// Not JSON.
-		{name: "empty", in: ``, reason: reasonNotJSON, want: "not JSON: empty input"},
-		{name: "only whitespace", in: " \n", reason: reasonNotJSON, detail: "only whitespace"},
-		{name: "BOM", in: "\ufeff{}", reason: reasonNotJSON, want: "not JSON: unexpected byte order mark U+FEFF at byte 0, expected a value"},
-		{name: "unexpected character", in: `{"a":x}`, reason: reasonNotJSON, want: "not JSON: unexpected character 'x' at byte 5, expected a value"},
-		{name: "trailing garbage", in: `{}x`, reason: reasonNotJSON, detail: "'x' at byte 2, after the end of the top-level value"},
-		{name: "two objects", in: `{} {}`, reason: reasonNotJSON, detail: "at byte 3"},
-		{name: "trailing NUL", in: "{}\x00", reason: reasonNotJSON, detail: `'\x00' at byte 2`},
-		{name: "form feed is not whitespace", in: "\f{}", reason: reasonNotJSON},
-		{name: "vertical tab is not whitespace", in: "{}\v", reason: reasonNotJSON},
-		{name: "truncated in string", in: `{"sender_id": "b347`, reason: reasonNotJSON, want: "not JSON: unexpected end of input at byte 19 inside the string that starts at byte 14"},
-		{name: "truncated after colon", in: `{"a":`, reason: reasonNotJSON, detail: "end of input at byte 5"},
-		{name: "truncated after key", in: `{"a"`, reason: reasonNotJSON},
-		{name: "truncated open", in: `{`, reason: reasonNotJSON},
-		{name: "truncated in literal", in: `{"a":tru`, reason: reasonNotJSON, detail: "end of input"},
-		{name: "truncated in escape", in: `{"a":"\u00`, reason: reasonNotJSON, detail: "end of input"},
-		{name: "truncated after backslash", in: `{"a":"\`, reason: reasonNotJSON, detail: "end of input"},
-		{name: "trailing comma", in: `{"a":1,}`, reason: reasonNotJSON, detail: "trailing comma"},
-		{name: "lone comma", in: `{,}`, reason: reasonNotJSON},
-		{name: "missing colon", in: `{"a" 1}`, reason: reasonNotJSON, detail: "expected ':'"},
-		{name: "single quotes", in: `{'a':1}`, reason: reasonNotJSON},
-		{name: "bare key", in: `{a:1}`, reason: reasonNotJSON},
-		{name: "extra close", in: `{"a":1}}`, reason: reasonNotJSON},
-		{name: "mismatched close", in: `{"a":[1}}`, reason: reasonNotJSON, detail: "expected ',' or ']'"},
-		{name: "array trailing comma", in: `{"a":[1,]}`, reason: reasonNotJSON},
-		{name: "missing value", in: `{"a":}`, reason: reasonNotJSON},
-		{name: "missing element", in: `{"a":[,1]}`, reason: reasonNotJSON},
-		{name: "missing comma", in: `{"a":[1 2]}`, reason: reasonNotJSON},
-		{name: "leading zero", in: `{"a":01}`, reason: reasonNotJSON, detail: "leading zero"},
-		{name: "negative leading zero", in: `{"a":-01}`, reason: reasonNotJSON, detail: "leading zero"},
-		{name: "trailing dot", in: `{"a":1.}`, reason: reasonNotJSON, detail: "no digit after '.'"},
-		{name: "leading dot", in: `{"a":.5}`, reason: reasonNotJSON},
-		{name: "plus sign", in: `{"a":+1}`, reason: reasonNotJSON},
-		{name: "empty exponent", in: `{"a":1e}`, reason: reasonNotJSON, detail: "exponent"},
-		{name: "signed empty exponent", in: `{"a":1e+}`, reason: reasonNotJSON},
-		{name: "lone minus", in: `{"a":-}`, reason: reasonNotJSON},
-		{name: "hex number", in: `{"a":0x10}`, reason: reasonNotJSON},
-		{name: "number then letter", in: `{"a":1true}`, reason: reasonNotJSON},
-		{name: "raw tab in string", in: "{\"a\":\"x\ty\"}", reason: reasonNotJSON, want: `not JSON: control character '\t' in a string at byte 7 (must be escaped)`},
-		{name: "raw NUL in string", in: "{\"a\":\"\x00\"}", reason: reasonNotJSON, detail: "control character"},
-		{name: "raw newline in key", in: "{\"a\nb\":1}", reason: reasonNotJSON, detail: "control character"},
-		{name: "bad escape", in: `{"a":"\x"}`, reason: reasonNotJSON, detail: `invalid escape "\\x"`},
-		{name: "escaped single quote", in: `{"a":"\'"}`, reason: reasonNotJSON},
-		{name: "short unicode escape", in: `{"a":"\u00"}`, reason: reasonNotJSON, detail: `\u escape`},
-		{name: "non-hex unicode escape", in: `{"a":"\u00G0"}`, reason: reasonNotJSON},
-		{name: "bad escape after high surrogate", in: `{"a":"\ud800\u12G4"}`, reason: reasonNotJSON},
-		{name: "lower-case nan", in: `{"a":nan}`, reason: reasonNotJSON, detail: `invalid token "nan"`},
-		{name: "plus Infinity", in: `{"a":+Infinity}`, reason: reasonNotJSON},
-		{name: "minus NaN", in: `{"a":-NaN}`, reason: reasonNotJSON},
-		{name: "lower-case infinity", in: `{"a":infinity}`, reason: reasonNotJSON},
-		{name: "NaN with suffix", in: `{"a":NaNx}`, reason: reasonNotJSON},
-		{name: "Infinity with suffix", in: `{"a":Infinityy}`, reason: reasonNotJSON},
-		{name: "NaN as key", in: `{NaN:1}`, reason: reasonNotJSON},
-		{name: "python traceback", in: "Traceback (most recent call last):", reason: reasonNotJSON, detail: `invalid token "Traceback"`},
-		{name: "invalid UTF-8 outside strings", in: "{\xff}", reason: reasonNotJSON, detail: "byte 0xff (invalid UTF-8) at byte 1"},
-		{name: "non-ASCII outside strings", in: "{\u00e9}", reason: reasonNotJSON, detail: "'\u00e9' (U+00E9) at byte 1"},
-		{name: "not JSON wins over NUL", in: `{"a":"\u0000","b":}`, reason: reasonNotJSON},
-		{name: "not JSON wins over depth", in: nestObjects(600)[:3000], reason: reasonNotJSON},
+		{name: "empty", in: ``, reason: NotJSON, want: "not JSON: empty input"},
+		{name: "only whitespace", in: " \n", reason: NotJSON, detail: "only whitespace"},
+		{name: "BOM", in: "\ufeff{}", reason: NotJSON, want: "not JSON: unexpected byte order mark U+FEFF at byte 0, expected a value"},
+		{name: "unexpected character", in: `{"a":x}`, reason: NotJSON, want: "not JSON: unexpected character 'x' at byte 5, expected a value"},
+		{name: "trailing garbage", in: `{}x`, reason: NotJSON, detail: "'x' at byte 2, after the end of the top-level value"},
+		{name: "two objects", in: `{} {}`, reason: NotJSON, detail: "at byte 3"},
+		{name: "trailing NUL", in: "{}\x00", reason: NotJSON, detail: `'\x00' at byte 2`},
+		{name: "form feed is not whitespace", in: "\f{}", reason: NotJSON},
+		{name: "vertical tab is not whitespace", in: "{}\v", reason: NotJSON},
+		{name: "truncated in string", in: `{"sender_id": "b347`, reason: NotJSON, want: "not JSON: unexpected end of input at byte 19 inside the string that starts at byte 14"},
+		{name: "truncated after colon", in: `{"a":`, reason: NotJSON, detail: "end of input at byte 5"},
+		{name: "truncated after key", in: `{"a"`, reason: NotJSON},
+		{name: "truncated open", in: `{`, reason: NotJSON},
+		{name: "truncated in literal", in: `{"a":tru`, reason: NotJSON, detail: "end of input"},
+		{name: "truncated in escape", in: `{"a":"\u00`, reason: NotJSON, detail: "end of input"},
+		{name: "truncated after backslash", in: `{"a":"\`, reason: NotJSON, detail: "end of input"},
+		{name: "trailing comma", in: `{"a":1,}`, reason: NotJSON, detail: "trailing comma"},
+		{name: "lone comma", in: `{,}`, reason: NotJSON},
+		{name: "missing colon", in: `{"a" 1}`, reason: NotJSON, detail: "expected ':'"},
+		{name: "single quotes", in: `{'a':1}`, reason: NotJSON},
+		{name: "bare key", in: `{a:1}`, reason: NotJSON},
+		{name: "extra close", in: `{"a":1}}`, reason: NotJSON},
+		{name: "mismatched close", in: `{"a":[1}}`, reason: NotJSON, detail: "expected ',' or ']'"},
+		{name: "array trailing comma", in: `{"a":[1,]}`, reason: NotJSON},
+		{name: "missing value", in: `{"a":}`, reason: NotJSON},
+		{name: "missing element", in: `{"a":[,1]}`, reason: NotJSON},
+		{name: "missing comma", in: `{"a":[1 2]}`, reason: NotJSON},
+		{name: "leading zero", in: `{"a":01}`, reason: NotJSON, detail: "leading zero"},
+		{name: "negative leading zero", in: `{"a":-01}`, reason: NotJSON, detail: "leading zero"},
+		{name: "trailing dot", in: `{"a":1.}`, reason: NotJSON, detail: "no digit after '.'"},
+		{name: "leading dot", in: `{"a":.5}`, reason: NotJSON},
+		{name: "plus sign", in: `{"a":+1}`, reason: NotJSON},
+		{name: "empty exponent", in: `{"a":1e}`, reason: NotJSON, detail: "exponent"},
+		{name: "signed empty exponent", in: `{"a":1e+}`, reason: NotJSON},
+		{name: "lone minus", in: `{"a":-}`, reason: NotJSON},
+		{name: "hex number", in: `{"a":0x10}`, reason: NotJSON},
+		{name: "number then letter", in: `{"a":1true}`, reason: NotJSON},
+		{name: "raw tab in string", in: "{\"a\":\"x\ty\"}", reason: NotJSON, want: `not JSON: control character '\t' in a string at byte 7 (must be escaped)`},
+		{name: "raw NUL in string", in: "{\"a\":\"\x00\"}", reason: NotJSON, detail: "control character"},
+		{name: "raw newline in key", in: "{\"a\nb\":1}", reason: NotJSON, detail: "control character"},
+		{name: "bad escape", in: `{"a":"\x"}`, reason: NotJSON, detail: `invalid escape "\\x"`},
+		{name: "escaped single quote", in: `{"a":"\'"}`, reason: NotJSON},
+		{name: "short unicode escape", in: `{"a":"\u00"}`, reason: NotJSON, detail: `\u escape`},
+		{name: "non-hex unicode escape", in: `{"a":"\u00G0"}`, reason: NotJSON},
+		{name: "bad escape after high surrogate", in: `{"a":"\ud800\u12G4"}`, reason: NotJSON},
+		{name: "lower-case nan", in: `{"a":nan}`, reason: NotJSON, detail: `invalid token "nan"`},
+		{name: "plus Infinity", in: `{"a":+Infinity}`, reason: NotJSON},
+		{name: "minus NaN", in: `{"a":-NaN}`, reason: NotJSON},
+		{name: "lower-case infinity", in: `{"a":infinity}`, reason: NotJSON},
+		{name: "NaN with suffix", in: `{"a":NaNx}`, reason: NotJSON},
+		{name: "Infinity with suffix", in: `{"a":Infinityy}`, reason: NotJSON},
+		{name: "NaN as key", in: `{NaN:1}`, reason: NotJSON},
+		{name: "python traceback", in: "Traceback (most recent call last):", reason: NotJSON, detail: `invalid token "Traceback"`},
+		{name: "invalid UTF-8 outside strings", in: "{\xff}", reason: NotJSON, detail: "byte 0xff (invalid UTF-8) at byte 1"},
+		{name: "non-ASCII outside strings", in: "{\u00e9}", reason: NotJSON, detail: "'\u00e9' (U+00E9) at byte 1"},
+		{name: "not JSON wins over NUL", in: `{"a":"\u0000","b":}`, reason: NotJSON},
+		{name: "not JSON wins over depth", in: nestObjects(600)[:3000], reason: NotJSON},
 
 		// Not an object.
-		{name: "array", in: `[{"a":1}]`, reason: reasonNotObject, want: "not a JSON object: top-level value is an array"},
-		{name: "empty array", in: ` [] `, reason: reasonNotObject, detail: "an array"},
-		{name: "string", in: `"user"`, reason: reasonNotObject, detail: "a string"},
-		{name: "number", in: `1.5`, reason: reasonNotObject, detail: "a number"},
-		{name: "bare NaN", in: `NaN`, reason: reasonNotObject, detail: "a number"},
-		{name: "true", in: `true`, reason: reasonNotObject, detail: "a boolean"},
-		{name: "null", in: `null`, reason: reasonNotObject, detail: "is null"},
-		{name: "not object wins over NUL", in: `["\u0000"]`, reason: reasonNotObject},
+		{name: "array", in: `[{"a":1}]`, reason: NotObject, want: "not a JSON object: top-level value is an array"},
+		{name: "empty array", in: ` [] `, reason: NotObject, detail: "an array"},
+		{name: "string", in: `"user"`, reason: NotObject, detail: "a string"},
+		{name: "number", in: `1.5`, reason: NotObject, detail: "a number"},
+		{name: "bare NaN", in: `NaN`, reason: NotObject, detail: "a number"},
+		{name: "true", in: `true`, reason: NotObject, detail: "a boolean"},
+		{name: "null", in: `null`, reason: NotObject, detail: "is null"},
+		{name: "not object wins over NUL", in: `["\u0000"]`, reason: NotObject},
 
 		// Unstorable.
-		{name: "NUL escape", in: `{"t":"bad\u0000byte"}`, reason: reasonUnstorable, want: `text jsonb cannot store: \u0000 in a string at byte 9`},
-		{name: "NUL escape in key", in: `{"\u0000":1}`, reason: reasonUnstorable, detail: `\u0000 in a string at byte 2`},
-		{name: "NUL escape in nested key", in: `{"a":{"b\u0000":1}}`, reason: reasonUnstorable},
-		{name: "lone high surrogate", in: `{"s":"\ud800"}`, reason: reasonUnstorable, detail: `high surrogate \ud800 not followed by a low surrogate at byte 6`},
-		{name: "lone low surrogate", in: `{"s":"\udc00"}`, reason: reasonUnstorable, detail: `low surrogate \udc00 without a high surrogate`},
-		{name: "high surrogate then BMP", in: `{"s":"\ud800\u0041"}`, reason: reasonUnstorable},
-		{name: "high surrogate then text", in: `{"s":"\ud800x"}`, reason: reasonUnstorable},
-		{name: "surrogates reversed", in: `{"s":"\udc00\ud800"}`, reason: reasonUnstorable},
-		{name: "two high surrogates", in: `{"s":"\ud800\ud800"}`, reason: reasonUnstorable},
-		{name: "high surrogate then backslash", in: `{"s":"\ud800\\"}`, reason: reasonUnstorable},
-		{name: "high surrogate then NUL", in: `{"s":"\ud800\u0000"}`, reason: reasonUnstorable},
-		{name: "lone surrogate in key", in: `{"\uDFFF":1}`, reason: reasonUnstorable},
-		{name: "Latin-1 text", in: "{\"s\":\"caf\xe9\"}", reason: reasonUnstorable, want: "text jsonb cannot store: invalid UTF-8 at byte 9"},
-		{name: "overlong UTF-8", in: "{\"s\":\"\xc0\xaf\"}", reason: reasonUnstorable, detail: "invalid UTF-8 at byte 6"},
-		{name: "UTF-8 surrogate", in: "{\"s\":\"\xed\xa0\x80\"}", reason: reasonUnstorable, detail: "invalid UTF-8"},
-		{name: "UTF-8 above U+10FFFF", in: "{\"s\":\"\xf4\x90\x80\x80\"}", reason: reasonUnstorable, detail: "invalid UTF-8"},
-		{name: "truncated UTF-8", in: "{\"s\":\"\xe2\x82\"}", reason: reasonUnstorable, detail: "invalid UTF-8"},
-		{name: "invalid UTF-8 in key", in: "{\"\x80\":1}", reason: reasonUnstorable, detail: "invalid UTF-8 at byte 2"},
-		{name: "exponent 1e1000000", in: `{"a":1e1000000}`, reason: reasonUnstorable, want: "text jsonb cannot store: number 1e1000000 at byte 5 is outside PostgreSQL numeric range (more than 131072 digits before the decimal point)"},
-		{name: "exponent 1e-1000000", in: `{"a":1e-1000000}`, reason: reasonUnstorable, detail: "more than 16383 digits after the decimal point"},
-		{name: "weight overflow", in: `{"a":1e131072}`, reason: reasonUnstorable},
-		{name: "weight overflow via mantissa", in: `{"a":10e131071}`, reason: reasonUnstorable},
-		{name: "weight overflow via fraction", in: `{"a":0.0001e131076}`, reason: reasonUnstorable},
-		{name: "131073 integer digits", in: `{"a":1` + zeros(131072) + `}`, reason: reasonUnstorable, detail: "number 1000000000000000000000000000000000000... at byte 5"},
-		{name: "200000 integer digits", in: `{"a":[` + strings.Repeat("7", 200000) + `]}`, reason: reasonUnstorable},
-		{name: "scale overflow", in: `{"a":1e-16384}`, reason: reasonUnstorable},
-		{name: "scale overflow zero", in: `{"a":0e-16384}`, reason: reasonUnstorable},
-		{name: "scale overflow fraction", in: `{"a":1.0e-16383}`, reason: reasonUnstorable},
-		{name: "scale overflow zeros", in: `{"a":0.` + zeros(16384) + `}`, reason: reasonUnstorable},
-		{name: "scale overflow fraction digits", in: `{"a":1.5e-20000}`, reason: reasonUnstorable},
-		{name: "zero with exponent limit", in: `{"a":0e1073741823}`, reason: reasonUnstorable, detail: "exponent too large"},
-		{name: "zero with negative exponent", in: `{"a":0e-1073741822}`, reason: reasonUnstorable},
-		{name: "exponent beyond int64", in: `{"a":1e99999999999999999999999}`, reason: reasonUnstorable, detail: "exponent too large"},
-		{name: "depth 513 objects", in: nestObjects(513), reason: reasonUnstorable, want: "text jsonb cannot store: nesting deeper than 512 levels at byte 2560"},
-		{name: "depth 513 arrays", in: nestArrays(513), reason: reasonUnstorable, detail: "nesting deeper than 512 levels at byte 516"},
-		{name: "depth 5000", in: nestArrays(5000), reason: reasonUnstorable, detail: "nesting deeper than 512 levels"},
-		{name: "first unstorable wins", in: `{"a":"\ud800","b":"\u0000"}`, reason: reasonUnstorable, detail: "surrogate"},
+		{name: "NUL escape", in: `{"t":"bad\u0000byte"}`, reason: Unstorable, want: `text jsonb cannot store: \u0000 in a string at byte 9`},
+		{name: "NUL escape in key", in: `{"\u0000":1}`, reason: Unstorable, detail: `\u0000 in a string at byte 2`},
+		{name: "NUL escape in nested key", in: `{"a":{"b\u0000":1}}`, reason: Unstorable},
+		{name: "lone high surrogate", in: `{"s":"\ud800"}`, reason: Unstorable, detail: `high surrogate \ud800 not followed by a low surrogate at byte 6`},
+		{name: "lone low surrogate", in: `{"s":"\udc00"}`, reason: Unstorable, detail: `low surrogate \udc00 without a high surrogate`},
+		{name: "high surrogate then BMP", in: `{"s":"\ud800\u0041"}`, reason: Unstorable},
+		{name: "high surrogate then text", in: `{"s":"\ud800x"}`, reason: Unstorable},
+		{name: "surrogates reversed", in: `{"s":"\udc00\ud800"}`, reason: Unstorable},
+		{name: "two high surrogates", in: `{"s":"\ud800\ud800"}`, reason: Unstorable},
+		{name: "high surrogate then backslash", in: `{"s":"\ud800\\"}`, reason: Unstorable},
+		{name: "high surrogate then NUL", in: `{"s":"\ud800\u0000"}`, reason: Unstorable},
+		{name: "lone surrogate in key", in: `{"\uDFFF":1}`, reason: Unstorable},
+		{name: "Latin-1 text", in: "{\"s\":\"caf\xe9\"}", reason: Unstorable, want: "text jsonb cannot store: invalid UTF-8 at byte 9"},
+		{name: "overlong UTF-8", in: "{\"s\":\"\xc0\xaf\"}", reason: Unstorable, detail: "invalid UTF-8 at byte 6"},
+		{name: "UTF-8 surrogate", in: "{\"s\":\"\xed\xa0\x80\"}", reason: Unstorable, detail: "invalid UTF-8"},
+		{name: "UTF-8 above U+10FFFF", in: "{\"s\":\"\xf4\x90\x80\x80\"}", reason: Unstorable, detail: "invalid UTF-8"},
+		{name: "truncated UTF-8", in: "{\"s\":\"\xe2\x82\"}", reason: Unstorable, detail: "invalid UTF-8"},
+		{name: "invalid UTF-8 in key", in: "{\"\x80\":1}", reason: Unstorable, detail: "invalid UTF-8 at byte 2"},
+		{name: "exponent 1e1000000", in: `{"a":1e1000000}`, reason: Unstorable, want: "text jsonb cannot store: number 1e1000000 at byte 5 is outside PostgreSQL numeric range (more than 131072 digits before the decimal point)"},
+		{name: "exponent 1e-1000000", in: `{"a":1e-1000000}`, reason: Unstorable, detail: "more than 16383 digits after the decimal point"},
+		{name: "weight overflow", in: `{"a":1e131072}`, reason: Unstorable},
+		{name: "weight overflow via mantissa", in: `{"a":10e131071}`, reason: Unstorable},
+		{name: "weight overflow via fraction", in: `{"a":0.0001e131076}`, reason: Unstorable},
+		{name: "131073 integer digits", in: `{"a":1` + zeros(131072) + `}`, reason: Unstorable, detail: "number 1000000000000000000000000000000000000... at byte 5"},
+		{name: "200000 integer digits", in: `{"a":[` + strings.Repeat("7", 200000) + `]}`, reason: Unstorable},
+		{name: "scale overflow", in: `{"a":1e-16384}`, reason: Unstorable},
+		{name: "scale overflow zero", in: `{"a":0e-16384}`, reason: Unstorable},
+		{name: "scale overflow fraction", in: `{"a":1.0e-16383}`, reason: Unstorable},
+		{name: "scale overflow zeros", in: `{"a":0.` + zeros(16384) + `}`, reason: Unstorable},
+		{name: "scale overflow fraction digits", in: `{"a":1.5e-20000}`, reason: Unstorable},
+		{name: "zero with exponent limit", in: `{"a":0e1073741823}`, reason: Unstorable, detail: "exponent too large"},
+		{name: "zero with negative exponent", in: `{"a":0e-1073741822}`, reason: Unstorable},
+		{name: "exponent beyond int64", in: `{"a":1e99999999999999999999999}`, reason: Unstorable, detail: "exponent too large"},
+		{name: "depth 513 objects", in: nestObjects(513), reason: Unstorable, want: "text jsonb cannot store: nesting deeper than 512 levels at byte 2560"},
+		{name: "depth 513 arrays", in: nestArrays(513), reason: Unstorable, detail: "nesting deeper than 512 levels at byte 516"},
+		{name: "depth 5000", in: nestArrays(5000), reason: Unstorable, detail: "nesting deeper than 512 levels"},
+		{name: "first unstorable wins", in: `{"a":"\ud800","b":"\u0000"}`, reason: Unstorable, detail: "surrogate"},
 	}
 }
 
@@ -199,11 +199,11 @@ func TestScanMessageTable(t *testing.T) {
 	for _, tc := range scanCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			in := []byte(tc.in)
-			m, err := scanMessage(in, 512)
+			m, err := Message(in, 512)
 			if tc.reason != "" {
-				var re *rejectError
+				var re *Error
 				if !errors.As(err, &re) {
-					t.Fatalf("got %v (%T), want a *rejectError %q", err, err, tc.reason)
+					t.Fatalf("got %v (%T), want a *Error %q", err, err, tc.reason)
 				}
 				if re.Reason != tc.reason {
 					t.Fatalf("reason %q, want %q (%v)", re.Reason, tc.reason, err)
@@ -248,7 +248,7 @@ func TestScanMessageTable(t *testing.T) {
 
 // checkFieldsPointIntoJSON checks that every Value is a subslice of m.JSON
 // whose capacity ends with it (so an append cannot write into JSON).
-func checkFieldsPointIntoJSON(t testing.TB, m scannedMessage) {
+func checkFieldsPointIntoJSON(t testing.TB, m Scanned) {
 	t.Helper()
 	from := 0
 	for _, f := range m.Fields {
@@ -270,7 +270,7 @@ func checkFieldsPointIntoJSON(t testing.TB, m scannedMessage) {
 
 func TestScannedMessageField(t *testing.T) {
 	t.Parallel()
-	m, err := scanMessage([]byte(`{"timestamp": NaN, "a": 1, "b": {"c": 2}, "a": Infinity, "x": [NaN], "d": NaN, "d": 4}`), 512)
+	m, err := Message([]byte(`{"timestamp": NaN, "a": 1, "b": {"c": 2}, "a": Infinity, "x": [NaN], "d": NaN, "d": 4}`), 512)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,11 +286,11 @@ func TestScannedMessageField(t *testing.T) {
 		{"d", "4", true, false},
 		{"missing", "", false, false},
 	} {
-		v, ok := m.field(tc.key)
+		v, ok := m.Value(tc.key)
 		if string(v) != tc.want || ok != tc.ok {
 			t.Errorf("field(%q) = %q, %v; want %q, %v", tc.key, v, ok, tc.want, tc.ok)
 		}
-		if got := m.nonFinite(tc.key); got != tc.nonFinite {
+		if got := m.IsNonFinite(tc.key); got != tc.nonFinite {
 			t.Errorf("nonFinite(%q) = %v, want %v", tc.key, got, tc.nonFinite)
 		}
 	}
@@ -298,7 +298,7 @@ func TestScannedMessageField(t *testing.T) {
 		t.Errorf("NonFinite = %d, want 4", m.NonFinite)
 	}
 	// A Value's capacity ends with it: appending to it must not write into JSON.
-	v, _ := m.field("b")
+	v, _ := m.Value("b")
 	_ = append(v, 'X')
 	if !bytes.Contains(m.JSON, []byte(`{"c": 2}, "a"`)) {
 		t.Errorf("append to a field value changed JSON: %s", m.JSON)
@@ -307,12 +307,12 @@ func TestScannedMessageField(t *testing.T) {
 
 func TestScanObject(t *testing.T) {
 	t.Parallel()
-	m, err := scanMessage([]byte(`{"metadata": {"model_id": "m1", "assistant_id": "acme", "model_id": "m2", "x": {"y": 1}}}`), 512)
+	m, err := Message([]byte(`{"metadata": {"model_id": "m1", "assistant_id": "acme", "model_id": "m2", "x": {"y": 1}}}`), 512)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := m.field("metadata")
-	fields, err := scanObject(raw, 512)
+	raw, _ := m.Value("metadata")
+	fields, err := Object(raw, 512)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,29 +322,29 @@ func TestScanObject(t *testing.T) {
 	}
 	want := []string{`model_id="m1"`, `assistant_id="acme"`, `model_id="m2"`, `x={"y": 1}`}
 	if !slices.Equal(got, want) {
-		t.Errorf("scanObject = %q, want %q", got, want)
+		t.Errorf("Object = %q, want %q", got, want)
 	}
 	for _, tc := range []struct {
 		in     string
-		reason rejectReason
+		reason Reason
 		msg    string
 	}{
-		{`null`, reasonNotObject, "not a JSON object: value is null"},
-		{`[]`, reasonNotObject, "not a JSON object: value is an array"},
-		{`{"a":`, reasonNotJSON, ""},
-		{nestObjects(4), reasonUnstorable, "text jsonb cannot store: nesting deeper than 3 levels at byte 15"},
+		{`null`, NotObject, "not a JSON object: value is null"},
+		{`[]`, NotObject, "not a JSON object: value is an array"},
+		{`{"a":`, NotJSON, ""},
+		{nestObjects(4), Unstorable, "text jsonb cannot store: nesting deeper than 3 levels at byte 15"},
 	} {
-		_, err := scanObject([]byte(tc.in), 3)
-		var re *rejectError
+		_, err := Object([]byte(tc.in), 3)
+		var re *Error
 		if !errors.As(err, &re) || re.Reason != tc.reason || tc.msg != "" && err.Error() != tc.msg {
-			t.Errorf("scanObject(%.20q) = %v, want %s %q", tc.in, err, tc.reason, tc.msg)
+			t.Errorf("Object(%.20q) = %v, want %s %q", tc.in, err, tc.reason, tc.msg)
 		}
 	}
-	if _, err := scanObject([]byte(`{}`), 0); err != nil {
-		t.Errorf("scanObject({}, 0) = %v", err)
+	if _, err := Object([]byte(`{}`), 0); err != nil {
+		t.Errorf("Object({}, 0) = %v", err)
 	}
-	if _, err := scanObject([]byte(nestObjects(maxJSONDepth+1)), 0); err == nil {
-		t.Errorf("maxDepth 0 did not default to %d", maxJSONDepth)
+	if _, err := Object([]byte(nestObjects(MaxDepth+1)), 0); err == nil {
+		t.Errorf("maxDepth 0 did not default to %d", MaxDepth)
 	}
 }
 
@@ -377,14 +377,14 @@ func TestJSONString(t *testing.T) {
 		{`1`, "", false},
 		{``, "", false},
 	} {
-		got, ok := jsonString([]byte(tc.in))
+		got, ok := String([]byte(tc.in))
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("jsonString(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+			t.Errorf("String(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 		if ok {
 			var std string
 			if err := json.Unmarshal([]byte(tc.in), &std); err != nil || std != got {
-				t.Errorf("jsonString(%q) = %q, encoding/json says %q (%v)", tc.in, got, std, err)
+				t.Errorf("String(%q) = %q, encoding/json says %q (%v)", tc.in, got, std, err)
 			}
 		}
 	}
@@ -395,8 +395,8 @@ func TestJSONIsNull(t *testing.T) {
 	for in, want := range map[string]bool{
 		"null": true, " null\n": true, "nul": false, "nulll": false, `"null"`: false, "": false, "NaN": false, "Null": false,
 	} {
-		if got := jsonIsNull([]byte(in)); got != want {
-			t.Errorf("jsonIsNull(%q) = %v, want %v", in, got, want)
+		if got := IsNull([]byte(in)); got != want {
+			t.Errorf("IsNull(%q) = %v, want %v", in, got, want)
 		}
 	}
 }
@@ -404,13 +404,13 @@ func TestJSONIsNull(t *testing.T) {
 func TestRejectErrorMessages(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		err  rejectError
+		err  Error
 		want string
 	}{
-		{rejectError{reasonNotJSON, "unexpected character 'x' at byte 123"}, "not JSON: unexpected character 'x' at byte 123"},
-		{rejectError{reasonNotObject, "top-level value is an array"}, "not a JSON object: top-level value is an array"},
-		{rejectError{reasonUnstorable, `\u0000 in a string at byte 57`}, `text jsonb cannot store: \u0000 in a string at byte 57`},
-		{rejectError{"missing_field", `missing event`}, `missing event`}, // the decoder's reasons read whole
+		{Error{NotJSON, "unexpected character 'x' at byte 123"}, "not JSON: unexpected character 'x' at byte 123"},
+		{Error{NotObject, "top-level value is an array"}, "not a JSON object: top-level value is an array"},
+		{Error{Unstorable, `\u0000 in a string at byte 57`}, `text jsonb cannot store: \u0000 in a string at byte 57`},
+		{Error{"missing_field", `missing event`}, `missing event`}, // the decoder's reasons read whole
 	} {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("Error() = %q, want %q", got, tc.want)
@@ -419,7 +419,7 @@ func TestRejectErrorMessages(t *testing.T) {
 }
 
 // sampleFile is the shared sample stream, copied into the test fixtures.
-var sampleFile = filepath.Join("..", "tests", "fixtures", "sample", "rasa-events-small.jsonl")
+var sampleFile = filepath.Join("..", "..", "..", "tests", "fixtures", "sample", "rasa-events-small.jsonl")
 
 // sampleLines returns the lines of the sample stream without their newlines;
 // line n is at index n-1.
@@ -436,15 +436,15 @@ func sampleLines(t testing.TB) [][]byte {
 	return lines
 }
 
-// Bad lines of the sample and what scanMessage must say about them. The lines
+// Bad lines of the sample and what Message must say about them. The lines
 // rejected for missing or unknown fields are the decoder's business.
-var sampleRejects = map[int]rejectReason{
-	2659: reasonNotObject,  // a bare string
-	2934: reasonNotObject,  // an array
-	6437: reasonUnstorable, // \u0000
-	6661: reasonNotJSON,    // a Python traceback
-	6676: reasonNotObject,  // an array
-	6714: reasonNotJSON,    // truncated
+var sampleRejects = map[int]Reason{
+	2659: NotObject,  // a bare string
+	2934: NotObject,  // an array
+	6437: Unstorable, // \u0000
+	6661: NotJSON,    // a Python traceback
+	6676: NotObject,  // an array
+	6714: NotJSON,    // truncated
 }
 
 // Lines with bare NaN/Infinity/-Infinity; in 6100 and 6698 it is the timestamp.
@@ -457,9 +457,9 @@ func TestScanMessageSample(t *testing.T) {
 	t.Parallel()
 	for n, line := range sampleLines(t) {
 		n++
-		m, err := scanMessage(line, 512)
+		m, err := Message(line, 512)
 		if want, bad := sampleRejects[n]; bad {
-			var re *rejectError
+			var re *Error
 			if !errors.As(err, &re) || re.Reason != want {
 				t.Errorf("line %d: got %v, want reason %q", n, err, want)
 			}
@@ -470,11 +470,11 @@ func TestScanMessageSample(t *testing.T) {
 			continue
 		}
 		tsNonFinite, hasNonFinite := sampleNonFinite[n]
-		if (m.NonFinite > 0) != hasNonFinite || m.nonFinite("timestamp") != tsNonFinite {
-			t.Errorf("line %d: NonFinite %d, timestamp non-finite %v", n, m.NonFinite, m.nonFinite("timestamp"))
+		if (m.NonFinite > 0) != hasNonFinite || m.IsNonFinite("timestamp") != tsNonFinite {
+			t.Errorf("line %d: NonFinite %d, timestamp non-finite %v", n, m.NonFinite, m.IsNonFinite("timestamp"))
 		}
 		if n == sampleBigIntLine {
-			if pd, _ := m.field("parse_data"); !bytes.Contains(pd, []byte(`"id": -2085134107778963924}`)) {
+			if pd, _ := m.Value("parse_data"); !bytes.Contains(pd, []byte(`"id": -2085134107778963924}`)) {
 				t.Errorf("line %d: big int lost: %s", n, pd)
 			}
 		}
@@ -484,7 +484,7 @@ func TestScanMessageSample(t *testing.T) {
 
 // compareWithEncodingJSON checks m against encoding/json: JSON is valid and
 // has the same top-level keys, and field() gives the value encoding/json keeps.
-func compareWithEncodingJSON(t testing.TB, where string, m scannedMessage) {
+func compareWithEncodingJSON(t testing.TB, where string, m Scanned) {
 	t.Helper()
 	if !json.Valid(m.JSON) {
 		t.Fatalf("%s: encoding/json says JSON is not valid: %.200s", where, m.JSON)
@@ -510,7 +510,7 @@ func compareWithEncodingJSON(t testing.TB, where string, m scannedMessage) {
 		t.Fatalf("%s: %d distinct keys in Fields, encoding/json has %d", where, len(keys), len(asAny))
 	}
 	for k := range asAny {
-		v, ok := m.field(k)
+		v, ok := m.Value(k)
 		if !ok {
 			t.Fatalf("%s: key %q missing from Fields", where, k)
 		}
@@ -522,8 +522,8 @@ func compareWithEncodingJSON(t testing.TB, where string, m scannedMessage) {
 }
 
 // TestScanMessageAgainstPostgres checks the contract with a real server: what
-// scanMessage accepts, PostgreSQL's jsonb input accepts too (and reads the
-// same top-level members), and what jsonb rejects, scanMessage rejects.
+// Message accepts, PostgreSQL's jsonb input accepts too (and reads the
+// same top-level members), and what jsonb rejects, Message rejects.
 // Deliberate differences: non-objects, nesting deeper than maxDepth, and NaN
 // (accepted by us as null, rejected by jsonb).
 //
@@ -554,28 +554,28 @@ func TestScanMessageAgainstPostgres(t *testing.T) {
 	}
 	var accepted, rejected, deliberate int
 	for _, c := range corpus {
-		m, err := scanMessage(c.in, 512)
+		m, err := Message(c.in, 512)
 		if err == nil {
 			accepted++
 			same, pgErr := conn.jsonbEqual(m.JSON, rebuildObject(m.Fields))
 			if pgErr != nil {
-				t.Errorf("%s: scanMessage accepts, PostgreSQL rejects: %v\ninput: %.300q", c.name, pgErr, c.in)
+				t.Errorf("%s: Message accepts, PostgreSQL rejects: %v\ninput: %.300q", c.name, pgErr, c.in)
 			} else if !same {
 				t.Errorf("%s: PostgreSQL reads other top-level members than field() gives\ninput: %.300q", c.name, c.in)
 			}
 			continue
 		}
 		rejected++
-		var re *rejectError
+		var re *Error
 		if !errors.As(err, &re) {
 			t.Fatalf("%s: error %T", c.name, err)
 		}
-		if re.Reason == reasonNotObject || strings.HasPrefix(re.Detail, "nesting deeper than") {
+		if re.Reason == NotObject || strings.HasPrefix(re.Detail, "nesting deeper than") {
 			deliberate++
 			continue
 		}
 		if _, pgErr := conn.jsonb(c.in); pgErr == nil {
-			t.Errorf("%s: scanMessage rejects (%v), PostgreSQL accepts\ninput: %.300q", c.name, err, c.in)
+			t.Errorf("%s: Message rejects (%v), PostgreSQL accepts\ninput: %.300q", c.name, err, c.in)
 		}
 	}
 	t.Logf("%d inputs: %d accepted by both, %d rejected by both, %d rejected by us only on purpose (not an object, too deep)",
@@ -639,17 +639,17 @@ func generatedCorpus() [][]byte {
 }
 
 // TestPostgresDepthLimit finds how deep PostgreSQL's jsonb input nests, to
-// show that maxJSONDepth is well inside it.
+// show that MaxDepth is well inside it.
 func TestPostgresDepthLimit(t *testing.T) {
 	conn := connectTestPostgres(t)
 	for _, kind := range []struct {
 		name string
 		nest func(int) string
 	}{{"objects", nestObjects}, {"arrays", nestArrays}} {
-		if _, err := conn.jsonb([]byte(kind.nest(4 * maxJSONDepth))); err != nil {
-			t.Fatalf("PostgreSQL rejects %d levels of %s: %v", 4*maxJSONDepth, kind.name, err)
+		if _, err := conn.jsonb([]byte(kind.nest(4 * MaxDepth))); err != nil {
+			t.Fatalf("PostgreSQL rejects %d levels of %s: %v", 4*MaxDepth, kind.name, err)
 		}
-		lo, hi := 4*maxJSONDepth, 1<<20 // lo is accepted
+		lo, hi := 4*MaxDepth, 1<<20 // lo is accepted
 		if _, err := conn.jsonb([]byte(kind.nest(hi))); err == nil {
 			t.Logf("PostgreSQL accepts %d levels of %s", hi, kind.name)
 			continue
@@ -669,11 +669,11 @@ func TestPostgresDepthLimit(t *testing.T) {
 
 // rebuildObject writes the members PostgreSQL should keep: the last of each
 // key, with the key re-encoded by encoding/json.
-func rebuildObject(fields []jsonField) []byte {
+func rebuildObject(fields []Field) []byte {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, f := range fields {
-		if lastJSONField(fields, f.Key) != i {
+		if LastIndex(fields, f.Key) != i {
 			continue
 		}
 		if b.Len() > 1 {
@@ -988,7 +988,7 @@ func (p *testPGConn) jsonbEqual(a, b []byte) (bool, error) {
 	return string(res) == "t", nil
 }
 
-// Benchmarks: scanMessage against encoding/json into map[string]json.RawMessage
+// Benchmarks: Message against encoding/json into map[string]json.RawMessage
 // (which neither replaces NaN nor checks what jsonb can store).
 
 func benchmarkInputs(b *testing.B) []struct {
@@ -1016,11 +1016,11 @@ func benchmarkInputs(b *testing.B) []struct {
 
 func BenchmarkScanMessage(b *testing.B) {
 	for _, in := range benchmarkInputs(b) {
-		b.Run(in.name+"/scanMessage", func(b *testing.B) {
+		b.Run(in.name+"/Message", func(b *testing.B) {
 			b.SetBytes(int64(len(in.value)))
 			b.ReportAllocs()
 			for b.Loop() {
-				m, err := scanMessage(in.value, 512)
+				m, err := Message(in.value, 512)
 				if err != nil || len(m.Fields) == 0 {
 					b.Fatal(err)
 				}

@@ -1,13 +1,17 @@
 // Package pgurl builds the PostgreSQL connection URL from DATABASE_URL or its
-// parts (SPEC section 1) and redacts passwords before a URL is printed.
+// parts (SPEC section 1), refuses URLs whose password a driver would take for
+// something else, and redacts passwords from any text before it is printed,
+// logged or served.
 package pgurl
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Parts are the SPEC's connection settings; URL, when set, overrides them.
@@ -87,55 +91,61 @@ func ForLibPQ(connString string) string {
 	return connString
 }
 
-var keywordPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)
-
-// Redact replaces the password of a URL (or of a key=value connection string,
-// or of a password query parameter) with "xxxxx".
-func Redact(connString string) string {
-	u, err := url.Parse(connString)
-	if err != nil || u.Scheme == "" {
-		return keywordPassword.ReplaceAllString(connString, "${1}xxxxx")
+// Check returns an error naming what is wrong with a connection URL that a
+// driver would misread in a way that puts part of the password where it is
+// printed: a password holding '/', '?', '#' or a space that is not
+// percent-encoded makes net/url (and so pgx and lib/pq) take the rest of it
+// for a host, port, database name or fragment, and their errors show those.
+// The error shows the URL redacted. A key=value connection string (no "://")
+// passes: its parsers never print the password.
+func Check(connString string) error {
+	k := strings.Index(connString, "://")
+	if k < 0 {
+		return nil
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if i := strings.IndexFunc(connString, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		return fmt.Errorf("database URL %s holds white space or a control character: percent-encode it (a space is %%20)", Redact(connString))
 	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
-
-// RedactError returns err with every occurrence of connString's password
-// replaced in its message, for errors that may echo a connection string. The
-// original stays reachable with errors.As / errors.Is.
-func RedactError(err error, connString string) error {
-	pw := password(connString)
-	if err == nil || pw == "" || !strings.Contains(err.Error(), pw) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), pw, "xxxxx"), err: err}
-}
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-func password(connString string) string {
-	u, err := url.Parse(connString)
-	if err == nil && u.Scheme != "" {
-		if pw, ok := u.User.Password(); ok {
-			return pw
+	rest := connString[k+3:]
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		userinfo := rest[:at]
+		if strings.ContainsAny(userinfo, "/?#") {
+			return fmt.Errorf("database URL %s has '/', '?' or '#' before its last '@', so the host is unclear: "+
+				"percent-encode them in the user name and password (%%2F %%3F %%23), and an '@' after the host as %%40", Redact(connString))
 		}
-		return u.Query().Get("password")
+		if !validUserinfo(userinfo) {
+			return fmt.Errorf("database URL %s: percent-encode the user name and password "+
+				"(every character but letters, digits and -._~!$&'()*+,;=:@, and a %% that does not start an escape such as %%25)", Redact(connString))
+		}
 	}
-	if m := keywordPassword.FindStringSubmatch(connString); m != nil {
-		return m[2]
+	if _, err := url.Parse(connString); err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // the rest repeats the URL
+		}
+		return fmt.Errorf("database URL %s is not a valid URL: %s", Redact(connString), Redact(err.Error()))
 	}
-	return ""
+	return nil
+}
+
+// validUserinfo reports whether s may stand as it is before a URL's '@'.
+func validUserinfo(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-._~!$&'()*+,;=:@", c) >= 0:
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

@@ -91,41 +91,56 @@ func ForLibPQ(connString string) string {
 	return connString
 }
 
-// Check returns an error naming what is wrong with a connection URL that a
-// driver would misread in a way that puts part of the password where it is
-// printed: a password holding '/', '?', '#' or a space that is not
-// percent-encoded makes net/url (and so pgx and lib/pq) take the rest of it
-// for a host, port, database name or fragment, and their errors show those.
-// The error shows the URL redacted. A key=value connection string (no "://")
-// passes: its parsers never print the password.
+// Check returns an error naming what is wrong with a connection URL that the
+// drivers would read differently, or not as meant, in ways that put part of
+// the password where their errors print it: pgx (like libpq) ends the user
+// name and password at the first '@', net/url (so lib/pq, which migrations
+// use) at the last '@' before a '/', '?' or '#', so a password holding '@',
+// '/', '?', '#' or a space that is not percent-encoded becomes part of a host,
+// port, database name or parameter. Check wants at most one '@', before any
+// '/' or '?', no '#' and no white space; the error shows the URL redacted, at
+// the end of its line. A well-formed key=value connection string passes (its
+// parsers never print the password, and Redact knows its form); anything else
+// without "://" (postgres:u:pw@h, u:pw@h/db) is refused without being shown,
+// as Redact cannot tell which part of it is a password.
 func Check(connString string) error {
 	k := strings.Index(connString, "://")
 	if k < 0 {
-		return nil
-	}
-	if i := strings.IndexFunc(connString, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
-		return fmt.Errorf("database URL %s holds white space or a control character: percent-encode it (a space is %%20)", Redact(connString))
+		if connString == "" || keywordValue(connString) {
+			return nil
+		}
+		return errors.New("database URL: neither a URL such as postgres://user@host:port/database " +
+			"nor key=value settings such as host=h user=u; it is not shown, as it may hold a password")
 	}
 	rest := connString[k+3:]
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+	problem := ""
+	if strings.IndexFunc(connString, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		problem = "it holds white space or a control character (percent-encode it: a space is %20)"
+	} else if strings.Contains(rest, "#") {
+		problem = "it holds a '#', which starts a fragment PostgreSQL ignores (percent-encode it as %23 in the password)"
+	} else if strings.Count(rest, "@") > 1 {
+		problem = "it holds more than one '@' (percent-encode '@' as %40 in the user name and password)"
+	} else if at := strings.IndexByte(rest, '@'); at >= 0 {
 		userinfo := rest[:at]
-		if strings.ContainsAny(userinfo, "/?#") {
-			return fmt.Errorf("database URL %s has '/', '?' or '#' before its last '@', so the host is unclear: "+
-				"percent-encode them in the user name and password (%%2F %%3F %%23), and an '@' after the host as %%40", Redact(connString))
-		}
-		if !validUserinfo(userinfo) {
-			return fmt.Errorf("database URL %s: percent-encode the user name and password "+
-				"(every character but letters, digits and -._~!$&'()*+,;=:@, and a %% that does not start an escape such as %%25)", Redact(connString))
+		if strings.ContainsAny(userinfo, "/?") {
+			problem = "its '@' comes after a '/' or '?' (percent-encode them in the password as %2F and %3F, or an '@' in the database name or parameters as %40)"
+		} else if !validUserinfo(userinfo) {
+			problem = "the user name or password holds characters a URL must percent-encode " +
+				"(all but letters, digits and -._~!$&'()*+,;=:, and a '%' that does not start an escape such as %25)"
 		}
 	}
-	if _, err := url.Parse(connString); err != nil {
+	if problem == "" {
+		_, err := url.Parse(connString)
+		if err == nil {
+			return nil
+		}
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err // the rest repeats the URL
 		}
-		return fmt.Errorf("database URL %s is not a valid URL: %s", Redact(connString), Redact(err.Error()))
+		problem = Redact(err.Error())
 	}
-	return nil
+	return fmt.Errorf("database URL: %s: %s", problem, Redact(connString))
 }
 
 // validUserinfo reports whether s may stand as it is before a URL's '@'.
@@ -134,7 +149,7 @@ func validUserinfo(s string) bool {
 		c := s[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("-._~!$&'()*+,;=:@", c) >= 0:
+		case strings.IndexByte("-._~!$&'()*+,;=:", c) >= 0:
 		case c == '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
 				return false
@@ -148,4 +163,56 @@ func validUserinfo(s string) bool {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// keywordValue reports whether s is libpq keyword/value settings: one or more
+// keyword = value, the value single-quoted (with backslash escapes) or up to
+// white space.
+func keywordValue(s string) bool {
+	isSpace := func(i int) bool { return i < len(s) && unicode.IsSpace(rune(s[i])) }
+	seen := false
+	for i := 0; ; {
+		for isSpace(i) {
+			i++
+		}
+		if i == len(s) {
+			return seen
+		}
+		start := i
+		for i < len(s) && (s[i] == '_' || 'a' <= s[i] && s[i] <= 'z' || 'A' <= s[i] && s[i] <= 'Z' || '0' <= s[i] && s[i] <= '9') {
+			i++
+		}
+		if i == start {
+			return false
+		}
+		for isSpace(i) {
+			i++
+		}
+		if i == len(s) || s[i] != '=' {
+			return false
+		}
+		i++
+		for isSpace(i) {
+			i++
+		}
+		if i < len(s) && s[i] == '\'' {
+			for i++; i < len(s) && s[i] != '\''; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(s) {
+				return false // the quote is not closed
+			}
+			i++
+		} else {
+			for i < len(s) && !isSpace(i) {
+				if s[i] == '\\' {
+					i++
+				}
+				i++
+			}
+		}
+		seen = true
+	}
 }

@@ -66,10 +66,10 @@ func TestCheck(t *testing.T) {
 	for _, ok := range []string{
 		"postgres://u:pw@h:5432/db?sslmode=disable",
 		"postgres://u:p%40ss%23w0rd@127.0.0.1/db",
-		"postgres://u:p@ss@h/db", // net/url takes the last '@' too
 		"postgres://h/db",
 		"postgres:///db?host=/tmp",
 		"host=h password='a b' user=u",
+		`host = h password='it\'s' dbname=`,
 		"",
 	} {
 		if err := Check(ok); err != nil {
@@ -85,11 +85,21 @@ func TestCheck(t *testing.T) {
 		"postgres://u:pässwörd@h/db",
 		"postgres://u:s3cret%zz@h/db",
 		"postgres://u:s3cret@h:port/db",
+		"postgres://u:s3cret@w0rd@h/db",     // pgx takes the first '@', net/url the last
+		"postgres://u:s3cret?w0rd@h/db",     // pgx takes w0rd for part of the password, net/url for a parameter
+		"postgres://u:s3cret@h/db?x=w0rd@h", // the password may end at either '@'
+		"postgres:u:s3cret@h/db",            // pgx reads key=value settings, and fails
+		"u:s3cret@h/db",
+		"postgres:u:s3cret@h password=w0rd",
+		"host=h password='s3cret",
 	} {
 		err := Check(bad)
 		if err == nil {
 			t.Errorf("Check(%q) passed", bad)
 			continue
+		}
+		if again := Redact(err.Error()); again != err.Error() {
+			t.Errorf("Check(%q) = %q, which Redact changes to %q", bad, err, again)
 		}
 		for _, secret := range []string{"s3cret", "w0rd", "pässwörd"} {
 			if strings.Contains(bad, secret) && strings.Contains(err.Error(), secret) {

@@ -26,6 +26,9 @@ func benchCommand() *cli.Command {
 			&cli.BoolFlag{Name: "in-process", EnvVars: []string{"BENCH_IN_PROCESS"}, Usage: "run the loader in this process (no memory figure)"},
 		}),
 		Action: func(c *cli.Context) error {
+			if err := checkURL(c.String("server-url")); err != nil {
+				return err
+			}
 			binary := ""
 			if !c.Bool("in-process") {
 				var err error

@@ -171,7 +171,10 @@ func wordEnd(s string, i, limit int) int {
 
 // laterURLWithPassword returns the position of the space that starts a
 // second URL between a and at whose own user information (from its "://" to
-// at) holds a non-empty password, or -1. The '@' at at is then that URL's.
+// at) is a user name without '@', a ':' and a password that does not start
+// with '@', or -1. The '@' at at is then that URL's. (Were the password
+// allowed to be empty or the user name to hold '@', a first password such as
+// " a://u:" or " a://@" would not be masked by either URL.)
 func laterURLWithPassword(s string, a, at int) int {
 	for j := a; j < at; j++ {
 		r, size := utf8.DecodeRuneInString(s[j:])
@@ -184,7 +187,7 @@ func laterURLWithPassword(s string, a, at int) int {
 			continue
 		}
 		ui := s[k+n+3 : at]
-		if c := strings.IndexByte(ui, ':'); c >= 0 && c+1 < len(ui) {
+		if c := strings.IndexByte(ui, ':'); c >= 0 && c+1 < len(ui) && ui[c+1] != '@' && !strings.Contains(ui[:c], "@") {
 			return j
 		}
 	}

@@ -15,10 +15,10 @@ const mask = "xxxxx"
 // password of anything shaped like scheme://user:password@host, whether or
 // not it parses as a URL; a password or sslpassword query parameter of such a
 // URL; and the value of a libpq keyword/value password=... (quoted or not).
-// It works on the text alone, so it serves error messages, log records and
-// command output as well as bare connection strings, and it never touches
-// text that is not a password: the user name, host, path and everything
-// around the URL stay as they were.
+// It reads the text alone, never a known password, so it serves error
+// messages, log records and command output as well as bare connection
+// strings, and it leaves the user name, host, path and the text around a URL
+// as they were (but see the last paragraph).
 //
 // Which text is a password. A URL starts at "://". Its user information is
 // what comes before the last '@' on the same line that is not behind a double
@@ -26,16 +26,18 @@ const mask = "xxxxx"
 // a password may hold '@', ':', '/', '#', '?', '%', spaces and any other
 // character except a line break, '"' and '`'. The password is the part after
 // the user information's first ':'. A broken host (an unclosed "[::1", a bad
-// port, none at all) changes nothing. When the same line holds a second URL
-// that starts a word (after a space) and has its own user:password before that
-// '@', the '@' belongs to the second one and the first ends at the space.
+// port, none at all) changes nothing. When a second URL starts a word (after
+// white space) before that '@', and its own user name (without '@'), ':' and
+// password come before it, the '@' is the second URL's and the first ends at
+// the white space.
 //
 // The price of never missing a password is that text on the line between a
-// URL and a later '@' can be taken for its password: `postgres://u:pw@h/db
-// for a@b` redacts "pw@h/db for a". Messages quote what follows a URL, as
-// pgx and database/sql do, which ends the search at the quote.
+// URL and a later unquoted '@' is taken for part of its password:
+// "postgres://u:pw@h/db for a@b" becomes "postgres://u:xxxxx@b". Messages
+// usually quote what follows a URL (pgx with backticks, PostgreSQL and Go with
+// double quotes), which ends the search.
 func Redact(s string) string {
-	if !strings.Contains(s, "://") && !containsFold(s, "password") {
+	if !strings.Contains(s, "://") && indexFold(s, "password") < 0 {
 		return s
 	}
 	var masked, urls [][2]int
@@ -53,11 +55,27 @@ func Redact(s string) string {
 	}
 	// password=... outside URLs (inside, it is a query parameter, which ends
 	// at '&'); its value may run into a URL, as in password=postgres://...
-	if containsFold(s, "password") {
-		for _, m := range keywordPassword.FindAllStringSubmatchIndex(s, -1) {
-			if !inside(urls, m[0]) {
-				masked = append(masked, [2]int{m[4], m[5]})
+	pos := 0
+	for _, gap := range gaps(urls, len(s)) {
+		for pos = max(pos, gap[0]); pos < gap[1]; {
+			i := indexFold(s[pos:gap[1]], "password")
+			if i < 0 {
+				break
 			}
+			i += pos
+			m := keywordPassword.FindStringSubmatchIndex(s[i:])
+			if m == nil {
+				pos = i + 1
+				continue
+			}
+			v := m[2:4] // inside the quotes, which stay, so that redacting again changes nothing
+			if v[0] < 0 {
+				v = m[4:6] // not quoted
+			}
+			if v[0] < v[1] {
+				masked = append(masked, [2]int{i + v[0], i + v[1]})
+			}
+			pos = i + m[1]
 		}
 	}
 	if len(masked) == 0 {
@@ -82,13 +100,21 @@ func Redact(s string) string {
 	return b.String()
 }
 
-// inside reports whether i is in one of spans, which are sorted and disjoint.
-func inside(spans [][2]int, i int) bool {
-	n, _ := slices.BinarySearchFunc(spans, i, func(sp [2]int, i int) int { return sp[0] - i })
-	if n < len(spans) && spans[n][0] == i {
-		return true
+// gaps returns the parts of [0, n) outside spans, which are sorted and
+// disjoint.
+func gaps(spans [][2]int, n int) [][2]int {
+	var out [][2]int
+	from := 0
+	for _, sp := range spans {
+		if sp[0] > from {
+			out = append(out, [2]int{from, sp[0]})
+		}
+		from = sp[1]
 	}
-	return n > 0 && i < spans[n-1][1]
+	if from < n {
+		out = append(out, [2]int{from, n})
+	}
+	return out
 }
 
 // urlSpan is what scanURL found: the ranges of s to mask, in order, and where
@@ -103,6 +129,18 @@ type urlSpan struct {
 type scanner struct {
 	lineFrom, lineEnd int // no line end in s[lineFrom:lineEnd]; s[lineEnd] is one, or the end of s
 	lastAt            int // the last '@' in s[lineFrom:lineEnd], or -1
+
+	// laterURLWithPassword(s, laterFrom, laterAt) is later, and so is it
+	// for any a in [laterFrom, later] (or any a >= laterFrom, when later is -1).
+	laterFrom, laterAt, later int
+}
+
+// laterURL is laterURLWithPassword, remembered.
+func (sc *scanner) laterURL(s string, a, at int) int {
+	if sc.laterAt != at || sc.laterAt == 0 || a < sc.laterFrom || sc.later >= 0 && a > sc.later {
+		sc.laterFrom, sc.laterAt, sc.later = a, at, laterURLWithPassword(s, a, at)
+	}
+	return sc.later
 }
 
 // scanURL reads the URL whose authority starts at s[a] (just after "://").
@@ -119,7 +157,7 @@ func (sc *scanner) scanURL(s string, a int) urlSpan {
 		at = -1
 	}
 	if at >= 0 {
-		if b := laterURLWithPassword(s, a, at); b >= 0 {
+		if b := sc.laterURL(s, a, at); b >= 0 {
 			limit = b
 			at = strings.LastIndexByte(s[a:limit], '@')
 			if at >= 0 {
@@ -235,21 +273,22 @@ func queryPasswords(s string, from, to int) [][2]int {
 	return ranges
 }
 
-// keywordPassword is a libpq keyword/value password (or sslpassword, or
+// keywordPassword is a libpq keyword/value password, at the start of the
+// text (Redact finds the word "password", which also finds sslpassword and
 // PGPASSWORD=...): a single-quoted value with backslash escapes (to the end of
 // the line when the quote is not closed), or a value up to white space or a
 // double quote or backtick, which close the quoting around a message's DSN.
-var keywordPassword = regexp.MustCompile("(?i)(password[ \\t]*=[ \\t]*)('(?:[^'\\\\\\n]|\\\\.)*'?|[^\\s\"`]+)")
+var keywordPassword = regexp.MustCompile(`^(?i)password[ \t]*=[ \t]*(?:'((?:[^'\\\n]|\\.)*)'?|([^\s"` + "`" + `]+))`)
 
-// containsFold reports whether s holds substr, a lower-case ASCII word, in
-// any case.
-func containsFold(s, substr string) bool {
+// indexFold is the index of the first substr, a lower-case ASCII word, in s
+// in any case, or -1.
+func indexFold(s, substr string) int {
 	for i := 0; i+len(substr) <= len(s); i++ {
 		if s[i]|0x20 == substr[0] && strings.EqualFold(s[i:i+len(substr)], substr) {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // RedactError returns err with its message passed through Redact; the

@@ -28,6 +28,9 @@ func benchCommand() *cli.Command {
 				"and print refresh time and statistics lag per tenth of the day"},
 		}),
 		Action: func(c *cli.Context) error {
+			if err := checkURL(c.String("server-url")); err != nil {
+				return err
+			}
 			binary := ""
 			if !c.Bool("in-process") {
 				var err error

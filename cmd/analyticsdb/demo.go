@@ -49,8 +49,12 @@ func demoCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			url, err := databaseURL(c)
+			if err != nil {
+				return err
+			}
 			return demo.Run(c.Context, demo.Options{
-				DatabaseURL: databaseURL(c),
+				DatabaseURL: url,
 				Brokers:     kcfg.Brokers,
 				KafkaOpts:   kcfg.Opts,
 				Topic:       kcfg.Topic,

@@ -105,6 +105,8 @@ CREATE FUNCTION analytics.apply_inserted_events() RETURNS trigger
     AS $$
 DECLARE
   v_default_assistant text := coalesce(nullif(current_setting('analytics.default_assistant_name', true), ''), 'unknown');
+  v_old "Conversation"[];
+  v_new "Conversation"[];
 BEGIN
   WITH fact AS MATERIALIZED (
     -- what the aggregation needs of each event
@@ -354,16 +356,15 @@ BEGIN
       "flowsActiveAtEscalation" = excluded."flowsActiveAtEscalation"
     RETURNING c.*
   ),
-  -- A conversation's old and new groups are dirty when anything the statistics
-  -- read of it changed (a new conversation always does).
+  -- The conversations whose statistics changed, in their old and new state:
+  -- the old one is taken out of its groups and the new one put in (a
+  -- conversation that is new, or was reset by a rebuild, had no old state).
   changed AS (
-    SELECT n."id", p."id" IS NULL AS "isNew",
-           p."assistantName" AS "oldAssistant", p."statisticsDate" AS "oldDate",
-           p."channelName" AS "oldChannel", p."assistantVersion" AS "oldVersion", p."flowsStarted" AS "oldFlows",
-           n."assistantName", n."statisticsDate", n."channelName", n."assistantVersion", n."flowsStarted"
+    SELECT p."id" IS NOT NULL AND p."startDate" <> 'infinity' AS "hadState",
+           p::"Conversation" AS "oldRow", n::"Conversation" AS "newRow"
     FROM upserted AS n
     LEFT JOIN prev AS p ON p."id" = n."id"
-    WHERE p."id" IS NULL
+    WHERE p."id" IS NULL OR p."startDate" = 'infinity'
        OR (p."assistantName", p."statisticsDate", p."channelName", p."assistantVersion",
            p."escalatedAt" IS NULL, p."csatRating", p."latencySamplesMs", p."flowsStarted",
            p."flowsCompleted", p."flowsActiveAtEscalation")
@@ -371,22 +372,6 @@ BEGIN
           (n."assistantName", n."statisticsDate", n."channelName", n."assistantVersion",
            n."escalatedAt" IS NULL, n."csatRating", n."latencySamplesMs", n."flowsStarted",
            n."flowsCompleted", n."flowsActiveAtEscalation")
-  ),
-  dirty_version AS (
-    INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
-    SELECT DISTINCT g.* FROM (
-      SELECT ch."assistantName", ch."statisticsDate", ch."channelName", ch."assistantVersion" FROM changed AS ch
-      UNION ALL
-      SELECT ch."oldAssistant", ch."oldDate", ch."oldChannel", ch."oldVersion" FROM changed AS ch WHERE NOT ch."isNew"
-    ) AS g
-  ),
-  dirty_flow AS (
-    INSERT INTO "DirtyFlowStatistics" ("assistantName", "date", "flowName")
-    SELECT DISTINCT g.* FROM (
-      SELECT ch."assistantName", ch."statisticsDate", fl FROM changed AS ch, unnest(ch."flowsStarted") AS fl
-      UNION ALL
-      SELECT ch."oldAssistant", ch."oldDate", fl FROM changed AS ch, unnest(ch."oldFlows") AS fl WHERE NOT ch."isNew"
-    ) AS g
   ),
   -- Models: created on first sight; lastSeenAt is moved on by the refresh, so
   -- concurrent loaders never wait on each other for a model row.
@@ -405,9 +390,17 @@ BEGIN
     SELECT m."modelId", m."modelIdText", m."modelName", m."assistantName", m."firstSeenAt", m."lastSeenAt"
     FROM model AS m
     ON CONFLICT ("id") DO NOTHING
+  ),
+  dirty_model AS (
+    INSERT INTO "DirtyModel" ("modelId", "modelName", "firstSeenAt", "lastSeenAt")
+    SELECT m."modelId", m."modelName", m."firstSeenAt", m."lastSeenAt" FROM model AS m
   )
-  INSERT INTO "DirtyModel" ("modelId", "modelName", "firstSeenAt", "lastSeenAt")
-  SELECT m."modelId", m."modelName", m."firstSeenAt", m."lastSeenAt" FROM model AS m;
+  SELECT array_agg(ch."oldRow") FILTER (WHERE ch."hadState"), array_agg(ch."newRow")
+  INTO v_old, v_new
+  FROM changed AS ch;
+
+  PERFORM analytics.queue_statistics_deltas(-1, v_old);
+  PERFORM analytics.queue_statistics_deltas(1, v_new);
   RETURN NULL;
 END;
 $$;
@@ -454,6 +447,124 @@ $$;
 
 
 --
+-- Name: fold_statistics_deltas(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.fold_statistics_deltas() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_groups bigint[];
+  v_empty_samples bigint[];
+  v_empty_sample_buckets integer[];
+  v_empty_sample_ms double precision[];
+  v_empty_buckets bigint[];
+  v_empty_bucket_ids integer[];
+  v_empty_flows uuid[];
+  v_flows integer;
+BEGIN
+  WITH version_delta AS (
+    DELETE FROM "VersionStatisticsDelta" RETURNING *
+  ),
+  sample_delta AS (
+    DELETE FROM "LatencySampleDelta" RETURNING *
+  ),
+  version_sum AS (
+    SELECT d."assistantName", d."date", d."channelName", d."version",
+           sum(d."sessions") AS "sessions", sum(d."escalated") AS "escalated",
+           sum(d."satisfied") AS "satisfied", sum(d."unsatisfied") AS "unsatisfied",
+           sum(d."unanswered") AS "unanswered", sum(d."succeeded") AS "succeeded",
+           sum(d."latencyCount") AS "latencyCount", sum(d."latencySum") AS "latencySum"
+    FROM version_delta AS d
+    GROUP BY d."assistantName", d."date", d."channelName", d."version"
+  ),
+  state AS (
+    INSERT INTO "VersionStatisticsState" AS st ("assistantName", "date", "channelName", "version", "sessions",
+      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
+    SELECT s."assistantName", s."date", s."channelName", s."version", s."sessions", s."escalated",
+           s."satisfied", s."unsatisfied", s."unanswered", s."succeeded", s."latencyCount", s."latencySum"
+    FROM version_sum AS s
+    ON CONFLICT ("date", "assistantName", "channelName", "version") DO UPDATE SET
+      "sessions" = st."sessions" + excluded."sessions",
+      "escalated" = st."escalated" + excluded."escalated",
+      "satisfied" = st."satisfied" + excluded."satisfied",
+      "unsatisfied" = st."unsatisfied" + excluded."unsatisfied",
+      "unanswered" = st."unanswered" + excluded."unanswered",
+      "succeeded" = st."succeeded" + excluded."succeeded",
+      "latencyCount" = st."latencyCount" + excluded."latencyCount",
+      "latencySum" = st."latencySum" + excluded."latencySum"
+    RETURNING st."groupId", st."assistantName", st."date", st."channelName", st."version"
+  ),
+  sample_sum AS MATERIALIZED (
+    SELECT st."groupId", analytics.latency_bucket(d."ms") AS "bucket", d."ms", sum(d."n")::integer AS "n"
+    FROM sample_delta AS d
+    JOIN state AS st USING ("assistantName", "date", "channelName", "version")
+    GROUP BY st."groupId", d."ms"
+    HAVING sum(d."n") <> 0
+  ),
+  sample AS (
+    INSERT INTO "LatencySample" AS s ("groupId", "bucket", "ms", "n")
+    SELECT d."groupId", d."bucket", d."ms", d."n" FROM sample_sum AS d
+    ON CONFLICT ("groupId", "bucket", "ms") DO UPDATE SET "n" = s."n" + excluded."n"
+    RETURNING s."groupId", s."bucket", s."ms", s."n"
+  ),
+  bucket AS (
+    INSERT INTO "LatencyBucket" AS b ("groupId", "bucket", "n")
+    SELECT d."groupId", d."bucket", sum(d."n") FROM sample_sum AS d
+    GROUP BY d."groupId", d."bucket"
+    ON CONFLICT ("groupId", "bucket") DO UPDATE SET "n" = b."n" + excluded."n"
+    RETURNING b."groupId", b."bucket", b."n"
+  )
+  SELECT (SELECT array_agg(st."groupId") FROM state AS st),
+         (SELECT array_agg(s."groupId") FROM sample AS s WHERE s."n" = 0),
+         (SELECT array_agg(s."bucket") FROM sample AS s WHERE s."n" = 0),
+         (SELECT array_agg(s."ms") FROM sample AS s WHERE s."n" = 0),
+         (SELECT array_agg(b."groupId") FROM bucket AS b WHERE b."n" = 0),
+         (SELECT array_agg(b."bucket") FROM bucket AS b WHERE b."n" = 0)
+  INTO v_groups, v_empty_samples, v_empty_sample_buckets, v_empty_sample_ms, v_empty_buckets, v_empty_bucket_ids;
+
+  -- Values and buckets no sample has any more.
+  DELETE FROM "LatencySample" AS s
+  USING unnest(v_empty_samples, v_empty_sample_buckets, v_empty_sample_ms) AS e("groupId", "bucket", "ms")
+  WHERE (s."groupId", s."bucket", s."ms") = (e."groupId", e."bucket", e."ms") AND s."n" = 0;
+  DELETE FROM "LatencyBucket" AS b
+  USING unnest(v_empty_buckets, v_empty_bucket_ids) AS e("groupId", "bucket")
+  WHERE (b."groupId", b."bucket") = (e."groupId", e."bucket") AND b."n" = 0;
+
+  WITH flow_delta AS (
+    DELETE FROM "FlowStatisticsDelta" RETURNING *
+  ),
+  flow_sum AS (
+    SELECT d."assistantName", d."date", d."flowName", sum(d."sessions")::integer AS "sessions",
+           sum(d."automated")::integer AS "automated", sum(d."escalated")::integer AS "escalated"
+    FROM flow_delta AS d
+    GROUP BY d."assistantName", d."date", d."flowName"
+    HAVING (sum(d."sessions"), sum(d."automated"), sum(d."escalated")) <> (0, 0, 0)
+  ),
+  flow AS (
+    INSERT INTO "FlowDailyStatistics" AS f ("date", "assistantName", "flowName", "totalSessions", "automatedCount", "escalatedCount")
+    SELECT s."date", s."assistantName", s."flowName", s."sessions", s."automated", s."escalated" FROM flow_sum AS s
+    ON CONFLICT ("date", "assistantName", "flowName") DO UPDATE SET
+      "totalSessions" = f."totalSessions" + excluded."totalSessions",
+      "automatedCount" = f."automatedCount" + excluded."automatedCount",
+      "escalatedCount" = f."escalatedCount" + excluded."escalatedCount",
+      "updatedAt" = now()
+    RETURNING f."id", f."totalSessions"
+  )
+  SELECT count(*), array_agg(f."id") FILTER (WHERE f."totalSessions" <= 0)
+  INTO v_flows, v_empty_flows
+  FROM flow AS f;
+
+  DELETE FROM "FlowDailyStatistics" AS f WHERE f."id" = ANY (v_empty_flows) AND f."totalSessions" <= 0;
+
+  RETURN coalesce(analytics.publish_version_statistics(v_groups), 0) + v_flows;
+END;
+$$;
+
+
+--
 -- Name: grant_readonly(name); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -483,6 +594,62 @@ CREATE FUNCTION analytics.is_user_message(p_type public."ConversationEventType",
      AND coalesce(p_raw_data ->> 'text', '') <> '/session_start'
      AND NOT coalesce(p_raw_data -> 'parse_data' -> 'commands' @> '[{"command": "session start"}]', false)
      AND NOT coalesce(p_metadata -> 'is_external' = 'true', false)
+$$;
+
+
+--
+-- Name: latency_bucket(double precision); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.latency_bucket(p_ms double precision) RETURNS integer
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$
+  SELECT CASE WHEN p_ms < 1 THEN 0 ELSE 1 + floor(ln(p_ms) * 256)::integer END
+$$;
+
+
+--
+-- Name: latency_percentiles(bigint, bigint); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.latency_percentiles(p_group_id bigint, p_count bigint) RETURNS double precision[]
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+  WITH wanted AS (
+    SELECT i, q * (p_count - 1) AS pos, floor(q * (p_count - 1))::bigint AS lo, ceil(q * (p_count - 1))::bigint AS hi
+    FROM unnest(ARRAY[0.5, 0.95, 0.99]::double precision[]) WITH ORDINALITY AS u(q, i)
+  ),
+  rank AS (
+    SELECT DISTINCT k FROM wanted AS w, LATERAL (VALUES (w.lo), (w.hi)) AS v(k)
+  ),
+  bucket AS MATERIALIZED (
+    SELECT b."bucket", b."n", sum(b."n") OVER (ORDER BY b."bucket") AS "through"
+    FROM "LatencyBucket" AS b
+    WHERE b."groupId" = p_group_id
+  ),
+  located AS (
+    SELECT r.k, b."bucket", b."through" - b."n" AS "before"
+    FROM rank AS r
+    CROSS JOIN LATERAL (SELECT b.* FROM bucket AS b WHERE b."through" > r.k ORDER BY b."bucket" LIMIT 1) AS b
+  ),
+  valued AS (
+    SELECT l.k, x."ms"
+    FROM located AS l
+    CROSS JOIN LATERAL (
+      SELECT y."ms"
+      FROM (SELECT s."ms", sum(s."n") OVER (ORDER BY s."ms") AS "through"
+            FROM "LatencySample" AS s
+            WHERE s."groupId" = p_group_id AND s."bucket" = l."bucket") AS y
+      WHERE y."through" > l.k - l."before"
+      ORDER BY y."ms" LIMIT 1
+    ) AS x
+  )
+  SELECT array_agg(CASE WHEN w.hi = w.lo THEN vl."ms" ELSE vl."ms" + (vh."ms" - vl."ms") * (w.pos - w.lo) END ORDER BY w.i)
+  FROM wanted AS w
+  JOIN valued AS vl ON vl.k = w.lo
+  JOIN valued AS vh ON vh.k = w.hi
+  WHERE p_count > 0
 $$;
 
 
@@ -579,6 +746,193 @@ $$;
 
 
 --
+-- Name: publish_version_statistics(bigint[]); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.publish_version_statistics(p_group_ids bigint[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_groups integer;
+BEGIN
+  WITH state AS MATERIALIZED (
+    SELECT st.* FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids)
+  ),
+  computed AS (
+    SELECT st."date", st."assistantName", st."channelName", st."version", st."sessions",
+           st."sessions" - st."escalated" AS "automated", st."escalated",
+           CASE WHEN st."latencyCount" > 0 THEN (st."latencySum" / st."latencyCount")::double precision END AS "average",
+           analytics.latency_percentiles(st."groupId", st."latencyCount") AS "percentiles",
+           st."satisfied", st."unsatisfied", st."unanswered",
+           CASE WHEN sc."id" IS NOT NULL THEN st."succeeded" END AS "success",
+           CASE WHEN sc."id" IS NOT NULL THEN st."sessions" - st."succeeded" END AS "failure",
+           sc."id" AS "criteriaId"
+    FROM state AS st
+    LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = st."assistantName"
+    WHERE st."sessions" > 0
+  ),
+  upserted AS (
+    INSERT INTO "VersionDailyStatistics" AS v (
+      "date", "assistantName", "channelName", "version", "totalSessions", "automatedCount",
+      "escalatedCount", "averageLatencyMs", "p50LatencyMs", "p95LatencyMs", "p99LatencyMs",
+      "csatSatisfied", "csatUnsatisfied", "csatUnanswered", "customSuccessCount",
+      "customFailureCount", "successCriteriaId")
+    SELECT c."date", c."assistantName", c."channelName", c."version", c."sessions", c."automated",
+           c."escalated", c."average", c."percentiles"[1], c."percentiles"[2], c."percentiles"[3],
+           c."satisfied", c."unsatisfied", c."unanswered", c."success", c."failure", c."criteriaId"
+    FROM computed AS c
+    ON CONFLICT ("date", "assistantName", "channelName", "version") DO UPDATE SET
+      "totalSessions" = excluded."totalSessions",
+      "automatedCount" = excluded."automatedCount",
+      "escalatedCount" = excluded."escalatedCount",
+      "averageLatencyMs" = excluded."averageLatencyMs",
+      "p50LatencyMs" = excluded."p50LatencyMs",
+      "p95LatencyMs" = excluded."p95LatencyMs",
+      "p99LatencyMs" = excluded."p99LatencyMs",
+      "csatSatisfied" = excluded."csatSatisfied",
+      "csatUnsatisfied" = excluded."csatUnsatisfied",
+      "csatUnanswered" = excluded."csatUnanswered",
+      "customSuccessCount" = excluded."customSuccessCount",
+      "customFailureCount" = excluded."customFailureCount",
+      "successCriteriaId" = excluded."successCriteriaId",
+      "updatedAt" = now()
+    WHERE (v."totalSessions", v."automatedCount", v."escalatedCount", v."averageLatencyMs",
+           v."p50LatencyMs", v."p95LatencyMs", v."p99LatencyMs", v."csatSatisfied",
+           v."csatUnsatisfied", v."csatUnanswered", v."customSuccessCount",
+           v."customFailureCount", v."successCriteriaId")
+          IS DISTINCT FROM
+          (excluded."totalSessions", excluded."automatedCount", excluded."escalatedCount",
+           excluded."averageLatencyMs", excluded."p50LatencyMs", excluded."p95LatencyMs",
+           excluded."p99LatencyMs", excluded."csatSatisfied", excluded."csatUnsatisfied",
+           excluded."csatUnanswered", excluded."customSuccessCount",
+           excluded."customFailureCount", excluded."successCriteriaId")
+  ),
+  emptied AS (
+    DELETE FROM "VersionDailyStatistics" AS v
+    USING state AS st
+    WHERE st."sessions" <= 0
+      AND v."date" = st."date" AND v."assistantName" = st."assistantName"
+      AND v."channelName" = st."channelName" AND v."version" = st."version"
+  ),
+  forgotten AS (
+    DELETE FROM "VersionStatisticsState" AS st
+    WHERE st."groupId" = ANY (p_group_ids) AND st."sessions" <= 0
+  )
+  SELECT count(*) INTO v_groups FROM state;
+  RETURN v_groups;
+END;
+$$;
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: Conversation; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."Conversation" (
+    id uuid NOT NULL,
+    "assistantName" text GENERATED ALWAYS AS (COALESCE("eventAssistantName", "defaultAssistantName")) STORED,
+    "assistantVersion" text GENERATED ALWAYS AS (COALESCE("eventAssistantVersion", 'unknown'::text)) STORED,
+    "totalNumberOfUserMessages" integer DEFAULT 0 NOT NULL,
+    "startDate" timestamp with time zone NOT NULL,
+    ingested boolean DEFAULT false NOT NULL,
+    "reviewState" public."ReviewState" DEFAULT 'UNREVIEWED'::public."ReviewState" NOT NULL,
+    "csatRating" public."CsatRating",
+    "lastReviewedAt" timestamp with time zone,
+    "escalatedAt" timestamp with time zone,
+    "environmentId" uuid,
+    "senderId" text NOT NULL,
+    "channelName" text GENERATED ALWAYS AS (COALESCE("eventChannelName", 'unknown'::text)) STORED,
+    "userId" text,
+    "lastEventAt" timestamp with time zone NOT NULL,
+    "flowsStarted" text[] DEFAULT '{}'::text[] NOT NULL,
+    "latencySamplesMs" double precision[] DEFAULT '{}'::double precision[] NOT NULL,
+    "createdAt" timestamp with time zone DEFAULT now() NOT NULL,
+    "defaultAssistantName" text NOT NULL,
+    "eventAssistantName" text,
+    "eventAssistantVersion" text,
+    "eventChannelName" text,
+    "statisticsDate" date NOT NULL,
+    "userMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
+    "botMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
+    "flowsCompleted" text[] DEFAULT '{}'::text[] NOT NULL,
+    "flowsActive" text[] DEFAULT '{}'::text[] NOT NULL,
+    "flowsActiveAtEscalation" text[] DEFAULT '{}'::text[] NOT NULL
+)
+WITH (fillfactor='80');
+
+
+--
+-- Name: TABLE "Conversation"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public."Conversation" IS 'One row per conversation session, maintained by triggers on ConversationEvent. reviewState and lastReviewedAt belong to reviewers.';
+
+
+--
+-- Name: COLUMN "Conversation"."latencySamplesMs"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public."Conversation"."latencySamplesMs" IS 'Extension: one sample per user message, ms until the first bot message at or after it.';
+
+
+--
+-- Name: COLUMN "Conversation"."statisticsDate"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public."Conversation"."statisticsDate" IS 'Internal: the day of startDate in the assistant''s timezone; the day the session counts on.';
+
+
+--
+-- Name: queue_statistics_deltas(integer, public."Conversation"[]); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.queue_statistics_deltas(p_sign integer, p_rows public."Conversation"[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+BEGIN
+  IF coalesce(cardinality(p_rows), 0) = 0 THEN
+    RETURN;
+  END IF;
+
+  INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
+    "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
+  SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
+         p_sign * count(*),
+         p_sign * count(*) FILTER (WHERE c."escalatedAt" IS NOT NULL),
+         p_sign * count(*) FILTER (WHERE c."csatRating" = 'SATISFIED'),
+         p_sign * count(*) FILTER (WHERE c."csatRating" = 'UNSATISFIED'),
+         p_sign * count(*) FILTER (WHERE c."csatRating" = 'UNANSWERED'),
+         p_sign * count(*) FILTER (WHERE c."flowsStarted" @> sc."includedFlows" AND NOT c."flowsStarted" && sc."excludedFlows"),
+         p_sign * sum(cardinality(c."latencySamplesMs")),
+         p_sign * coalesce(sum((SELECT sum(ms::numeric) FROM unnest(c."latencySamplesMs") AS ms)), 0)
+  FROM unnest(p_rows) AS c
+  LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
+  GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion";
+
+  INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
+  SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms, p_sign * count(*)
+  FROM unnest(p_rows) AS c, unnest(c."latencySamplesMs") AS ms
+  GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms;
+
+  INSERT INTO "FlowStatisticsDelta" ("assistantName", "date", "flowName", "sessions", "automated", "escalated")
+  SELECT c."assistantName", c."statisticsDate", fl,
+         p_sign * count(*),
+         p_sign * count(*) FILTER (WHERE fl = ANY (c."flowsCompleted") AND NOT fl = ANY (c."flowsActiveAtEscalation")),
+         p_sign * count(*) FILTER (WHERE fl = ANY (c."flowsActiveAtEscalation"))
+  FROM unnest(p_rows) AS c, unnest(c."flowsStarted") AS fl
+  GROUP BY c."assistantName", c."statisticsDate", fl;
+END;
+$$;
+
+
+--
 -- Name: readonly_relations(); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -610,16 +964,12 @@ BEGIN
   -- no batch merges into a conversation while it is rebuilt (readers go on).
   LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
 
-  -- The groups they count in now must be refreshed, wherever the rebuild moves them.
-  INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
-  SELECT DISTINCT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
+  -- Take them out of the statistics groups they count in now; the replay
+  -- below puts them back where they belong (it sees them reset, so it takes
+  -- nothing out again).
+  PERFORM analytics.queue_statistics_deltas(-1, array_agg(c))
   FROM "Conversation" AS c
-  WHERE c."id" = ANY (p_ids);
-
-  INSERT INTO "DirtyFlowStatistics" ("assistantName", "date", "flowName")
-  SELECT DISTINCT c."assistantName", c."statisticsDate", fl
-  FROM "Conversation" AS c, unnest(c."flowsStarted") AS fl
-  WHERE c."id" = ANY (p_ids);
+  WHERE c."id" = ANY (p_ids) AND c."startDate" <> 'infinity';
 
   DELETE FROM "Conversation" AS c
   WHERE c."id" = ANY (p_ids)
@@ -744,6 +1094,12 @@ BEGIN
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."flowName" FROM dirty AS d
   ),
+  -- deltas still queued for these groups: what they say is in "Conversation",
+  -- read by this same statement
+  dropped_delta AS (
+    DELETE FROM "FlowStatisticsDelta" AS d USING grp AS g
+    WHERE (d."assistantName", d."date", d."flowName") = (g."assistantName", g."date", g."flowName")
+  ),
   -- every flow of every session of the dirty days, one index lookup per day
   -- (OFFSET 0 keeps the planner from flattening the LATERAL into a hash join
   -- over all of "Conversation", whose cost would grow with the history)
@@ -844,12 +1200,14 @@ DECLARE
   v_assistants text[];
   v_ids uuid[];
   v_work integer := 0;
+  v_started timestamptz;
 BEGIN
   IF p_wait THEN
     PERFORM pg_advisory_xact_lock(v_lock);
   ELSIF NOT pg_try_advisory_xact_lock(v_lock) THEN
     RETURN -1;
   END IF;
+  v_started := clock_timestamp();
 
   -- Settings changed: rebuild every conversation of those assistants ('*': all).
   WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
@@ -877,10 +1235,15 @@ BEGIN
     v_work := v_work + analytics.rebuild_conversations(v_ids);
   END LOOP;
 
-  v_work := v_work + analytics.refresh_version_statistics() + analytics.refresh_flow_statistics();
+  -- What the merges and rebuilds queued, then the groups queued for a rebuild
+  -- from "Conversation" (in this order: a rebuild replaces what was folded).
+  v_work := v_work + analytics.fold_statistics_deltas();
+  v_work := v_work + analytics.refresh_version_statistics();
+  v_work := v_work + analytics.refresh_flow_statistics();
   PERFORM analytics.refresh_models();
 
-  UPDATE "RefreshLog" SET "lastRefreshAt" = clock_timestamp(), "lastGroups" = v_work;
+  UPDATE "RefreshLog" SET "lastRefreshAt" = clock_timestamp(), "lastGroups" = v_work,
+    "lastDurationMs" = extract(epoch FROM clock_timestamp() - v_started) * 1000;
   RETURN v_work;
 END;
 $$;
@@ -896,13 +1259,24 @@ CREATE FUNCTION analytics.refresh_version_statistics() RETURNS integer
     SET jit TO 'off'
     AS $$
 DECLARE
-  v_groups integer;
+  v_ids bigint[];
+  v_sample_ids bigint[];
+  v_sample_ms double precision[];
+  v_sample_n integer[];
 BEGIN
   WITH dirty AS (
     DELETE FROM "DirtyVersionStatistics" RETURNING *
   ),
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version" FROM dirty AS d
+  ),
+  dropped_delta AS (
+    DELETE FROM "VersionStatisticsDelta" AS d USING grp AS g
+    WHERE (d."assistantName", d."date", d."channelName", d."version") = (g."assistantName", g."date", g."channelName", g."version")
+  ),
+  dropped_sample_delta AS (
+    DELETE FROM "LatencySampleDelta" AS d USING grp AS g
+    WHERE (d."assistantName", d."date", d."channelName", d."version") = (g."assistantName", g."date", g."channelName", g."version")
   ),
   -- the sessions of each dirty group, found through the group index (LATERAL
   -- with OFFSET 0, which the planner cannot flatten into a join over all of
@@ -920,81 +1294,68 @@ BEGIN
       OFFSET 0
     ) AS c
   ),
-  counted AS MATERIALIZED (
-    SELECT s."assistantName", s."date", s."channelName", s."version",
-           count(*)::integer AS "totalSessions",
-           count(*) FILTER (WHERE s."escalatedAt" IS NOT NULL)::integer AS "escalatedCount",
-           count(*) FILTER (WHERE s."csatRating" = 'SATISFIED')::integer AS "csatSatisfied",
-           count(*) FILTER (WHERE s."csatRating" = 'UNSATISFIED')::integer AS "csatUnsatisfied",
-           count(*) FILTER (WHERE s."csatRating" = 'UNANSWERED')::integer AS "csatUnanswered",
-           min(sc."id"::text)::uuid AS "successCriteriaId",
-           (count(*) FILTER (WHERE s."flowsStarted" @> sc."includedFlows"
-                               AND NOT s."flowsStarted" && sc."excludedFlows"))::integer AS "customSuccessCount"
-    FROM session AS s
-    LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = s."assistantName"
-    GROUP BY s."assistantName", s."date", s."channelName", s."version"
+  counted AS (
+    SELECT g."assistantName", g."date", g."channelName", g."version",
+           count(s."date")::integer AS "sessions",
+           count(*) FILTER (WHERE s."escalatedAt" IS NOT NULL)::integer AS "escalated",
+           count(*) FILTER (WHERE s."csatRating" = 'SATISFIED')::integer AS "satisfied",
+           count(*) FILTER (WHERE s."csatRating" = 'UNSATISFIED')::integer AS "unsatisfied",
+           count(*) FILTER (WHERE s."csatRating" = 'UNANSWERED')::integer AS "unanswered",
+           count(*) FILTER (WHERE s."flowsStarted" @> sc."includedFlows"
+                              AND NOT s."flowsStarted" && sc."excludedFlows")::integer AS "succeeded",
+           coalesce(sum(cardinality(s."latencySamplesMs")), 0) AS "latencyCount",
+           coalesce(sum((SELECT sum(ms::numeric) FROM unnest(s."latencySamplesMs") AS ms)), 0) AS "latencySum"
+    FROM grp AS g
+    LEFT JOIN session AS s USING ("assistantName", "date", "channelName", "version")
+    LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = g."assistantName"
+    GROUP BY g."assistantName", g."date", g."channelName", g."version"
   ),
-  latency AS MATERIALIZED (
-    -- avg over numeric: exact, so the result does not depend on row order.
-    SELECT s."assistantName", s."date", s."channelName", s."version",
-           avg(ms::numeric)::double precision AS "averageLatencyMs",
-           percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS "percentiles"
-    FROM session AS s, unnest(s."latencySamplesMs") AS ms
-    GROUP BY s."assistantName", s."date", s."channelName", s."version"
-  ),
-  upserted AS (
-    INSERT INTO "VersionDailyStatistics" AS v (
-      "date", "assistantName", "channelName", "version", "totalSessions", "automatedCount",
-      "escalatedCount", "averageLatencyMs", "p50LatencyMs", "p95LatencyMs", "p99LatencyMs",
-      "csatSatisfied", "csatUnsatisfied", "csatUnanswered", "customSuccessCount",
-      "customFailureCount", "successCriteriaId")
-    SELECT c."date", c."assistantName", c."channelName", c."version", c."totalSessions",
-           c."totalSessions" - c."escalatedCount", c."escalatedCount",
-           l."averageLatencyMs", l."percentiles"[1], l."percentiles"[2], l."percentiles"[3],
-           c."csatSatisfied", c."csatUnsatisfied", c."csatUnanswered",
-           CASE WHEN c."successCriteriaId" IS NOT NULL THEN c."customSuccessCount" END,
-           CASE WHEN c."successCriteriaId" IS NOT NULL THEN c."totalSessions" - c."customSuccessCount" END,
-           c."successCriteriaId"
+  state AS (
+    INSERT INTO "VersionStatisticsState" AS st ("assistantName", "date", "channelName", "version", "sessions",
+      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
+    SELECT c."assistantName", c."date", c."channelName", c."version", c."sessions", c."escalated",
+           c."satisfied", c."unsatisfied", c."unanswered", c."succeeded", c."latencyCount", c."latencySum"
     FROM counted AS c
-    LEFT JOIN latency AS l USING ("assistantName", "date", "channelName", "version")
     ON CONFLICT ("date", "assistantName", "channelName", "version") DO UPDATE SET
-      "totalSessions" = excluded."totalSessions",
-      "automatedCount" = excluded."automatedCount",
-      "escalatedCount" = excluded."escalatedCount",
-      "averageLatencyMs" = excluded."averageLatencyMs",
-      "p50LatencyMs" = excluded."p50LatencyMs",
-      "p95LatencyMs" = excluded."p95LatencyMs",
-      "p99LatencyMs" = excluded."p99LatencyMs",
-      "csatSatisfied" = excluded."csatSatisfied",
-      "csatUnsatisfied" = excluded."csatUnsatisfied",
-      "csatUnanswered" = excluded."csatUnanswered",
-      "customSuccessCount" = excluded."customSuccessCount",
-      "customFailureCount" = excluded."customFailureCount",
-      "successCriteriaId" = excluded."successCriteriaId",
-      "updatedAt" = now()
-    WHERE (v."totalSessions", v."automatedCount", v."escalatedCount", v."averageLatencyMs",
-           v."p50LatencyMs", v."p95LatencyMs", v."p99LatencyMs", v."csatSatisfied",
-           v."csatUnsatisfied", v."csatUnanswered", v."customSuccessCount",
-           v."customFailureCount", v."successCriteriaId")
-          IS DISTINCT FROM
-          (excluded."totalSessions", excluded."automatedCount", excluded."escalatedCount",
-           excluded."averageLatencyMs", excluded."p50LatencyMs", excluded."p95LatencyMs",
-           excluded."p99LatencyMs", excluded."csatSatisfied", excluded."csatUnsatisfied",
-           excluded."csatUnanswered", excluded."customSuccessCount",
-           excluded."customFailureCount", excluded."successCriteriaId")
+      "sessions" = excluded."sessions",
+      "escalated" = excluded."escalated",
+      "satisfied" = excluded."satisfied",
+      "unsatisfied" = excluded."unsatisfied",
+      "unanswered" = excluded."unanswered",
+      "succeeded" = excluded."succeeded",
+      "latencyCount" = excluded."latencyCount",
+      "latencySum" = excluded."latencySum"
+    RETURNING st."groupId", st."assistantName", st."date", st."channelName", st."version"
   ),
-  emptied AS (
-    DELETE FROM "VersionDailyStatistics" AS v
-    USING (SELECT g.* FROM grp AS g
-           WHERE NOT EXISTS (
-             SELECT 1 FROM counted AS c
-             WHERE (c."assistantName", c."date", c."channelName", c."version")
-                   = (g."assistantName", g."date", g."channelName", g."version"))) AS e
-    WHERE v."date" = e."date" AND v."assistantName" = e."assistantName"
-      AND v."channelName" = e."channelName" AND v."version" = e."version"
+  sample AS (
+    SELECT st."groupId", ms, count(*)::integer AS "n"
+    FROM state AS st
+    JOIN session AS s USING ("assistantName", "date", "channelName", "version")
+    CROSS JOIN LATERAL unnest(s."latencySamplesMs") AS ms
+    GROUP BY st."groupId", ms
   )
-  SELECT count(*) INTO v_groups FROM grp;
-  RETURN v_groups;
+  SELECT (SELECT array_agg(st."groupId") FROM state AS st),
+         array_agg(s."groupId"), array_agg(s.ms), array_agg(s."n")
+  INTO v_ids, v_sample_ids, v_sample_ms, v_sample_n
+  FROM sample AS s;
+
+  IF v_ids IS NULL THEN
+    RETURN 0;
+  END IF;
+  -- The groups' samples and histograms, replaced.
+  DELETE FROM "LatencySample" WHERE "groupId" = ANY (v_ids);
+  DELETE FROM "LatencyBucket" WHERE "groupId" = ANY (v_ids);
+  INSERT INTO "LatencySample" ("groupId", "bucket", "ms", "n")
+  SELECT s."groupId", analytics.latency_bucket(s."ms"), s."ms", s."n"
+  FROM unnest(v_sample_ids, v_sample_ms, v_sample_n) AS s("groupId", "ms", "n");
+  INSERT INTO "LatencyBucket" ("groupId", "bucket", "n")
+  SELECT s."groupId", s."bucket", sum(s."n")
+  FROM "LatencySample" AS s
+  WHERE s."groupId" = ANY (v_ids)
+  GROUP BY s."groupId", s."bucket";
+
+  PERFORM analytics.publish_version_statistics(v_ids);
+  RETURN cardinality(v_ids);
 END;
 $$;
 
@@ -1136,10 +1497,6 @@ CREATE FUNCTION analytics.uuid_v5(p_name text) RETURNS uuid
 $$;
 
 
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
-
 --
 -- Name: DirtyAssistant; Type: TABLE; Schema: analytics; Owner: -
 --
@@ -1225,6 +1582,71 @@ COMMENT ON TABLE analytics."EventReplay" IS 'Internal: empty outside a rebuild.'
 
 
 --
+-- Name: FlowStatisticsDelta; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."FlowStatisticsDelta" (
+    "assistantName" text NOT NULL,
+    date date NOT NULL,
+    "flowName" text NOT NULL,
+    sessions integer NOT NULL,
+    automated integer NOT NULL,
+    escalated integer NOT NULL
+);
+
+
+--
+-- Name: LatencyBucket; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."LatencyBucket" (
+    "groupId" bigint NOT NULL,
+    bucket integer NOT NULL,
+    n bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE "LatencyBucket"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."LatencyBucket" IS 'Internal: a histogram of each statistics group''s latency samples.';
+
+
+--
+-- Name: LatencySample; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."LatencySample" (
+    "groupId" bigint NOT NULL,
+    bucket integer NOT NULL,
+    ms double precision NOT NULL,
+    n integer NOT NULL
+);
+
+
+--
+-- Name: TABLE "LatencySample"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."LatencySample" IS 'Internal: the latency samples of a statistics group, one row per value with its multiplicity, for exact percentiles.';
+
+
+--
+-- Name: LatencySampleDelta; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."LatencySampleDelta" (
+    "assistantName" text NOT NULL,
+    date date NOT NULL,
+    "channelName" text NOT NULL,
+    version text NOT NULL,
+    ms double precision NOT NULL,
+    n integer NOT NULL
+);
+
+
+--
 -- Name: RefreshLog; Type: TABLE; Schema: analytics; Owner: -
 --
 
@@ -1232,6 +1654,7 @@ CREATE TABLE analytics."RefreshLog" (
     id smallint DEFAULT 1 NOT NULL,
     "lastRefreshAt" timestamp with time zone,
     "lastGroups" integer DEFAULT 0 NOT NULL,
+    "lastDurationMs" double precision,
     CONSTRAINT "RefreshLog_id_check" CHECK ((id = 1))
 );
 
@@ -1269,6 +1692,68 @@ COMMENT ON COLUMN analytics."SenderSession"."startSlotEventId" IS 'The sender''s
 --
 
 COMMENT ON COLUMN analytics."SenderSession"."startSlotConversationId" IS 'The conversation that slot opens if action_session_start comes next.';
+
+
+--
+-- Name: VersionStatisticsDelta; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."VersionStatisticsDelta" (
+    "assistantName" text NOT NULL,
+    date date NOT NULL,
+    "channelName" text NOT NULL,
+    version text NOT NULL,
+    sessions integer NOT NULL,
+    escalated integer NOT NULL,
+    satisfied integer NOT NULL,
+    unsatisfied integer NOT NULL,
+    unanswered integer NOT NULL,
+    succeeded integer NOT NULL,
+    "latencyCount" integer NOT NULL,
+    "latencySum" numeric NOT NULL
+);
+
+
+--
+-- Name: VersionStatisticsState; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."VersionStatisticsState" (
+    "groupId" bigint NOT NULL,
+    "assistantName" text NOT NULL,
+    date date NOT NULL,
+    "channelName" text NOT NULL,
+    version text NOT NULL,
+    sessions integer DEFAULT 0 NOT NULL,
+    escalated integer DEFAULT 0 NOT NULL,
+    satisfied integer DEFAULT 0 NOT NULL,
+    unsatisfied integer DEFAULT 0 NOT NULL,
+    unanswered integer DEFAULT 0 NOT NULL,
+    succeeded integer DEFAULT 0 NOT NULL,
+    "latencyCount" bigint DEFAULT 0 NOT NULL,
+    "latencySum" numeric DEFAULT 0 NOT NULL
+);
+
+
+--
+-- Name: TABLE "VersionStatisticsState"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."VersionStatisticsState" IS 'Internal: running counts of each VersionDailyStatistics group, folded from analytics."VersionStatisticsDelta".';
+
+
+--
+-- Name: VersionStatisticsState_groupId_seq; Type: SEQUENCE; Schema: analytics; Owner: -
+--
+
+ALTER TABLE analytics."VersionStatisticsState" ALTER COLUMN "groupId" ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME analytics."VersionStatisticsState_groupId_seq"
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 
 --
@@ -1327,64 +1812,6 @@ CREATE TABLE public."AssistantSettings" (
     CONSTRAINT "AssistantSettings_defaults_complete" CHECK ((("assistantName" <> '*'::text) OR (("escalationFlows" IS NOT NULL) AND ("escalationActions" IS NOT NULL) AND ("csatFlow" IS NOT NULL) AND ("csatSlot" IS NOT NULL) AND ("csatSatisfiedValues" IS NOT NULL) AND ("csatUnsatisfiedValues" IS NOT NULL) AND (timezone IS NOT NULL)))),
     CONSTRAINT "AssistantSettings_timezone_valid" CHECK (((timezone IS NULL) OR ((now() AT TIME ZONE timezone) IS NOT NULL)))
 );
-
-
---
--- Name: Conversation; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public."Conversation" (
-    id uuid NOT NULL,
-    "assistantName" text GENERATED ALWAYS AS (COALESCE("eventAssistantName", "defaultAssistantName")) STORED,
-    "assistantVersion" text GENERATED ALWAYS AS (COALESCE("eventAssistantVersion", 'unknown'::text)) STORED,
-    "totalNumberOfUserMessages" integer DEFAULT 0 NOT NULL,
-    "startDate" timestamp with time zone NOT NULL,
-    ingested boolean DEFAULT false NOT NULL,
-    "reviewState" public."ReviewState" DEFAULT 'UNREVIEWED'::public."ReviewState" NOT NULL,
-    "csatRating" public."CsatRating",
-    "lastReviewedAt" timestamp with time zone,
-    "escalatedAt" timestamp with time zone,
-    "environmentId" uuid,
-    "senderId" text NOT NULL,
-    "channelName" text GENERATED ALWAYS AS (COALESCE("eventChannelName", 'unknown'::text)) STORED,
-    "userId" text,
-    "lastEventAt" timestamp with time zone NOT NULL,
-    "flowsStarted" text[] DEFAULT '{}'::text[] NOT NULL,
-    "latencySamplesMs" double precision[] DEFAULT '{}'::double precision[] NOT NULL,
-    "createdAt" timestamp with time zone DEFAULT now() NOT NULL,
-    "defaultAssistantName" text NOT NULL,
-    "eventAssistantName" text,
-    "eventAssistantVersion" text,
-    "eventChannelName" text,
-    "statisticsDate" date NOT NULL,
-    "userMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
-    "botMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
-    "flowsCompleted" text[] DEFAULT '{}'::text[] NOT NULL,
-    "flowsActive" text[] DEFAULT '{}'::text[] NOT NULL,
-    "flowsActiveAtEscalation" text[] DEFAULT '{}'::text[] NOT NULL
-)
-WITH (fillfactor='80');
-
-
---
--- Name: TABLE "Conversation"; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public."Conversation" IS 'One row per conversation session, maintained by triggers on ConversationEvent. reviewState and lastReviewedAt belong to reviewers.';
-
-
---
--- Name: COLUMN "Conversation"."latencySamplesMs"; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public."Conversation"."latencySamplesMs" IS 'Extension: one sample per user message, ms until the first bot message at or after it.';
-
-
---
--- Name: COLUMN "Conversation"."statisticsDate"; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public."Conversation"."statisticsDate" IS 'Internal: the day of startDate in the assistant''s timezone; the day the session counts on.';
 
 
 --
@@ -1906,6 +2333,22 @@ CREATE TABLE public.schema_migrations (
 
 
 --
+-- Name: LatencyBucket LatencyBucket_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."LatencyBucket"
+    ADD CONSTRAINT "LatencyBucket_pkey" PRIMARY KEY ("groupId", bucket);
+
+
+--
+-- Name: LatencySample LatencySample_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."LatencySample"
+    ADD CONSTRAINT "LatencySample_pkey" PRIMARY KEY ("groupId", bucket, ms);
+
+
+--
 -- Name: RefreshLog RefreshLog_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
 --
 
@@ -1919,6 +2362,22 @@ ALTER TABLE ONLY analytics."RefreshLog"
 
 ALTER TABLE ONLY analytics."SenderSession"
     ADD CONSTRAINT "SenderSession_pkey" PRIMARY KEY ("senderId");
+
+
+--
+-- Name: VersionStatisticsState VersionStatisticsState_date_assistantName_channelName_versi_key; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."VersionStatisticsState"
+    ADD CONSTRAINT "VersionStatisticsState_date_assistantName_channelName_versi_key" UNIQUE (date, "assistantName", "channelName", version);
+
+
+--
+-- Name: VersionStatisticsState VersionStatisticsState_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."VersionStatisticsState"
+    ADD CONSTRAINT "VersionStatisticsState_pkey" PRIMARY KEY ("groupId");
 
 
 --
@@ -2145,6 +2604,22 @@ CREATE TRIGGER success_criteria_touch BEFORE UPDATE ON public."SuccessCriteria" 
 
 
 --
+-- Name: LatencyBucket LatencyBucket_groupId_fkey; Type: FK CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."LatencyBucket"
+    ADD CONSTRAINT "LatencyBucket_groupId_fkey" FOREIGN KEY ("groupId") REFERENCES analytics."VersionStatisticsState"("groupId") ON DELETE CASCADE;
+
+
+--
+-- Name: LatencySample LatencySample_groupId_fkey; Type: FK CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."LatencySample"
+    ADD CONSTRAINT "LatencySample_groupId_fkey" FOREIGN KEY ("groupId") REFERENCES analytics."VersionStatisticsState"("groupId") ON DELETE CASCADE;
+
+
+--
 -- Name: ConversationEvent ConversationEvent_conversationId_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2193,4 +2668,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201230000'),
     ('20261201231529'),
     ('20261201231600'),
-    ('20261201232911');
+    ('20261201232000'),
+    ('20261201233935'),
+    ('20261201235336');

@@ -15,6 +15,8 @@
 --   csatRating = class of the last CSAT signal
 --   flows started / completed / active, and the flows active at the first escalation
 --   latency samples: per user message, ms until the first bot message at or after it
+-- and what that changes in the daily statistics groups is queued for the
+-- refresh (analytics.queue_statistics_deltas).
 -- Batches must come in stream order (each batch after the previous
 -- one); anything that breaks that order (a replayed rejected event, an edited
 -- or deleted event, a settings change) goes through analytics.rebuild_conversations.
@@ -30,6 +32,8 @@ SET jit = off  -- compiling these plans costs seconds and saves nothing on batch
 AS $$
 DECLARE
   v_default_assistant text := coalesce(nullif(current_setting('analytics.default_assistant_name', true), ''), 'unknown');
+  v_old "Conversation"[];
+  v_new "Conversation"[];
 BEGIN
   WITH fact AS MATERIALIZED (
     -- what the aggregation needs of each event
@@ -279,16 +283,15 @@ BEGIN
       "flowsActiveAtEscalation" = excluded."flowsActiveAtEscalation"
     RETURNING c.*
   ),
-  -- A conversation's old and new groups are dirty when anything the statistics
-  -- read of it changed (a new conversation always does).
+  -- The conversations whose statistics changed, in their old and new state:
+  -- the old one is taken out of its groups and the new one put in (a
+  -- conversation that is new, or was reset by a rebuild, had no old state).
   changed AS (
-    SELECT n."id", p."id" IS NULL AS "isNew",
-           p."assistantName" AS "oldAssistant", p."statisticsDate" AS "oldDate",
-           p."channelName" AS "oldChannel", p."assistantVersion" AS "oldVersion", p."flowsStarted" AS "oldFlows",
-           n."assistantName", n."statisticsDate", n."channelName", n."assistantVersion", n."flowsStarted"
+    SELECT p."id" IS NOT NULL AND p."startDate" <> 'infinity' AS "hadState",
+           p::"Conversation" AS "oldRow", n::"Conversation" AS "newRow"
     FROM upserted AS n
     LEFT JOIN prev AS p ON p."id" = n."id"
-    WHERE p."id" IS NULL
+    WHERE p."id" IS NULL OR p."startDate" = 'infinity'
        OR (p."assistantName", p."statisticsDate", p."channelName", p."assistantVersion",
            p."escalatedAt" IS NULL, p."csatRating", p."latencySamplesMs", p."flowsStarted",
            p."flowsCompleted", p."flowsActiveAtEscalation")
@@ -296,22 +299,6 @@ BEGIN
           (n."assistantName", n."statisticsDate", n."channelName", n."assistantVersion",
            n."escalatedAt" IS NULL, n."csatRating", n."latencySamplesMs", n."flowsStarted",
            n."flowsCompleted", n."flowsActiveAtEscalation")
-  ),
-  dirty_version AS (
-    INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
-    SELECT DISTINCT g.* FROM (
-      SELECT ch."assistantName", ch."statisticsDate", ch."channelName", ch."assistantVersion" FROM changed AS ch
-      UNION ALL
-      SELECT ch."oldAssistant", ch."oldDate", ch."oldChannel", ch."oldVersion" FROM changed AS ch WHERE NOT ch."isNew"
-    ) AS g
-  ),
-  dirty_flow AS (
-    INSERT INTO "DirtyFlowStatistics" ("assistantName", "date", "flowName")
-    SELECT DISTINCT g.* FROM (
-      SELECT ch."assistantName", ch."statisticsDate", fl FROM changed AS ch, unnest(ch."flowsStarted") AS fl
-      UNION ALL
-      SELECT ch."oldAssistant", ch."oldDate", fl FROM changed AS ch, unnest(ch."oldFlows") AS fl WHERE NOT ch."isNew"
-    ) AS g
   ),
   -- Models: created on first sight; lastSeenAt is moved on by the refresh, so
   -- concurrent loaders never wait on each other for a model row.
@@ -330,9 +317,17 @@ BEGIN
     SELECT m."modelId", m."modelIdText", m."modelName", m."assistantName", m."firstSeenAt", m."lastSeenAt"
     FROM model AS m
     ON CONFLICT ("id") DO NOTHING
+  ),
+  dirty_model AS (
+    INSERT INTO "DirtyModel" ("modelId", "modelName", "firstSeenAt", "lastSeenAt")
+    SELECT m."modelId", m."modelName", m."firstSeenAt", m."lastSeenAt" FROM model AS m
   )
-  INSERT INTO "DirtyModel" ("modelId", "modelName", "firstSeenAt", "lastSeenAt")
-  SELECT m."modelId", m."modelName", m."firstSeenAt", m."lastSeenAt" FROM model AS m;
+  SELECT array_agg(ch."oldRow") FILTER (WHERE ch."hadState"), array_agg(ch."newRow")
+  INTO v_old, v_new
+  FROM changed AS ch;
+
+  PERFORM analytics.queue_statistics_deltas(-1, v_old);
+  PERFORM analytics.queue_statistics_deltas(1, v_new);
   RETURN NULL;
 END;
 $$;

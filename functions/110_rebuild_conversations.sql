@@ -18,16 +18,12 @@ BEGIN
   -- no batch merges into a conversation while it is rebuilt (readers go on).
   LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
 
-  -- The groups they count in now must be refreshed, wherever the rebuild moves them.
-  INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
-  SELECT DISTINCT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
+  -- Take them out of the statistics groups they count in now; the replay
+  -- below puts them back where they belong (it sees them reset, so it takes
+  -- nothing out again).
+  PERFORM analytics.queue_statistics_deltas(-1, array_agg(c))
   FROM "Conversation" AS c
-  WHERE c."id" = ANY (p_ids);
-
-  INSERT INTO "DirtyFlowStatistics" ("assistantName", "date", "flowName")
-  SELECT DISTINCT c."assistantName", c."statisticsDate", fl
-  FROM "Conversation" AS c, unnest(c."flowsStarted") AS fl
-  WHERE c."id" = ANY (p_ids);
+  WHERE c."id" = ANY (p_ids) AND c."startDate" <> 'infinity';
 
   DELETE FROM "Conversation" AS c
   WHERE c."id" = ANY (p_ids)

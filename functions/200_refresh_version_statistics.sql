@@ -1,8 +1,9 @@
--- Recompute the VersionDailyStatistics groups marked dirty, and only those:
--- one row per (date, assistantName, channelName, version) from the sessions
--- that count on that day. A row keeps its createdAt; updatedAt moves only when
--- a value changes; a group left without sessions loses its row.
--- Returns how many groups were recomputed.
+-- Rebuild from "Conversation" the state of the VersionDailyStatistics groups
+-- queued in analytics."DirtyVersionStatistics", and only those (recompute, a
+-- SuccessCriteria change, a new installation), then write their rows
+-- (analytics.publish_version_statistics). Deltas still queued for those groups
+-- are dropped in the same statement that reads "Conversation", so both see the
+-- same committed batches. Returns how many groups were rebuilt.
 CREATE OR REPLACE FUNCTION analytics.refresh_version_statistics()
 RETURNS integer
 LANGUAGE plpgsql
@@ -10,13 +11,24 @@ SET search_path = analytics, public, pg_temp
 SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
 AS $$
 DECLARE
-  v_groups integer;
+  v_ids bigint[];
+  v_sample_ids bigint[];
+  v_sample_ms double precision[];
+  v_sample_n integer[];
 BEGIN
   WITH dirty AS (
     DELETE FROM "DirtyVersionStatistics" RETURNING *
   ),
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version" FROM dirty AS d
+  ),
+  dropped_delta AS (
+    DELETE FROM "VersionStatisticsDelta" AS d USING grp AS g
+    WHERE (d."assistantName", d."date", d."channelName", d."version") = (g."assistantName", g."date", g."channelName", g."version")
+  ),
+  dropped_sample_delta AS (
+    DELETE FROM "LatencySampleDelta" AS d USING grp AS g
+    WHERE (d."assistantName", d."date", d."channelName", d."version") = (g."assistantName", g."date", g."channelName", g."version")
   ),
   -- the sessions of each dirty group, found through the group index (LATERAL
   -- with OFFSET 0, which the planner cannot flatten into a join over all of
@@ -34,80 +46,67 @@ BEGIN
       OFFSET 0
     ) AS c
   ),
-  counted AS MATERIALIZED (
-    SELECT s."assistantName", s."date", s."channelName", s."version",
-           count(*)::integer AS "totalSessions",
-           count(*) FILTER (WHERE s."escalatedAt" IS NOT NULL)::integer AS "escalatedCount",
-           count(*) FILTER (WHERE s."csatRating" = 'SATISFIED')::integer AS "csatSatisfied",
-           count(*) FILTER (WHERE s."csatRating" = 'UNSATISFIED')::integer AS "csatUnsatisfied",
-           count(*) FILTER (WHERE s."csatRating" = 'UNANSWERED')::integer AS "csatUnanswered",
-           min(sc."id"::text)::uuid AS "successCriteriaId",
-           (count(*) FILTER (WHERE s."flowsStarted" @> sc."includedFlows"
-                               AND NOT s."flowsStarted" && sc."excludedFlows"))::integer AS "customSuccessCount"
-    FROM session AS s
-    LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = s."assistantName"
-    GROUP BY s."assistantName", s."date", s."channelName", s."version"
+  counted AS (
+    SELECT g."assistantName", g."date", g."channelName", g."version",
+           count(s."date")::integer AS "sessions",
+           count(*) FILTER (WHERE s."escalatedAt" IS NOT NULL)::integer AS "escalated",
+           count(*) FILTER (WHERE s."csatRating" = 'SATISFIED')::integer AS "satisfied",
+           count(*) FILTER (WHERE s."csatRating" = 'UNSATISFIED')::integer AS "unsatisfied",
+           count(*) FILTER (WHERE s."csatRating" = 'UNANSWERED')::integer AS "unanswered",
+           count(*) FILTER (WHERE s."flowsStarted" @> sc."includedFlows"
+                              AND NOT s."flowsStarted" && sc."excludedFlows")::integer AS "succeeded",
+           coalesce(sum(cardinality(s."latencySamplesMs")), 0) AS "latencyCount",
+           coalesce(sum((SELECT sum(ms::numeric) FROM unnest(s."latencySamplesMs") AS ms)), 0) AS "latencySum"
+    FROM grp AS g
+    LEFT JOIN session AS s USING ("assistantName", "date", "channelName", "version")
+    LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = g."assistantName"
+    GROUP BY g."assistantName", g."date", g."channelName", g."version"
   ),
-  latency AS MATERIALIZED (
-    -- avg over numeric: exact, so the result does not depend on row order.
-    SELECT s."assistantName", s."date", s."channelName", s."version",
-           avg(ms::numeric)::double precision AS "averageLatencyMs",
-           percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS "percentiles"
-    FROM session AS s, unnest(s."latencySamplesMs") AS ms
-    GROUP BY s."assistantName", s."date", s."channelName", s."version"
-  ),
-  upserted AS (
-    INSERT INTO "VersionDailyStatistics" AS v (
-      "date", "assistantName", "channelName", "version", "totalSessions", "automatedCount",
-      "escalatedCount", "averageLatencyMs", "p50LatencyMs", "p95LatencyMs", "p99LatencyMs",
-      "csatSatisfied", "csatUnsatisfied", "csatUnanswered", "customSuccessCount",
-      "customFailureCount", "successCriteriaId")
-    SELECT c."date", c."assistantName", c."channelName", c."version", c."totalSessions",
-           c."totalSessions" - c."escalatedCount", c."escalatedCount",
-           l."averageLatencyMs", l."percentiles"[1], l."percentiles"[2], l."percentiles"[3],
-           c."csatSatisfied", c."csatUnsatisfied", c."csatUnanswered",
-           CASE WHEN c."successCriteriaId" IS NOT NULL THEN c."customSuccessCount" END,
-           CASE WHEN c."successCriteriaId" IS NOT NULL THEN c."totalSessions" - c."customSuccessCount" END,
-           c."successCriteriaId"
+  state AS (
+    INSERT INTO "VersionStatisticsState" AS st ("assistantName", "date", "channelName", "version", "sessions",
+      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
+    SELECT c."assistantName", c."date", c."channelName", c."version", c."sessions", c."escalated",
+           c."satisfied", c."unsatisfied", c."unanswered", c."succeeded", c."latencyCount", c."latencySum"
     FROM counted AS c
-    LEFT JOIN latency AS l USING ("assistantName", "date", "channelName", "version")
     ON CONFLICT ("date", "assistantName", "channelName", "version") DO UPDATE SET
-      "totalSessions" = excluded."totalSessions",
-      "automatedCount" = excluded."automatedCount",
-      "escalatedCount" = excluded."escalatedCount",
-      "averageLatencyMs" = excluded."averageLatencyMs",
-      "p50LatencyMs" = excluded."p50LatencyMs",
-      "p95LatencyMs" = excluded."p95LatencyMs",
-      "p99LatencyMs" = excluded."p99LatencyMs",
-      "csatSatisfied" = excluded."csatSatisfied",
-      "csatUnsatisfied" = excluded."csatUnsatisfied",
-      "csatUnanswered" = excluded."csatUnanswered",
-      "customSuccessCount" = excluded."customSuccessCount",
-      "customFailureCount" = excluded."customFailureCount",
-      "successCriteriaId" = excluded."successCriteriaId",
-      "updatedAt" = now()
-    WHERE (v."totalSessions", v."automatedCount", v."escalatedCount", v."averageLatencyMs",
-           v."p50LatencyMs", v."p95LatencyMs", v."p99LatencyMs", v."csatSatisfied",
-           v."csatUnsatisfied", v."csatUnanswered", v."customSuccessCount",
-           v."customFailureCount", v."successCriteriaId")
-          IS DISTINCT FROM
-          (excluded."totalSessions", excluded."automatedCount", excluded."escalatedCount",
-           excluded."averageLatencyMs", excluded."p50LatencyMs", excluded."p95LatencyMs",
-           excluded."p99LatencyMs", excluded."csatSatisfied", excluded."csatUnsatisfied",
-           excluded."csatUnanswered", excluded."customSuccessCount",
-           excluded."customFailureCount", excluded."successCriteriaId")
+      "sessions" = excluded."sessions",
+      "escalated" = excluded."escalated",
+      "satisfied" = excluded."satisfied",
+      "unsatisfied" = excluded."unsatisfied",
+      "unanswered" = excluded."unanswered",
+      "succeeded" = excluded."succeeded",
+      "latencyCount" = excluded."latencyCount",
+      "latencySum" = excluded."latencySum"
+    RETURNING st."groupId", st."assistantName", st."date", st."channelName", st."version"
   ),
-  emptied AS (
-    DELETE FROM "VersionDailyStatistics" AS v
-    USING (SELECT g.* FROM grp AS g
-           WHERE NOT EXISTS (
-             SELECT 1 FROM counted AS c
-             WHERE (c."assistantName", c."date", c."channelName", c."version")
-                   = (g."assistantName", g."date", g."channelName", g."version"))) AS e
-    WHERE v."date" = e."date" AND v."assistantName" = e."assistantName"
-      AND v."channelName" = e."channelName" AND v."version" = e."version"
+  sample AS (
+    SELECT st."groupId", ms, count(*)::integer AS "n"
+    FROM state AS st
+    JOIN session AS s USING ("assistantName", "date", "channelName", "version")
+    CROSS JOIN LATERAL unnest(s."latencySamplesMs") AS ms
+    GROUP BY st."groupId", ms
   )
-  SELECT count(*) INTO v_groups FROM grp;
-  RETURN v_groups;
+  SELECT (SELECT array_agg(st."groupId") FROM state AS st),
+         array_agg(s."groupId"), array_agg(s.ms), array_agg(s."n")
+  INTO v_ids, v_sample_ids, v_sample_ms, v_sample_n
+  FROM sample AS s;
+
+  IF v_ids IS NULL THEN
+    RETURN 0;
+  END IF;
+  -- The groups' samples and histograms, replaced.
+  DELETE FROM "LatencySample" WHERE "groupId" = ANY (v_ids);
+  DELETE FROM "LatencyBucket" WHERE "groupId" = ANY (v_ids);
+  INSERT INTO "LatencySample" ("groupId", "bucket", "ms", "n")
+  SELECT s."groupId", analytics.latency_bucket(s."ms"), s."ms", s."n"
+  FROM unnest(v_sample_ids, v_sample_ms, v_sample_n) AS s("groupId", "ms", "n");
+  INSERT INTO "LatencyBucket" ("groupId", "bucket", "n")
+  SELECT s."groupId", s."bucket", sum(s."n")
+  FROM "LatencySample" AS s
+  WHERE s."groupId" = ANY (v_ids)
+  GROUP BY s."groupId", s."bucket";
+
+  PERFORM analytics.publish_version_statistics(v_ids);
+  RETURN cardinality(v_ids);
 END;
 $$;

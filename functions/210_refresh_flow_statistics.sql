@@ -1,4 +1,7 @@
--- Recompute the FlowDailyStatistics groups marked dirty, and only those: one row
+-- Recompute from "Conversation" the FlowDailyStatistics groups queued in
+-- analytics."DirtyFlowStatistics" (recompute, a new installation), and only
+-- those; ingestion keeps the rows current through the delta queue
+-- (analytics.fold_statistics_deltas). One row
 -- per (date, assistantName, flowName) over the sessions of that day that started
 -- the flow. escalatedCount: the flow was active at their first escalation;
 -- automatedCount: they completed it and are not counted in escalatedCount (an
@@ -18,6 +21,12 @@ BEGIN
   ),
   grp AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."flowName" FROM dirty AS d
+  ),
+  -- deltas still queued for these groups: what they say is in "Conversation",
+  -- read by this same statement
+  dropped_delta AS (
+    DELETE FROM "FlowStatisticsDelta" AS d USING grp AS g
+    WHERE (d."assistantName", d."date", d."flowName") = (g."assistantName", g."date", g."flowName")
   ),
   -- every flow of every session of the dirty days, one index lookup per day
   -- (OFFSET 0 keeps the planner from flattening the LATERAL into a hash join

@@ -1,6 +1,7 @@
 -- The refresh the loader runs after each commit and on a short interval (and a
--- DBA may run any time): rebuild what stream order could not keep exact, then
--- recompute exactly the dirty statistics groups. One refresh at a time (an
+-- DBA may run any time): rebuild what stream order could not keep exact, fold
+-- the statistics deltas ingestion queued, and rebuild the statistics groups
+-- queued for it. One refresh at a time (an
 -- advisory lock): with p_wait false a second caller returns -1 at once and the
 -- work it would have done is left for the next round.
 -- Returns the number of conversations rebuilt plus groups recomputed.
@@ -15,12 +16,14 @@ DECLARE
   v_assistants text[];
   v_ids uuid[];
   v_work integer := 0;
+  v_started timestamptz;
 BEGIN
   IF p_wait THEN
     PERFORM pg_advisory_xact_lock(v_lock);
   ELSIF NOT pg_try_advisory_xact_lock(v_lock) THEN
     RETURN -1;
   END IF;
+  v_started := clock_timestamp();
 
   -- Settings changed: rebuild every conversation of those assistants ('*': all).
   WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
@@ -48,10 +51,15 @@ BEGIN
     v_work := v_work + analytics.rebuild_conversations(v_ids);
   END LOOP;
 
-  v_work := v_work + analytics.refresh_version_statistics() + analytics.refresh_flow_statistics();
+  -- What the merges and rebuilds queued, then the groups queued for a rebuild
+  -- from "Conversation" (in this order: a rebuild replaces what was folded).
+  v_work := v_work + analytics.fold_statistics_deltas();
+  v_work := v_work + analytics.refresh_version_statistics();
+  v_work := v_work + analytics.refresh_flow_statistics();
   PERFORM analytics.refresh_models();
 
-  UPDATE "RefreshLog" SET "lastRefreshAt" = clock_timestamp(), "lastGroups" = v_work;
+  UPDATE "RefreshLog" SET "lastRefreshAt" = clock_timestamp(), "lastGroups" = v_work,
+    "lastDurationMs" = extract(epoch FROM clock_timestamp() - v_started) * 1000;
   RETURN v_work;
 END;
 $$;

@@ -22,6 +22,9 @@ func connections(writers int) int32 { return int32(writers + 2) }
 // registered for binary COPY and the default assistant name set on every
 // connection. Errors never contain the password.
 func openPool(ctx context.Context, databaseURL, defaultAssistant string, maxConns int32) (*pgxpool.Pool, error) {
+	if err := pgurl.Check(databaseURL); err != nil {
+		return nil, err // pgx would misread the password, and print part of it
+	}
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL %s: %w", pgurl.Redact(databaseURL), pgurl.RedactError(err, databaseURL))

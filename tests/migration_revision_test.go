@@ -3,6 +3,8 @@ package tests
 import (
 	"context"
 	"io"
+	"io/fs"
+	"path"
 	"slices"
 	"testing"
 
@@ -63,7 +65,7 @@ func TestRevisionMigrationCorrectsRowsStoredBefore(t *testing.T) {
 
 	// Back to the schema and functions before the revision, where the old
 	// logic recomputes everything.
-	for range 3 {
+	for range migrationsSince(t, "20261201") {
 		if err := db.Rollback(ctx, old.db.URL, io.Discard); err != nil {
 			t.Fatal(err)
 		}
@@ -152,6 +154,22 @@ func legacySessions(t *testing.T, b *bundle) (map[[16]byte][16]byte, map[[16]byt
 		}
 	}
 	return moves, renamed
+}
+
+// migrationsSince counts the migrations whose version is at or after prefix.
+func migrationsSince(t *testing.T, prefix string) int {
+	t.Helper()
+	names, err := fs.Glob(db.Migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, name := range names {
+		if path.Base(name) >= prefix {
+			n++
+		}
+	}
+	return n
 }
 
 func flowCounts(b *bundle) []string {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/tests/reference"
 )
 
@@ -47,10 +49,22 @@ func TestIncrementalEqualsRecomputeEqualsReference(t *testing.T) {
 				        VALUES ('insurance', '{file_claim}', '{pattern_human_handoff}')`)
 			}
 			sizes := []int{1 + rng.IntN(5), 1 + rng.IntN(40), 1 + rng.IntN(300), 1 + rng.IntN(3)}
-			b.load(stream, sizes...)
+			split := rng.IntN(len(stream) + 1)
+			b.load(stream[:split], sizes...)
+			// Midway: settings and criteria change, events are deleted; the
+			// statistics must follow (sessions move between groups, rows go).
+			changeSettingsAndCriteria(rng, b, &opts)
+			deleted := deleteSomeEvents(rng, b, stream[:split])
+			keep := func(part [][]byte) [][]byte {
+				return slices.DeleteFunc(slices.Clone(part), func(m []byte) bool { return deleted[string(m)] })
+			}
+			rest := keep(stream[split:])
+			b.load(rest, sizes...)
+			stream = append(keep(stream[:split]), rest...)
 
 			want := reference.Compute(stream, opts)
 			compareWithReference(t, b, want)
+			checkLatencyExactlyAsPercentileCont(t, b)
 			before := b.versionStats()
 			beforeFlows := b.flowStats()
 			b.exec(`SELECT analytics.recompute()`)
@@ -62,6 +76,101 @@ func TestIncrementalEqualsRecomputeEqualsReference(t *testing.T) {
 				t.Errorf("recompute moved updatedAt of FlowDailyStatistics")
 			}
 		})
+	}
+}
+
+// changeSettingsAndCriteria changes, at random, bank's settings and the
+// SuccessCriteria of either assistant (created, changed or removed), in the
+// database and in opts.
+func changeSettingsAndCriteria(rng *rand.Rand, b *bundle, opts *reference.Options) {
+	if rng.IntN(2) == 0 {
+		set := reference.DefaultSettings()
+		set.Timezone = []string{"UTC", "Asia/Tokyo", "America/Los_Angeles"}[rng.IntN(3)]
+		set.EscalationFlows = append(set.EscalationFlows, "file_claim")
+		opts.Settings["bank"] = set
+		b.exec(`INSERT INTO "AssistantSettings" ("assistantName", "timezone", "escalationFlows", "escalationActions")
+		        VALUES ('bank', $1, '{pattern_human_handoff,file_claim}', NULL)
+		        ON CONFLICT ("assistantName") DO UPDATE SET "timezone" = excluded."timezone",
+		          "escalationFlows" = excluded."escalationFlows", "escalationActions" = NULL`, set.Timezone)
+	}
+	for _, assistant := range []string{"bank", "insurance"} {
+		switch rng.IntN(4) {
+		case 0:
+			delete(opts.Criteria, assistant)
+			b.exec(`DELETE FROM "SuccessCriteria" WHERE "assistantName" = $1`, assistant)
+		case 1:
+			crit := reference.Criteria{Included: []string{flowIDs[rng.IntN(len(flowIDs))]}, Excluded: []string{"pattern_human_handoff"}}
+			opts.Criteria[assistant] = crit
+			b.exec(`INSERT INTO "SuccessCriteria" ("assistantName", "includedFlows", "excludedFlows") VALUES ($1, $2, $3)
+			        ON CONFLICT ("assistantName") DO UPDATE SET "includedFlows" = excluded."includedFlows",
+			          "excludedFlows" = excluded."excludedFlows"`, assistant, crit.Included, crit.Excluded)
+		}
+	}
+}
+
+// deleteSomeEvents deletes a few stored events of loaded whose removal leaves
+// the sessions as they are (not the first event of a session, nothing that
+// opens one) and returns their messages: the reference leaves them out, and
+// so must the rest of the stream.
+func deleteSomeEvents(rng *rand.Rand, b *bundle, loaded [][]byte) map[string]bool {
+	deleted := map[string]bool{}
+	if rng.IntN(2) == 0 {
+		return deleted
+	}
+	byID := map[[16]byte][]byte{}
+	for _, m := range loaded {
+		byID[uuid.NewSHA1(uuid.NameSpaceURL, m)] = m
+	}
+	// Neither next to an event that opens a session: "directly before" and
+	// "directly after" must mean the same without it.
+	ids := all(b, pgx.RowTo[[16]byte], `
+		WITH stream AS (
+		  SELECT e.*, lag(e."type"::text || coalesce(e."name", '')) OVER w AS "before",
+		         lead(e."type"::text || coalesce(e."name", '')) OVER w AS "after"
+		  FROM "ConversationEvent" AS e
+		  WINDOW w AS (PARTITION BY e."senderId" ORDER BY e."sequenceNumber")
+		)
+		SELECT e."id" FROM stream AS e
+		WHERE e."type" IN ('USER', 'BOT', 'FLOW_STARTED', 'FLOW_COMPLETED', 'SLOT', 'ACTION')
+		  AND coalesce(e."name", '') NOT IN ('action_session_start', 'session_started_metadata')
+		  AND coalesce(e."before", '') NOT IN ('ACTIONaction_session_start', 'SESSION_STARTED', 'SLOTsession_started_metadata')
+		  AND coalesce(e."after", '') NOT IN ('ACTIONaction_session_start', 'SESSION_STARTED', 'SLOTsession_started_metadata')
+		  AND e."sequenceNumber" > (SELECT min(f."sequenceNumber") FROM "ConversationEvent" AS f
+		                            WHERE f."conversationId" = e."conversationId")
+		ORDER BY e."id"`)
+	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	ids = ids[:min(len(ids), 1+rng.IntN(8))]
+	b.exec(`DELETE FROM "ConversationEvent" WHERE "id" = ANY ($1)`, ids)
+	for _, id := range ids {
+		deleted[string(byID[id])] = true
+	}
+	return deleted
+}
+
+// checkLatencyExactlyAsPercentileCont: the incremental mean and percentiles
+// are exactly what avg and percentile_cont give over the groups' samples in
+// "Conversation", to the last bit.
+func checkLatencyExactlyAsPercentileCont(t *testing.T, b *bundle) {
+	t.Helper()
+	diffs := b.strings(`
+		WITH direct AS (
+		  SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
+		         avg(ms::numeric)::double precision AS "average",
+		         percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS p
+		  FROM "Conversation" AS c, unnest(c."latencySamplesMs") AS ms
+		  GROUP BY 1, 2, 3, 4
+		)
+		SELECT concat_ws(' ', v."date", v."assistantName", v."channelName", v."version",
+		                 v."averageLatencyMs", v."p50LatencyMs", v."p95LatencyMs", v."p99LatencyMs", '<>',
+		                 d."average", d.p[1], d.p[2], d.p[3])
+		FROM "VersionDailyStatistics" AS v
+		FULL JOIN direct AS d ON (d."assistantName", d."statisticsDate", d."channelName", d."assistantVersion")
+		                         = (v."assistantName", v."date", v."channelName", v."version")
+		WHERE (v."averageLatencyMs", v."p50LatencyMs", v."p95LatencyMs", v."p99LatencyMs")
+		      IS DISTINCT FROM (d."average", d.p[1], d.p[2], d.p[3])
+		  AND (d."average" IS NOT NULL OR v."averageLatencyMs" IS NOT NULL)`)
+	for _, d := range diffs {
+		t.Errorf("latency differs from avg/percentile_cont: %s", d)
 	}
 }
 
@@ -238,7 +347,7 @@ func randomStep(rng *rand.Rand, s *script) {
 		s.wait(time.Duration(rng.IntN(8000)) * time.Millisecond)
 	}
 	channel := []string{"rest", "socketio", "slack"}[rng.IntN(3)]
-	switch rng.IntN(14) {
+	switch rng.IntN(15) {
 	case 0, 1, 2:
 		s.user("hello", channel)
 	case 3:
@@ -261,5 +370,8 @@ func randomStep(rng *rand.Rand, s *script) {
 		s.event("action", map[string]any{"name": "action_session_start"})
 	case 13:
 		s.event("flow_started", map[string]any{"flow_id": "pattern_human_handoff"})
+	case 14: // a flow that escalated while active and completed afterwards: escalated, not automated
+		flow := flowIDs[rng.IntN(len(flowIDs))]
+		s.flow("started", flow).action("action_human_handoff").flow("completed", flow)
 	}
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -132,57 +134,61 @@ func statusCommand() *cli.Command {
 			case st.LagError != nil:
 				lagNote = "lag unknown: " + st.LagError.Error()
 			}
-			printStatus(st, lagNote)
-			return nil
+			return printStatus(os.Stdout, st, lagNote)
 		}),
 	}
 }
 
-func printStatus(st loader.Status, lagNote string) {
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "TOPIC\tPARTITION\tSTORED NEXT OFFSET\tEND OFFSET\tLAG\tGROUP\tUPDATED")
+// printStatus writes the status report to w. It is built whole, then
+// redacted: group names and the Kafka error are not ours to trust.
+func printStatus(w io.Writer, st loader.Status, lagNote string) error {
+	out := &strings.Builder{}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TOPIC\tPARTITION\tSTORED NEXT OFFSET\tEND OFFSET\tLAG\tGROUP\tUPDATED")
 	for _, p := range st.Partitions {
 		end, lag := "?", "?"
 		if p.EndOffset >= 0 {
 			end, lag = fmt.Sprint(p.EndOffset), fmt.Sprint(p.Lag)
 		}
-		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", p.Topic, p.Partition, p.NextOffset, end, lag, p.ConsumerGroup, p.UpdatedAt.Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", p.Topic, p.Partition, p.NextOffset, end, lag, p.ConsumerGroup, p.UpdatedAt.Format(time.RFC3339))
 	}
-	w.Flush()
+	tw.Flush()
 	if len(st.Partitions) == 0 {
-		fmt.Println("no Kafka offsets stored yet")
+		fmt.Fprintln(out, "no Kafka offsets stored yet")
 	}
 	if lagNote != "" {
-		fmt.Println(lagNote)
+		fmt.Fprintln(out, lagNote)
 	}
-	fmt.Println()
+	fmt.Fprintln(out)
 	if len(st.Rejected) == 0 {
-		fmt.Println("rejected messages waiting: none")
+		fmt.Fprintln(out, "rejected messages waiting: none")
 	} else {
 		reasons := make([]string, 0, len(st.Rejected))
 		for r := range st.Rejected {
 			reasons = append(reasons, r)
 		}
 		sort.Strings(reasons)
-		fmt.Println("rejected messages waiting (table RejectedEvent; `analyticsdb replay-rejected` after a fix):")
+		fmt.Fprintln(out, "rejected messages waiting (table RejectedEvent; `analyticsdb replay-rejected` after a fix):")
 		for _, r := range reasons {
-			fmt.Printf("  %-16s %d\n", r, st.Rejected[r])
+			fmt.Fprintf(out, "  %-16s %d\n", r, st.Rejected[r])
 		}
 	}
 	if st.LastRefreshAt != nil {
-		fmt.Printf("last statistics refresh: %s (%s ago); groups waiting: %d\n",
+		fmt.Fprintf(out, "last statistics refresh: %s (%s ago); groups waiting: %d\n",
 			st.LastRefreshAt.Format(time.RFC3339), time.Since(*st.LastRefreshAt).Round(time.Second), st.DirtyGroups)
 	} else {
-		fmt.Println("statistics never refreshed yet")
+		fmt.Fprintln(out, "statistics never refreshed yet")
 	}
 	names := make([]string, 0, len(st.Rows))
 	for n := range st.Rows {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Print("rows (estimates):")
+	fmt.Fprint(out, "rows (estimates):")
 	for _, n := range names {
-		fmt.Printf(" %s %d;", n, st.Rows[n])
+		fmt.Fprintf(out, " %s %d;", n, st.Rows[n])
 	}
-	fmt.Println()
+	fmt.Fprintln(out)
+	_, err := io.WriteString(w, pgurl.Redact(out.String()))
+	return err
 }

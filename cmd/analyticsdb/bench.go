@@ -24,8 +24,13 @@ func benchCommand() *cli.Command {
 			&cli.StringFlag{Name: "shared-buffers", EnvVars: []string{"BENCH_SHARED_BUFFERS"}, Value: "1GB", Usage: "shared_buffers of the server the bench starts"},
 			&cli.StringFlag{Name: "server-url", EnvVars: []string{"BENCH_SERVER_URL"}, Usage: "a PostgreSQL server where the bench may create and drop databases"},
 			&cli.BoolFlag{Name: "in-process", EnvVars: []string{"BENCH_IN_PROCESS"}, Usage: "run the loader in this process (no memory figure)"},
+			&cli.BoolFlag{Name: "busy-day", EnvVars: []string{"BENCH_BUSY_DAY"}, Usage: "instead: load one busy day of one statistics group (--events, default here 1,000,000) " +
+				"and print refresh time and statistics lag per tenth of the day"},
 		}),
 		Action: func(c *cli.Context) error {
+			if err := checkURL(c.String("server-url")); err != nil {
+				return err
+			}
 			binary := ""
 			if !c.Bool("in-process") {
 				var err error
@@ -33,7 +38,7 @@ func benchCommand() *cli.Command {
 					return err
 				}
 			}
-			_, err := bench.Run(c.Context, bench.Options{
+			o := bench.Options{
 				ServerURL:     c.String("server-url"),
 				Events:        c.Int("events"),
 				History:       c.Int("history"),
@@ -46,7 +51,15 @@ func benchCommand() *cli.Command {
 				LoaderBinary:  binary,
 				Out:           os.Stdout,
 				Log:           quietLogger(c),
-			})
+			}
+			if c.Bool("busy-day") {
+				if !c.IsSet("events") {
+					o.Events = 1_000_000
+				}
+				_, err := bench.BusyDay(c.Context, o)
+				return err
+			}
+			_, err := bench.Run(c.Context, o)
 			return err
 		},
 	}

@@ -43,8 +43,12 @@ func demoCommand() *cli.Command {
 			&cli.BoolFlag{Name: "keep", EnvVars: []string{"DEMO_KEEP"}, Usage: "keep PostgreSQL, Kafka and the loader running after the report"},
 		}),
 		Action: func(c *cli.Context) error {
+			url, err := databaseURL(c)
+			if err != nil {
+				return err
+			}
 			return demo.Run(c.Context, demo.Options{
-				Loader:   loaderConfig(c, databaseURL(c), quietLogger(c)),
+				Loader:   loaderConfig(c, url, quietLogger(c)),
 				Traffic:  trafficConfig(c),
 				Keep:     c.Bool("keep"),
 				Out:      os.Stdout,

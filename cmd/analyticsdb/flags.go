@@ -26,9 +26,11 @@ func logFlags() []cli.Flag {
 	}
 }
 
-// databaseURL is the configured URL, or "" when neither DATABASE_URL nor DB_HOST is set.
-func databaseURL(c *cli.Context) string {
-	return pgurl.Build(pgurl.Parts{
+// databaseURL is the configured URL, or "" when neither DATABASE_URL nor
+// DB_HOST is set. A URL whose password a driver would misread (and print, in
+// its errors) is refused here, before any driver sees it.
+func databaseURL(c *cli.Context) (string, error) {
+	u := pgurl.Build(pgurl.Parts{
 		URL:      c.String("database-url"),
 		Host:     c.String("db-host"),
 		Port:     c.Int("db-port"),
@@ -37,12 +39,25 @@ func databaseURL(c *cli.Context) string {
 		Password: c.String("db-password"),
 		SSLMode:  c.String("db-sslmode"),
 	})
+	if err := checkURL(u); err != nil {
+		return "", err
+	}
+	return u, nil
+}
+
+// checkURL is pgurl.Check as a usage error (exit code 2).
+func checkURL(u string) error {
+	if err := pgurl.Check(u); err != nil {
+		return cli.Exit(err.Error(), 2)
+	}
+	return nil
 }
 
 // requireDatabaseURL is databaseURL for commands that cannot start their own database.
 func requireDatabaseURL(c *cli.Context) (string, error) {
-	if u := databaseURL(c); u != "" {
-		return u, nil
+	u, err := databaseURL(c)
+	if err != nil || u != "" {
+		return u, err
 	}
 	return "", cli.Exit("no database: set DATABASE_URL (or DB_HOST and friends), e.g. "+
 		"postgresql://studio_backend:studio_backend@localhost:5432/studio", 2)

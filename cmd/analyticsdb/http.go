@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openrasa/analyticsdb/internal/pgurl"
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
 )
@@ -31,7 +33,9 @@ func serveHTTP(c *cli.Context, l *loader.Loader, log *slog.Logger) (stop func(),
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		l.WritePrometheus(w)
+		var out strings.Builder
+		l.WritePrometheus(&out)
+		_, _ = io.WriteString(w, pgurl.Redact(out.String())) // label values (topics) are not ours to trust
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/openrasa/analyticsdb/internal/pgurl"
 	"github.com/urfave/cli/v2"
 )
 
@@ -38,16 +40,30 @@ func main() {
 			sqlCommand(),
 		},
 	}
+	// Errors, cli.Exit's included, are printed below and nowhere else: the
+	// one place they become output, and so the place that redacts them.
+	app.ExitErrHandler = func(*cli.Context, error) {}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := app.RunContext(ctx, os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "analyticsdb:", err)
-		var exit cli.ExitCoder
-		if errors.As(err, &exit) {
-			os.Exit(exit.ExitCode())
-		}
-		os.Exit(1)
+	err := app.RunContext(ctx, os.Args)
+	stop()
+	if err != nil {
+		os.Exit(exit(os.Stderr, err))
 	}
+}
+
+// exit prints err, its passwords redacted, and returns the exit code: a
+// cli.Exit error's message as it is and its code, any other error after
+// "analyticsdb:" and 1.
+func exit(w io.Writer, err error) int {
+	var coder cli.ExitCoder
+	if errors.As(err, &coder) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(w, pgurl.Redact(msg))
+		}
+		return coder.ExitCode()
+	}
+	fmt.Fprintln(w, "analyticsdb:", pgurl.Redact(err.Error()))
+	return 1
 }
 
 // quietLogger logs warnings and errors only, for commands with their own output.
@@ -55,17 +71,19 @@ func quietLogger(c *cli.Context) *slog.Logger {
 	if c.Bool("verbose") {
 		return logger(c)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	return slog.New(pgurl.RedactingHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 }
 
-// logger is the process logger: text to stderr, or JSON with --log-format json.
+// logger is the process logger: text to stderr, or JSON with --log-format
+// json, with passwords redacted from every message and value.
 func logger(c *cli.Context) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if c.Bool("verbose") {
 		opts.Level = slog.LevelDebug
 	}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
 	if c.String("log-format") == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		h = slog.NewJSONHandler(os.Stderr, opts)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(pgurl.RedactingHandler(h))
 }

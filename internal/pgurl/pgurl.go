@@ -1,13 +1,17 @@
 // Package pgurl builds the PostgreSQL connection URL from DATABASE_URL or its
-// parts (docs/decisions.md, "Connection settings") and redacts passwords before a URL is printed.
+// parts (docs/decisions.md, "Connection settings"), refuses URLs whose password a driver would take for
+// something else, and redacts passwords from any text before it is printed,
+// logged or served.
 package pgurl
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Parts are the SPEC's connection settings; URL, when set, overrides them.
@@ -87,55 +91,128 @@ func ForLibPQ(connString string) string {
 	return connString
 }
 
-var keywordPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)
-
-// Redact replaces the password of a URL (or of a key=value connection string,
-// or of a password query parameter) with "xxxxx".
-func Redact(connString string) string {
-	u, err := url.Parse(connString)
-	if err != nil || u.Scheme == "" {
-		return keywordPassword.ReplaceAllString(connString, "${1}xxxxx")
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
-
-// RedactError returns err with every occurrence of connString's password
-// replaced in its message, for errors that may echo a connection string. The
-// original stays reachable with errors.As / errors.Is.
-func RedactError(err error, connString string) error {
-	pw := password(connString)
-	if err == nil || pw == "" || !strings.Contains(err.Error(), pw) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), pw, "xxxxx"), err: err}
-}
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-func password(connString string) string {
-	u, err := url.Parse(connString)
-	if err == nil && u.Scheme != "" {
-		if pw, ok := u.User.Password(); ok {
-			return pw
+// Check returns an error naming what is wrong with a connection URL that the
+// drivers would read differently, or not as meant, in ways that put part of
+// the password where their errors print it: pgx (like libpq) ends the user
+// name and password at the first '@', net/url (so lib/pq, which migrations
+// use) at the last '@' before a '/', '?' or '#', so a password holding '@',
+// '/', '?', '#' or a space that is not percent-encoded becomes part of a host,
+// port, database name or parameter. Check wants at most one '@', before any
+// '/' or '?', no '#' and no white space; the error shows the URL redacted, at
+// the end of its line. A well-formed key=value connection string passes (its
+// parsers never print the password, and Redact knows its form); anything else
+// without "://" (postgres:u:pw@h, u:pw@h/db) is refused without being shown,
+// as Redact cannot tell which part of it is a password.
+func Check(connString string) error {
+	k := strings.Index(connString, "://")
+	if k < 0 {
+		if connString == "" || keywordValue(connString) {
+			return nil
 		}
-		return u.Query().Get("password")
+		return errors.New("database URL: neither a URL such as postgres://user@host:port/database " +
+			"nor key=value settings such as host=h user=u; it is not shown, as it may hold a password")
 	}
-	if m := keywordPassword.FindStringSubmatch(connString); m != nil {
-		return m[2]
+	rest := connString[k+3:]
+	problem := ""
+	if strings.IndexFunc(connString, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		problem = "it holds white space or a control character (percent-encode it: a space is %20)"
+	} else if strings.Contains(rest, "#") {
+		problem = "it holds a '#', which starts a fragment PostgreSQL ignores (percent-encode it as %23 in the password)"
+	} else if strings.Count(rest, "@") > 1 {
+		problem = "it holds more than one '@' (percent-encode '@' as %40 in the user name and password)"
+	} else if at := strings.IndexByte(rest, '@'); at >= 0 {
+		userinfo := rest[:at]
+		if strings.ContainsAny(userinfo, "/?") {
+			problem = "its '@' comes after a '/' or '?' (percent-encode them in the password as %2F and %3F, or an '@' in the database name or parameters as %40)"
+		} else if !validUserinfo(userinfo) {
+			problem = "the user name or password holds characters a URL must percent-encode " +
+				"(all but letters, digits and -._~!$&'()*+,;=:, and a '%' that does not start an escape such as %25)"
+		}
 	}
-	return ""
+	if problem == "" {
+		_, err := url.Parse(connString)
+		if err == nil {
+			return nil
+		}
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // the rest repeats the URL
+		}
+		problem = Redact(err.Error())
+	}
+	return fmt.Errorf("database URL: %s: %s", problem, Redact(connString))
+}
+
+// validUserinfo reports whether s may stand as it is before a URL's '@'.
+func validUserinfo(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-._~!$&'()*+,;=:", c) >= 0:
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// keywordValue reports whether s is libpq keyword/value settings: one or more
+// keyword = value, the value single-quoted (with backslash escapes) or up to
+// white space.
+func keywordValue(s string) bool {
+	isSpace := func(i int) bool { return i < len(s) && unicode.IsSpace(rune(s[i])) }
+	seen := false
+	for i := 0; ; {
+		for isSpace(i) {
+			i++
+		}
+		if i == len(s) {
+			return seen
+		}
+		start := i
+		for i < len(s) && (s[i] == '_' || 'a' <= s[i] && s[i] <= 'z' || 'A' <= s[i] && s[i] <= 'Z' || '0' <= s[i] && s[i] <= '9') {
+			i++
+		}
+		if i == start {
+			return false
+		}
+		for isSpace(i) {
+			i++
+		}
+		if i == len(s) || s[i] != '=' {
+			return false
+		}
+		i++
+		for isSpace(i) {
+			i++
+		}
+		if i < len(s) && s[i] == '\'' {
+			for i++; i < len(s) && s[i] != '\''; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(s) {
+				return false // the quote is not closed
+			}
+			i++
+		} else {
+			for i < len(s) && !isSpace(i) {
+				if s[i] == '\\' {
+					i++
+				}
+				i++
+			}
+		}
+		seen = true
+	}
 }

@@ -31,6 +31,13 @@ type loaderRun struct {
 	prewarmed    bool     // the indexes were read into shared_buffers first
 }
 
+// statisticsPendingSQL counts what the statistics refresh has still to do:
+// the statistics show every committed batch when it is 0.
+const statisticsPendingSQL = `SELECT
+	  (SELECT count(*) FROM analytics."DirtyVersionStatistics") + (SELECT count(*) FROM analytics."DirtyFlowStatistics")
+	+ (SELECT count(*) FROM analytics."DirtyConversation") + (SELECT count(*) FROM analytics."VersionStatisticsDelta")
+	+ (SELECT count(*) FROM analytics."LatencySampleDelta") + (SELECT count(*) FROM analytics."FlowStatisticsDelta")`
+
 // runLoader consumes messages messages of topic into the database and
 // measures from the first committed batch until the last one is visible in
 // the statistics: start-up and the group join are not counted.
@@ -95,8 +102,7 @@ func runLoaderMetered(ctx context.Context, o Options, meter cpuMeter, dbURL stri
 	// ... and until the statistics show it.
 	for {
 		var waiting int64
-		if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM analytics."DirtyVersionStatistics")
-			+ (SELECT count(*) FROM analytics."DirtyFlowStatistics")`).Scan(&waiting); err != nil {
+		if err := pool.QueryRow(ctx, statisticsPendingSQL).Scan(&waiting); err != nil {
 			return run, err
 		}
 		if waiting == 0 {

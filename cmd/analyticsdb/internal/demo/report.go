@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/internal/pgurl"
 )
 
 const maxRows = 40
@@ -70,7 +71,7 @@ func table(ctx context.Context, pool *pgxpool.Pool, w io.Writer, sql string, hea
 // connectHelp says how to look at what the demo built.
 func connectHelp(w io.Writer, url string, brokers []string, topic string, o Options) {
 	fmt.Fprintln(w, "\nConnect a BI tool (Metabase, Grafana, Tableau) with a read-only role:")
-	fmt.Fprintf(w, "  DATABASE_URL=%q analyticsdb grant-readonly --role metabase --password <choose one>\n", url)
+	fmt.Fprintf(w, "  DATABASE_URL=%q analyticsdb grant-readonly --role metabase --password <choose one>\n", pgurl.Redact(url))
 	fmt.Fprintln(w, "  then use host, port and database of that URL with user metabase; see docs/bi-tools.md.")
 	if o.Loader.DatabaseURL == "" && !o.Keep {
 		fmt.Fprintln(w, "This database is thrown away now; run `analyticsdb demo --keep` to keep it (and Kafka) running.")

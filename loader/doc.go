@@ -4,4 +4,11 @@
 // PostgreSQL in one transaction together with the rejected messages and the
 // Kafka offsets it covers. Everything computed from the events (conversations,
 // latency, escalation, CSAT, daily statistics) happens inside PostgreSQL.
+//
+// This package is the loader's one public face: New builds a Loader from a
+// Config (DefaultConfig holds every default), and the Loader owns its
+// connection pool, batch store, statistics refresher and metrics. A message
+// travels through loader/internal/scan first (one pass over the JSON, and
+// every reason a message can be rejected for), then through the decoding,
+// session, COPY and Kafka files here.
 package loader

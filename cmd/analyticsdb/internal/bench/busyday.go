@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/loader"
 	"github.com/openrasa/analyticsdb/traffic"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -38,7 +39,7 @@ type BusyDayTenth struct {
 // a refresh must not grow with the day (docs/performance.md).
 func BusyDay(ctx context.Context, o Options) (BusyDayResult, error) {
 	o.Events = cmp.Or(o.Events, 1_000_000)
-	o.BatchSize = cmp.Or(o.BatchSize, 5000)
+	o.BatchSize = cmp.Or(o.BatchSize, loader.DefaultConfig().Batch.MaxMessages)
 	res := BusyDayResult{}
 	serverURL, _, stop, err := server(ctx, o)
 	if err != nil {

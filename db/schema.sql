@@ -1143,7 +1143,7 @@ DECLARE
   v_ids uuid[];
   v_work integer := 0;
 BEGIN
-  PERFORM pg_advisory_xact_lock(7236114650000001);  -- the refresh lock: one at a time
+  PERFORM 1 FROM "RefreshLog" FOR UPDATE;  -- the refresh's lock: one at a time
 
   -- Every existing statistics row in the range is recomputed (and deleted if empty).
   INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
@@ -1292,16 +1292,21 @@ CREATE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false) RETUR
     SET jit TO 'off'
     AS $$
 DECLARE
-  v_lock constant bigint := 7236114650000001;  -- arbitrary, fixed: "analytics refresh"
   v_assistants text[];
   v_ids uuid[];
   v_work integer := 0;
   v_started timestamptz;
 BEGIN
+  -- One refresh at a time: a row lock on analytics."RefreshLog", which only
+  -- the application's roles may update. (An advisory lock, as before, could
+  -- be taken by any role, a BI tool's too, and froze the refresh.)
   IF p_wait THEN
-    PERFORM pg_advisory_xact_lock(v_lock);
-  ELSIF NOT pg_try_advisory_xact_lock(v_lock) THEN
-    RETURN -1;
+    PERFORM 1 FROM "RefreshLog" FOR UPDATE;
+  ELSE
+    PERFORM 1 FROM "RefreshLog" FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+      RETURN -1;
+    END IF;
   END IF;
   v_started := clock_timestamp();
 
@@ -2869,4 +2874,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201232000'),
     ('20261201233935'),
     ('20261201234500'),
-    ('20261201235401');
+    ('20261201235401'),
+    ('20261201235905');

@@ -486,6 +486,37 @@ $$;
 
 
 --
+-- Name: erase_sender(text); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.erase_sender(p_sender_id text) RETURNS TABLE(events bigint, conversations bigint, "rejectedMessages" bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+DECLARE
+  v_ids uuid[];
+BEGIN
+  SELECT coalesce(array_agg(c."id"), '{}') INTO v_ids
+  FROM (SELECT c."id" FROM "Conversation" AS c WHERE c."senderId" = p_sender_id FOR UPDATE) AS c;
+
+  PERFORM analytics.queue_statistics_deltas(-1, array_agg(c))
+  FROM "Conversation" AS c
+  WHERE c."id" = ANY (v_ids) AND c."startDate" <> 'infinity';
+
+  DELETE FROM "ConversationEvent" AS e WHERE e."conversationId" = ANY (v_ids);
+  GET DIAGNOSTICS "events" = ROW_COUNT;
+  DELETE FROM "Conversation" AS c WHERE c."id" = ANY (v_ids);
+  GET DIAGNOSTICS "conversations" = ROW_COUNT;
+  DELETE FROM "RejectedEvent" AS r WHERE r."senderId" = p_sender_id;
+  GET DIAGNOSTICS "rejectedMessages" = ROW_COUNT;
+  DELETE FROM "SenderSession" AS s WHERE s."senderId" = p_sender_id;
+  DELETE FROM "DirtyConversation" AS d WHERE d."conversationId" = ANY (v_ids);
+  RETURN NEXT;
+END;
+$$;
+
+
+--
 -- Name: fold_statistics_delta_groups(text[]); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -2739,6 +2770,13 @@ CREATE INDEX "RejectedEvent_pending_idx" ON public."RejectedEvent" USING btree (
 
 
 --
+-- Name: RejectedEvent_senderId_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX "RejectedEvent_senderId_idx" ON public."RejectedEvent" USING btree ("senderId") WHERE ("senderId" IS NOT NULL);
+
+
+--
 -- Name: EventReplay event_replay_after_insert; Type: TRIGGER; Schema: analytics; Owner: -
 --
 
@@ -2875,4 +2913,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201233935'),
     ('20261201234500'),
     ('20261201235401'),
-    ('20261201235905');
+    ('20261201235905'),
+    ('20261202000000'),
+    ('20261202000116');

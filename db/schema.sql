@@ -111,12 +111,12 @@ BEGIN
   WITH fact AS MATERIALIZED (
     -- what the aggregation needs of each event
     SELECT n."conversationId", n."sequenceNumber", n."timestamp", n."type", n."senderId",
-           nullif(n."metadata" ->> 'assistant_id', '') AS "assistantId",
-           nullif(n."metadata" ->> 'model_id', '') AS "modelIdText",
-           nullif(n."metadata" ->> 'model_name', '') AS "modelName",
+           analytics.identifier(n."metadata" -> 'assistant_id') AS "assistantId",
+           analytics.identifier(n."metadata" -> 'model_id') AS "modelIdText",
+           analytics.identifier(n."metadata" -> 'model_name') AS "modelName",
            n."modelId",
-           CASE WHEN n."type" = 'USER' THEN nullif(n."rawData" ->> 'input_channel', '') END AS "channel",
-           nullif(n."rawData" ->> 'user_id', '') AS "userId",
+           CASE WHEN n."type" = 'USER' THEN analytics.identifier(n."rawData" -> 'input_channel') END AS "channel",
+           analytics.identifier(n."rawData" -> 'user_id') AS "userId",
            n."environmentId",
            analytics.is_user_message(n."type", n."rawData", n."metadata") AS "isUserMessage",
            n."name", n."flowId", n."slotValue"
@@ -447,10 +447,80 @@ $$;
 
 
 --
--- Name: fold_statistics_deltas(); Type: FUNCTION; Schema: analytics; Owner: -
+-- Name: divert_quarantined_deltas(); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.fold_statistics_deltas() RETURNS integer
+CREATE FUNCTION analytics.divert_quarantined_deltas() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+BEGIN
+  WITH moved AS (
+    DELETE FROM "VersionStatisticsDelta" AS d
+    USING "QuarantinedStatisticsGroup" AS q
+    WHERE q."groupKey" = analytics.statistics_group_key('version', d."assistantName", d."date", d."channelName", d."version")
+    RETURNING q."groupKey", to_jsonb(d) AS "delta"
+  )
+  INSERT INTO "QuarantinedDelta" ("groupKey", "queue", "delta")
+  SELECT m."groupKey", 'VersionStatisticsDelta', m."delta" FROM moved AS m;
+
+  WITH moved AS (
+    DELETE FROM "LatencySampleDelta" AS d
+    USING "QuarantinedStatisticsGroup" AS q
+    WHERE q."groupKey" = analytics.statistics_group_key('version', d."assistantName", d."date", d."channelName", d."version")
+    RETURNING q."groupKey", to_jsonb(d) AS "delta"
+  )
+  INSERT INTO "QuarantinedDelta" ("groupKey", "queue", "delta")
+  SELECT m."groupKey", 'LatencySampleDelta', m."delta" FROM moved AS m;
+
+  WITH moved AS (
+    DELETE FROM "FlowStatisticsDelta" AS d
+    USING "QuarantinedStatisticsGroup" AS q
+    WHERE q."groupKey" = analytics.statistics_group_key('flow', d."assistantName", d."date", d."flowName", NULL)
+    RETURNING q."groupKey", to_jsonb(d) AS "delta"
+  )
+  INSERT INTO "QuarantinedDelta" ("groupKey", "queue", "delta")
+  SELECT m."groupKey", 'FlowStatisticsDelta', m."delta" FROM moved AS m;
+END;
+$$;
+
+
+--
+-- Name: erase_sender(text); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.erase_sender(p_sender_id text) RETURNS TABLE(events bigint, conversations bigint, "rejectedMessages" bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+DECLARE
+  v_ids uuid[];
+BEGIN
+  SELECT coalesce(array_agg(c."id"), '{}') INTO v_ids
+  FROM (SELECT c."id" FROM "Conversation" AS c WHERE c."senderId" = p_sender_id FOR UPDATE) AS c;
+
+  PERFORM analytics.queue_statistics_deltas(-1, array_agg(c))
+  FROM "Conversation" AS c
+  WHERE c."id" = ANY (v_ids) AND c."startDate" <> 'infinity';
+
+  DELETE FROM "ConversationEvent" AS e WHERE e."conversationId" = ANY (v_ids);
+  GET DIAGNOSTICS "events" = ROW_COUNT;
+  DELETE FROM "Conversation" AS c WHERE c."id" = ANY (v_ids);
+  GET DIAGNOSTICS "conversations" = ROW_COUNT;
+  DELETE FROM "RejectedEvent" AS r WHERE r."senderId" = p_sender_id;
+  GET DIAGNOSTICS "rejectedMessages" = ROW_COUNT;
+  DELETE FROM "SenderSession" AS s WHERE s."senderId" = p_sender_id;
+  DELETE FROM "DirtyConversation" AS d WHERE d."conversationId" = ANY (v_ids);
+  RETURN NEXT;
+END;
+$$;
+
+
+--
+-- Name: fold_statistics_delta_groups(text[]); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.fold_statistics_delta_groups(p_keys text[]) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
     SET jit TO 'off'
@@ -466,10 +536,16 @@ DECLARE
   v_flows integer;
 BEGIN
   WITH version_delta AS (
-    DELETE FROM "VersionStatisticsDelta" RETURNING *
+    DELETE FROM "VersionStatisticsDelta" AS d
+    WHERE p_keys IS NULL
+       OR analytics.statistics_group_key('version', d."assistantName", d."date", d."channelName", d."version") = ANY (p_keys)
+    RETURNING d.*
   ),
   sample_delta AS (
-    DELETE FROM "LatencySampleDelta" RETURNING *
+    DELETE FROM "LatencySampleDelta" AS d
+    WHERE p_keys IS NULL
+       OR analytics.statistics_group_key('version', d."assistantName", d."date", d."channelName", d."version") = ANY (p_keys)
+    RETURNING d.*
   ),
   version_sum AS (
     SELECT d."assistantName", d."date", d."channelName", d."version",
@@ -534,7 +610,10 @@ BEGIN
   WHERE (b."groupId", b."bucket") = (e."groupId", e."bucket") AND b."n" = 0;
 
   WITH flow_delta AS (
-    DELETE FROM "FlowStatisticsDelta" RETURNING *
+    DELETE FROM "FlowStatisticsDelta" AS d
+    WHERE p_keys IS NULL
+       OR analytics.statistics_group_key('flow', d."assistantName", d."date", d."flowName", NULL) = ANY (p_keys)
+    RETURNING d.*
   ),
   flow_sum AS (
     SELECT d."assistantName", d."date", d."flowName", sum(d."sessions")::integer AS "sessions",
@@ -565,6 +644,50 @@ $$;
 
 
 --
+-- Name: fold_statistics_deltas(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.fold_statistics_deltas() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+DECLARE
+  v_work integer := 0;
+  v_group record;
+  v_sqlstate text;
+  v_error text;
+BEGIN
+  IF EXISTS (SELECT 1 FROM "QuarantinedStatisticsGroup") THEN
+    PERFORM analytics.divert_quarantined_deltas();
+  END IF;
+  BEGIN
+    RETURN analytics.fold_statistics_delta_groups(NULL);
+  EXCEPTION WHEN OTHERS THEN
+    NULL;  -- undone; find the groups that fail
+  END;
+  FOR v_group IN
+    SELECT DISTINCT 'version' AS "kind", d."assistantName", d."date", d."channelName" AS "channelOrFlow", d."version"
+    FROM "VersionStatisticsDelta" AS d
+    UNION
+    SELECT DISTINCT 'flow', d."assistantName", d."date", d."flowName", NULL
+    FROM "FlowStatisticsDelta" AS d
+  LOOP
+    BEGIN
+      v_work := v_work + analytics.fold_statistics_delta_groups(ARRAY[analytics.statistics_group_key(
+        v_group."kind", v_group."assistantName", v_group."date", v_group."channelOrFlow", v_group."version")]);
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
+      PERFORM analytics.quarantine_statistics_group(v_group."kind", v_group."assistantName", v_group."date",
+        v_group."channelOrFlow", v_group."version", v_sqlstate, v_error);
+      RAISE WARNING 'statistics group quarantined (% %, %): %', v_group."kind", left(v_group."assistantName", 100), v_group."date", v_error;
+    END;
+  END LOOP;
+  RETURN v_work;
+END;
+$$;
+
+
+--
 -- Name: grant_readonly(name); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -580,6 +703,17 @@ BEGIN
     EXECUTE format('GRANT SELECT ON public.%I TO %I', v_relation, p_role);
   END LOOP;
 END;
+$$;
+
+
+--
+-- Name: identifier(jsonb); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.identifier(p_value jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT CASE WHEN jsonb_typeof(p_value) = 'string' THEN nullif(p_value #>> '{}', '') END
 $$;
 
 
@@ -826,6 +960,28 @@ END;
 $$;
 
 
+--
+-- Name: quarantine_statistics_group(text, text, date, text, text, text, text); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.quarantine_statistics_group(p_kind text, p_assistant_name text, p_date date, p_channel_or_flow text, p_version text, p_sqlstate text, p_error text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+DECLARE
+  v_key constant text := analytics.statistics_group_key(p_kind, p_assistant_name, p_date, p_channel_or_flow, p_version);
+BEGIN
+  INSERT INTO "QuarantinedStatisticsGroup" ("groupKey", "kind", "assistantName", "date", "channelName",
+    "version", "flowName", "sqlstate", "error")
+  VALUES (v_key, p_kind, p_assistant_name, p_date,
+          CASE WHEN p_kind = 'version' THEN p_channel_or_flow END, p_version,
+          CASE WHEN p_kind = 'flow' THEN p_channel_or_flow END, p_sqlstate, left(p_error, 2000))
+  ON CONFLICT ("groupKey") DO NOTHING;
+  PERFORM analytics.divert_quarantined_deltas();
+END;
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -1047,7 +1203,7 @@ DECLARE
   v_ids uuid[];
   v_work integer := 0;
 BEGIN
-  PERFORM pg_advisory_xact_lock(7236114650000001);  -- the refresh lock: one at a time
+  PERFORM 1 FROM "RefreshLog" FOR UPDATE;  -- the refresh's lock: one at a time
 
   -- Every existing statistics row in the range is recomputed (and deleted if empty).
   INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
@@ -1196,16 +1352,21 @@ CREATE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false) RETUR
     SET jit TO 'off'
     AS $$
 DECLARE
-  v_lock constant bigint := 7236114650000001;  -- arbitrary, fixed: "analytics refresh"
   v_assistants text[];
   v_ids uuid[];
   v_work integer := 0;
   v_started timestamptz;
 BEGIN
+  -- One refresh at a time: a row lock on analytics."RefreshLog", which only
+  -- the application's roles may update. (An advisory lock, as before, could
+  -- be taken by any role, a BI tool's too, and froze the refresh.)
   IF p_wait THEN
-    PERFORM pg_advisory_xact_lock(v_lock);
-  ELSIF NOT pg_try_advisory_xact_lock(v_lock) THEN
-    RETURN -1;
+    PERFORM 1 FROM "RefreshLog" FOR UPDATE;
+  ELSE
+    PERFORM 1 FROM "RefreshLog" FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+      RETURN -1;
+    END IF;
   END IF;
   v_started := clock_timestamp();
 
@@ -1361,6 +1522,37 @@ $$;
 
 
 --
+-- Name: release_quarantined_group(text); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.release_quarantined_group(p_group_key text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+DECLARE
+  v_deltas integer;
+BEGIN
+  PERFORM 1 FROM "QuarantinedStatisticsGroup" WHERE "groupKey" = p_group_key FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO "VersionStatisticsDelta"
+  SELECT (jsonb_populate_record(NULL::"VersionStatisticsDelta", q."delta")).*
+  FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'VersionStatisticsDelta';
+  INSERT INTO "LatencySampleDelta"
+  SELECT (jsonb_populate_record(NULL::"LatencySampleDelta", q."delta")).*
+  FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'LatencySampleDelta';
+  INSERT INTO "FlowStatisticsDelta"
+  SELECT (jsonb_populate_record(NULL::"FlowStatisticsDelta", q."delta")).*
+  FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'FlowStatisticsDelta';
+  SELECT count(*) INTO v_deltas FROM "QuarantinedDelta" WHERE "groupKey" = p_group_key;
+  DELETE FROM "QuarantinedStatisticsGroup" WHERE "groupKey" = p_group_key;
+  RETURN v_deltas;
+END;
+$$;
+
+
+--
 -- Name: review_conversation(uuid, public."ReviewState"); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -1374,6 +1566,17 @@ BEGIN
   WHERE "id" = p_conversation_id;
   RETURN FOUND;
 END;
+$$;
+
+
+--
+-- Name: statistics_group_key(text, text, date, text, text); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.statistics_group_key(p_kind text, p_assistant_name text, p_date date, p_channel_or_flow text, p_version text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT md5(row(p_kind, p_assistant_name, p_date, p_channel_or_flow, p_version)::text)
 $$;
 
 
@@ -1644,6 +1847,43 @@ CREATE TABLE analytics."LatencySampleDelta" (
     ms double precision NOT NULL,
     n integer NOT NULL
 );
+
+
+--
+-- Name: QuarantinedDelta; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."QuarantinedDelta" (
+    "groupKey" text NOT NULL,
+    queue text NOT NULL,
+    delta jsonb NOT NULL
+);
+
+
+--
+-- Name: QuarantinedStatisticsGroup; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."QuarantinedStatisticsGroup" (
+    "groupKey" text NOT NULL,
+    kind text NOT NULL,
+    "assistantName" text NOT NULL,
+    date date NOT NULL,
+    "channelName" text,
+    version text,
+    "flowName" text,
+    sqlstate text NOT NULL,
+    error text NOT NULL,
+    "quarantinedAt" timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT "QuarantinedStatisticsGroup_kind_check" CHECK ((kind = ANY (ARRAY['version'::text, 'flow'::text])))
+);
+
+
+--
+-- Name: TABLE "QuarantinedStatisticsGroup"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."QuarantinedStatisticsGroup" IS 'Statistics groups the refresh could not fold, with the error; their deltas wait in analytics."QuarantinedDelta".';
 
 
 --
@@ -2349,6 +2589,14 @@ ALTER TABLE ONLY analytics."LatencySample"
 
 
 --
+-- Name: QuarantinedStatisticsGroup QuarantinedStatisticsGroup_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."QuarantinedStatisticsGroup"
+    ADD CONSTRAINT "QuarantinedStatisticsGroup_pkey" PRIMARY KEY ("groupKey");
+
+
+--
 -- Name: RefreshLog RefreshLog_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
 --
 
@@ -2509,6 +2757,13 @@ ALTER TABLE ONLY public.schema_migrations
 
 
 --
+-- Name: QuarantinedDelta_groupKey_idx; Type: INDEX; Schema: analytics; Owner: -
+--
+
+CREATE INDEX "QuarantinedDelta_groupKey_idx" ON analytics."QuarantinedDelta" USING btree ("groupKey");
+
+
+--
 -- Name: ConversationEvent_conversationId_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2541,6 +2796,13 @@ CREATE INDEX "Conversation_statisticsGroup_idx" ON public."Conversation" USING b
 --
 
 CREATE INDEX "RejectedEvent_pending_idx" ON public."RejectedEvent" USING btree ("sequenceNumber") WHERE ("replayedAt" IS NULL);
+
+
+--
+-- Name: RejectedEvent_senderId_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX "RejectedEvent_senderId_idx" ON public."RejectedEvent" USING btree ("senderId") WHERE ("senderId" IS NOT NULL);
 
 
 --
@@ -2620,6 +2882,14 @@ ALTER TABLE ONLY analytics."LatencySample"
 
 
 --
+-- Name: QuarantinedDelta QuarantinedDelta_groupKey_fkey; Type: FK CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."QuarantinedDelta"
+    ADD CONSTRAINT "QuarantinedDelta_groupKey_fkey" FOREIGN KEY ("groupKey") REFERENCES analytics."QuarantinedStatisticsGroup"("groupKey") ON DELETE CASCADE;
+
+
+--
 -- Name: ConversationEvent ConversationEvent_conversationId_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2670,4 +2940,9 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201231600'),
     ('20261201232000'),
     ('20261201233935'),
-    ('20261201235336');
+    ('20261201234500'),
+    ('20261201235401'),
+    ('20261201235905'),
+    ('20261202000000'),
+    ('20261202000116'),
+    ('20261202000558');

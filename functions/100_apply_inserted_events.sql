@@ -38,12 +38,12 @@ BEGIN
   WITH fact AS MATERIALIZED (
     -- what the aggregation needs of each event
     SELECT n."conversationId", n."sequenceNumber", n."timestamp", n."type", n."senderId",
-           nullif(n."metadata" ->> 'assistant_id', '') AS "assistantId",
-           nullif(n."metadata" ->> 'model_id', '') AS "modelIdText",
-           nullif(n."metadata" ->> 'model_name', '') AS "modelName",
+           analytics.identifier(n."metadata" -> 'assistant_id') AS "assistantId",
+           analytics.identifier(n."metadata" -> 'model_id') AS "modelIdText",
+           analytics.identifier(n."metadata" -> 'model_name') AS "modelName",
            n."modelId",
-           CASE WHEN n."type" = 'USER' THEN nullif(n."rawData" ->> 'input_channel', '') END AS "channel",
-           nullif(n."rawData" ->> 'user_id', '') AS "userId",
+           CASE WHEN n."type" = 'USER' THEN analytics.identifier(n."rawData" -> 'input_channel') END AS "channel",
+           analytics.identifier(n."rawData" -> 'user_id') AS "userId",
            n."environmentId",
            analytics.is_user_message(n."type", n."rawData", n."metadata") AS "isUserMessage",
            n."name", n."flowId", n."slotValue"

@@ -1,9 +1,9 @@
 -- The refresh the loader runs after each commit and on a short interval (and a
 -- DBA may run any time): rebuild what stream order could not keep exact, fold
 -- the statistics deltas ingestion queued, and rebuild the statistics groups
--- queued for it. One refresh at a time (an
--- advisory lock): with p_wait false a second caller returns -1 at once and the
--- work it would have done is left for the next round.
+-- queued for it. One refresh at a time (a row lock on analytics."RefreshLog"):
+-- with p_wait false a second caller returns -1 at once and the work it would
+-- have done is left for the next round.
 -- Returns the number of conversations rebuilt plus groups recomputed.
 CREATE OR REPLACE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false)
 RETURNS integer
@@ -12,16 +12,21 @@ SET search_path = analytics, public, pg_temp
 SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
 AS $$
 DECLARE
-  v_lock constant bigint := 7236114650000001;  -- arbitrary, fixed: "analytics refresh"
   v_assistants text[];
   v_ids uuid[];
   v_work integer := 0;
   v_started timestamptz;
 BEGIN
+  -- One refresh at a time: a row lock on analytics."RefreshLog", which only
+  -- the application's roles may update. (An advisory lock, as before, could
+  -- be taken by any role, a BI tool's too, and froze the refresh.)
   IF p_wait THEN
-    PERFORM pg_advisory_xact_lock(v_lock);
-  ELSIF NOT pg_try_advisory_xact_lock(v_lock) THEN
-    RETURN -1;
+    PERFORM 1 FROM "RefreshLog" FOR UPDATE;
+  ELSE
+    PERFORM 1 FROM "RefreshLog" FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+      RETURN -1;
+    END IF;
   END IF;
   v_started := clock_timestamp();
 

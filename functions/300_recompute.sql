@@ -12,7 +12,7 @@ DECLARE
   v_ids uuid[];
   v_work integer := 0;
 BEGIN
-  PERFORM pg_advisory_xact_lock(7236114650000001);  -- the refresh lock: one at a time
+  PERFORM 1 FROM "RefreshLog" FOR UPDATE;  -- the refresh's lock: one at a time
 
   -- Every existing statistics row in the range is recomputed (and deleted if empty).
   INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")

@@ -170,7 +170,9 @@ func checkIdentifier(name, value string) error {
 }
 
 // checkIdentifierFields checks the identifiers the triggers read from the
-// JSON. A non-string value counts by its JSON text, roughly what ->> yields.
+// JSON, by the length of the text PostgreSQL stores (the decoded string). A
+// value that is not a string is no identifier: it counts as absent
+// (analytics.identifier), whatever its length.
 func checkIdentifierFields(m *scan.Scanned, meta []scan.Field) error {
 	check := func(name string, raw []byte) error {
 		if len(raw) <= maxIdentifierBytes {
@@ -179,7 +181,7 @@ func checkIdentifierFields(m *scan.Scanned, meta []scan.Field) error {
 		if s, ok := stringOf(raw); ok {
 			return checkIdentifier(name, s)
 		}
-		return checkIdentifier(name, string(raw))
+		return nil
 	}
 	top := func(key string) []byte { raw, _ := m.Value(key); return raw }
 	for _, f := range []struct {

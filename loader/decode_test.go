@@ -210,7 +210,6 @@ func TestDecodeBoundsIdentifiersThatGoIntoIndexes(t *testing.T) {
 		`{"sender_id": "a", "event": "user", "timestamp": 1, "input_channel": "` + long + `"}`,
 		`{"sender_id": "a", "event": "flow_started", "timestamp": 1, "flow_id": "` + long + `"}`,
 		`{"sender_id": "a", "event": "bot", "timestamp": 1, "metadata": {"assistant_id": "` + long + `"}}`,
-		`{"sender_id": "a", "event": "bot", "timestamp": 1, "metadata": {"model_name": ["` + long + `"]}}`,
 	} {
 		_, err := d.decode(&Message{Value: []byte(value)})
 		var rerr *scan.Error
@@ -221,6 +220,17 @@ func TestDecodeBoundsIdentifiersThatGoIntoIndexes(t *testing.T) {
 	if _, err := d.decode(&Message{Value: []byte(`{"sender_id": "a", "event": "bot", "timestamp": 1}`),
 		Headers: []Header{{Key: environmentHeader, Value: []byte(long)}}}); err == nil {
 		t.Error("a RASA_ENVIRONMENT header too long for an index was accepted")
+	}
+	// A value that is not a string is no identifier: absent, however long.
+	for _, value := range []string{
+		`{"sender_id": "a", "event": "bot", "timestamp": 1, "metadata": {"model_name": ["` + long + `"]}}`,
+		`{"sender_id": "a", "event": "bot", "timestamp": 1, "metadata": {"assistant_id": [1e131000, 1e70000]}}`,
+		`{"sender_id": "a", "event": "user", "timestamp": 1, "input_channel": {"x": "` + long + `"}}`,
+	} {
+		e, err := d.decode(&Message{Value: []byte(value)})
+		if err != nil || e.assistantID != "" {
+			t.Errorf("%.80s: %v (assistant %q), want it stored without the identifier", value, err, e.assistantID)
+		}
 	}
 	// The limit counts decoded bytes: escapes do not make a short id too long.
 	atLimit := strings.Repeat("x", maxIdentifierBytes)

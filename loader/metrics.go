@@ -31,6 +31,7 @@ type metrics struct {
 	statsLag       histogram
 	statsLagRecent []float64 // the last lagWindow samples, for quantiles
 	pendingSince   time.Time // commit time of the oldest batch not yet covered by a refresh
+	quarantined    int64     // statistics groups the refresh set aside
 
 	lag map[topicPartition]int64 // consumer lag in messages
 }
@@ -108,6 +109,16 @@ func (m *metrics) RefreshDone(started time.Time, took time.Duration) {
 	}
 }
 
+// SetQuarantined records how many statistics groups the refresh set aside.
+func (m *metrics) SetQuarantined(n int64) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.quarantined = n
+}
+
 // SetLag records a partition's consumer lag in messages.
 func (m *metrics) SetLag(topic string, partition int32, lag int64) {
 	if m == nil {
@@ -151,6 +162,8 @@ func (m *metrics) WritePrometheus(w io.Writer) {
 	counter("analyticsdb_batch_retries_total", "Batch attempts that failed transiently and were retried.", m.batchRetries)
 	counter("analyticsdb_batch_failures_total", "Batches that failed for good.", m.batchFailures)
 	counter("analyticsdb_statistics_refreshes_total", "Statistics refreshes run.", m.refreshes)
+
+	fmt.Fprintf(w, "# HELP analyticsdb_statistics_quarantined_groups Statistics groups the refresh could not fold, set aside with their error (analytics.\"QuarantinedStatisticsGroup\").\n# TYPE analyticsdb_statistics_quarantined_groups gauge\nanalyticsdb_statistics_quarantined_groups %d\n", m.quarantined)
 
 	fmt.Fprintf(w, "# HELP analyticsdb_rejected_total Messages stored in RejectedEvent, by reason.\n# TYPE analyticsdb_rejected_total counter\n")
 	for _, reason := range slices.Sorted(maps.Keys(m.rejected)) {

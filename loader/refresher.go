@@ -62,13 +62,16 @@ func (r *refresher) Run(ctx context.Context) {
 func (r *refresher) RefreshOnce(ctx context.Context, wait bool) (int, error) {
 	start := time.Now()
 	var work int
-	err := r.pool.QueryRow(ctx, `SELECT analytics.refresh_statistics($1)`, wait).Scan(&work)
+	var quarantined int64
+	err := r.pool.QueryRow(ctx, `SELECT analytics.refresh_statistics($1),
+		(SELECT count(*) FROM analytics."QuarantinedStatisticsGroup")`, wait).Scan(&work, &quarantined)
 	took := time.Since(start)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		r.log.Warn("statistics refresh failed; will retry", "error", err)
 	case err == nil && work >= 0:
 		r.Metrics.RefreshDone(start, took)
+		r.Metrics.SetQuarantined(quarantined)
 		if work > 0 {
 			r.log.Debug("statistics refreshed", "work", work, "took", took)
 		}

@@ -17,11 +17,19 @@ type Status struct {
 	Partitions    []PartitionStatus
 	Rejected      map[string]int64 // not yet replayed, by reason
 	LastRefreshAt *time.Time
-	DirtyGroups   int64 // statistics groups waiting for the next refresh
+	DirtyGroups   int64 // statistics groups and deltas waiting for the next refresh
+	Quarantined   []QuarantinedGroup
 	Rows          map[string]int64
 	// LagError says why EndOffset and Lag are unknown (-1) although the
 	// brokers were configured.
 	LagError error
+}
+
+// QuarantinedGroup is a statistics group the refresh could not fold and set
+// aside (analytics."QuarantinedStatisticsGroup"); its key releases it.
+type QuarantinedGroup struct {
+	Key, Kind, Group, SQLState, Error string
+	At                                time.Time
 }
 
 // PartitionStatus is one partition's stored offset, and its lag when the
@@ -64,7 +72,19 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 	}
 	if err := pool.QueryRow(ctx, `SELECT "lastRefreshAt",
 		(SELECT count(*) FROM analytics."DirtyVersionStatistics") + (SELECT count(*) FROM analytics."DirtyFlowStatistics")
+		+ (SELECT count(*) FROM analytics."VersionStatisticsDelta") + (SELECT count(*) FROM analytics."FlowStatisticsDelta")
 		FROM analytics."RefreshLog"`).Scan(&st.LastRefreshAt, &st.DirtyGroups); err != nil {
+		return st, err
+	}
+	rows, err = pool.Query(ctx, `SELECT "groupKey", "kind",
+		  concat_ws(' / ', "date", left("assistantName", 80), left(coalesce("channelName", "flowName"), 80), left("version", 80)),
+		  "sqlstate", "error", "quarantinedAt"
+		FROM analytics."QuarantinedStatisticsGroup" ORDER BY "quarantinedAt"`)
+	if err != nil {
+		return st, err
+	}
+	st.Quarantined, err = pgx.CollectRows(rows, pgx.RowToStructByPos[QuarantinedGroup])
+	if err != nil {
 		return st, err
 	}
 	// Estimates: exact counts of big tables would scan them.

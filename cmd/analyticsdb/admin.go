@@ -179,6 +179,12 @@ func printStatus(w io.Writer, st loader.Status, lagNote string) error {
 	} else {
 		fmt.Fprintln(out, "statistics never refreshed yet")
 	}
+	if len(st.Quarantined) > 0 {
+		fmt.Fprintln(out, "statistics groups quarantined (not refreshed; SELECT analytics.release_quarantined_group(key) after a fix):")
+		for _, q := range st.Quarantined {
+			fmt.Fprintf(out, "  %s %s %s since %s: %s %s\n", q.Key, q.Kind, q.Group, q.At.Format(time.RFC3339), q.SQLState, q.Error)
+		}
+	}
 	names := make([]string, 0, len(st.Rows))
 	for n := range st.Rows {
 		names = append(names, n)

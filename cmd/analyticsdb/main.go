@@ -32,6 +32,7 @@ func main() {
 			refreshCommand(),
 			recomputeCommand(),
 			reviewCommand(),
+			eraseCommand(),
 			grantReadonlyCommand(),
 			statusCommand(),
 			healthcheckCommand(),

@@ -428,10 +428,10 @@ $$;
 
 
 --
--- Name: create_readonly_role(name, text); Type: FUNCTION; Schema: analytics; Owner: -
+-- Name: create_readonly_role(name, text, boolean); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.create_readonly_role(p_role name, p_password text) RETURNS void
+CREATE FUNCTION analytics.create_readonly_role(p_role name, p_password text, p_aggregates_only boolean DEFAULT false) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
@@ -441,7 +441,7 @@ BEGIN
   ELSE
     EXECUTE format('CREATE ROLE %I WITH LOGIN PASSWORD %L', p_role, p_password);
   END IF;
-  PERFORM analytics.grant_readonly(p_role);
+  PERFORM analytics.grant_readonly(p_role, p_aggregates_only);
 END;
 $$;
 
@@ -688,10 +688,10 @@ $$;
 
 
 --
--- Name: grant_readonly(name); Type: FUNCTION; Schema: analytics; Owner: -
+-- Name: grant_readonly(name, boolean); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.grant_readonly(p_role name) RETURNS void
+CREATE FUNCTION analytics.grant_readonly(p_role name, p_aggregates_only boolean DEFAULT false) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
@@ -699,7 +699,7 @@ DECLARE
   v_relation text;
 BEGIN
   EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', p_role);
-  FOREACH v_relation IN ARRAY analytics.readonly_relations() LOOP
+  FOREACH v_relation IN ARRAY analytics.readonly_relations(p_aggregates_only) LOOP
     EXECUTE format('GRANT SELECT ON public.%I TO %I', v_relation, p_role);
   END LOOP;
 END;
@@ -1089,18 +1089,22 @@ $$;
 
 
 --
--- Name: readonly_relations(); Type: FUNCTION; Schema: analytics; Owner: -
+-- Name: readonly_relations(boolean); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.readonly_relations() RETURNS text[]
+CREATE FUNCTION analytics.readonly_relations(p_aggregates_only boolean DEFAULT false) RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  SELECT ARRAY[
+  SELECT CASE WHEN p_aggregates_only THEN ARRAY[
+    'VersionDailyStatistics', 'FlowDailyStatistics', 'SuccessCriteria', 'MachineLearningModel', 'Environment',
+    'DailyOverview', 'DailyAutomationRate', 'DailyEscalationRate', 'DailyCsat', 'DailyLatency',
+    'DailyFlows', 'TopFlows', 'DailyByChannel', 'DailyByVersion'
+  ] ELSE ARRAY[
     'Conversation', 'ConversationEvent', 'VersionDailyStatistics', 'FlowDailyStatistics',
     'SuccessCriteria', 'MachineLearningModel', 'Environment',
     'DailyOverview', 'DailyAutomationRate', 'DailyEscalationRate', 'DailyCsat', 'DailyLatency',
     'LatencySamples', 'DailyFlows', 'TopFlows', 'DailyByChannel', 'DailyByVersion', 'Sessions'
-  ]
+  ] END
 $$;
 
 
@@ -2915,4 +2919,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201235401'),
     ('20261201235905'),
     ('20261202000000'),
-    ('20261202000116');
+    ('20261202000116'),
+    ('20261202000458');

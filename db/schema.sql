@@ -399,8 +399,7 @@ BEGIN
   INTO v_old, v_new
   FROM changed AS ch;
 
-  PERFORM analytics.queue_statistics_deltas(-1, v_old);
-  PERFORM analytics.queue_statistics_deltas(1, v_new);
+  PERFORM analytics.queue_statistics_deltas(v_old, v_new);
   RETURN NULL;
 END;
 $$;
@@ -499,7 +498,7 @@ BEGIN
   SELECT coalesce(array_agg(c."id"), '{}') INTO v_ids
   FROM (SELECT c."id" FROM "Conversation" AS c WHERE c."senderId" = p_sender_id FOR UPDATE) AS c;
 
-  PERFORM analytics.queue_statistics_deltas(-1, array_agg(c))
+  PERFORM analytics.queue_statistics_deltas(array_agg(c), NULL)
   FROM "Conversation" AS c
   WHERE c."id" = ANY (v_ids) AND c."startDate" <> 'infinity';
 
@@ -1045,45 +1044,62 @@ COMMENT ON COLUMN public."Conversation"."statisticsDate" IS 'Internal: the day o
 
 
 --
--- Name: queue_statistics_deltas(integer, public."Conversation"[]); Type: FUNCTION; Schema: analytics; Owner: -
+-- Name: queue_statistics_deltas(public."Conversation"[], public."Conversation"[]); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.queue_statistics_deltas(p_sign integer, p_rows public."Conversation"[]) RETURNS void
+CREATE FUNCTION analytics.queue_statistics_deltas(p_old public."Conversation"[], p_new public."Conversation"[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
     AS $$
 BEGIN
-  IF coalesce(cardinality(p_rows), 0) = 0 THEN
+  IF coalesce(cardinality(p_old), 0) + coalesce(cardinality(p_new), 0) = 0 THEN
     RETURN;
   END IF;
 
-  INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
-    "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
-  SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
-         p_sign * count(*),
-         p_sign * count(*) FILTER (WHERE c."escalatedAt" IS NOT NULL),
-         p_sign * count(*) FILTER (WHERE c."csatRating" = 'SATISFIED'),
-         p_sign * count(*) FILTER (WHERE c."csatRating" = 'UNSATISFIED'),
-         p_sign * count(*) FILTER (WHERE c."csatRating" = 'UNANSWERED'),
-         p_sign * count(*) FILTER (WHERE c."flowsStarted" @> sc."includedFlows" AND NOT c."flowsStarted" && sc."excludedFlows"),
-         p_sign * sum(cardinality(c."latencySamplesMs")),
-         p_sign * coalesce(sum((SELECT sum(ms::numeric) FROM unnest(c."latencySamplesMs") AS ms)), 0)
-  FROM unnest(p_rows) AS c
-  LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
-  GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion";
-
-  INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
-  SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms, p_sign * count(*)
-  FROM unnest(p_rows) AS c, unnest(c."latencySamplesMs") AS ms
-  GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms;
-
+  WITH side AS MATERIALIZED (
+    SELECT -1 AS "sign", c.* FROM unnest(p_old) AS c
+    UNION ALL
+    SELECT 1, c.* FROM unnest(p_new) AS c
+  ),
+  version_delta AS (
+    INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
+      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
+    SELECT d.* FROM (
+      SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
+             sum(c."sign") AS "sessions",
+             coalesce(sum(c."sign") FILTER (WHERE c."escalatedAt" IS NOT NULL), 0) AS "escalated",
+             coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'SATISFIED'), 0) AS "satisfied",
+             coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNSATISFIED'), 0) AS "unsatisfied",
+             coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNANSWERED'), 0) AS "unanswered",
+             coalesce(sum(c."sign") FILTER (WHERE c."flowsStarted" @> sc."includedFlows"
+                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded",
+             sum(c."sign" * cardinality(c."latencySamplesMs")) AS "latencyCount",
+             coalesce(sum(c."sign" * (SELECT sum(ms::numeric) FROM unnest(c."latencySamplesMs") AS ms)), 0) AS "latencySum"
+      FROM side AS c
+      LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
+      GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
+    ) AS d
+    WHERE (d."sessions", d."escalated", d."satisfied", d."unsatisfied", d."unanswered", d."succeeded",
+           d."latencyCount", d."latencySum") <> (0, 0, 0, 0, 0, 0, 0, 0)
+  ),
+  sample_delta AS (
+    INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
+    SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms, sum(c."sign")
+    FROM side AS c, unnest(c."latencySamplesMs") AS ms
+    GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms
+    HAVING sum(c."sign") <> 0
+  )
   INSERT INTO "FlowStatisticsDelta" ("assistantName", "date", "flowName", "sessions", "automated", "escalated")
-  SELECT c."assistantName", c."statisticsDate", fl,
-         p_sign * count(*),
-         p_sign * count(*) FILTER (WHERE fl = ANY (c."flowsCompleted") AND NOT fl = ANY (c."flowsActiveAtEscalation")),
-         p_sign * count(*) FILTER (WHERE fl = ANY (c."flowsActiveAtEscalation"))
-  FROM unnest(p_rows) AS c, unnest(c."flowsStarted") AS fl
-  GROUP BY c."assistantName", c."statisticsDate", fl;
+  SELECT d.* FROM (
+    SELECT c."assistantName", c."statisticsDate", fl,
+           sum(c."sign") AS "sessions",
+           coalesce(sum(c."sign") FILTER (WHERE fl = ANY (c."flowsCompleted") AND NOT fl = ANY (c."flowsActiveAtEscalation")), 0) AS "automated",
+           coalesce(sum(c."sign") FILTER (WHERE fl = ANY (c."flowsActiveAtEscalation")), 0) AS "escalated"
+    FROM side AS c, unnest(c."flowsStarted") AS fl
+    GROUP BY c."assistantName", c."statisticsDate", fl
+  ) AS d
+  WHERE (d."sessions", d."automated", d."escalated") <> (0, 0, 0);
 END;
 $$;
 
@@ -1127,7 +1143,7 @@ BEGIN
   -- Take them out of the statistics groups they count in now; the replay
   -- below puts them back where they belong (it sees them reset, so it takes
   -- nothing out again).
-  PERFORM analytics.queue_statistics_deltas(-1, array_agg(c))
+  PERFORM analytics.queue_statistics_deltas(array_agg(c), NULL)
   FROM "Conversation" AS c
   WHERE c."id" = ANY (p_ids) AND c."startDate" <> 'infinity';
 
@@ -2920,4 +2936,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201235905'),
     ('20261202000000'),
     ('20261202000116'),
-    ('20261202000458');
+    ('20261202000458'),
+    ('20261202000823');

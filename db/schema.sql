@@ -546,14 +546,22 @@ BEGIN
        OR analytics.statistics_group_key('version', d."assistantName", d."date", d."channelName", d."version") = ANY (p_keys)
     RETURNING d.*
   ),
-  version_sum AS (
+  -- the latency count and exact sum come from the sample deltas
+  sample_total AS (
     SELECT d."assistantName", d."date", d."channelName", d."version",
-           sum(d."sessions") AS "sessions", sum(d."escalated") AS "escalated",
-           sum(d."satisfied") AS "satisfied", sum(d."unsatisfied") AS "unsatisfied",
-           sum(d."unanswered") AS "unanswered", sum(d."succeeded") AS "succeeded",
-           sum(d."latencyCount") AS "latencyCount", sum(d."latencySum") AS "latencySum"
-    FROM version_delta AS d
+           sum(d."n") AS "latencyCount", sum(d."ms"::numeric * d."n") AS "latencySum"
+    FROM sample_delta AS d
     GROUP BY d."assistantName", d."date", d."channelName", d."version"
+  ),
+  version_sum AS (
+    SELECT v.*, coalesce(t."latencyCount", 0) AS "latencyCount", coalesce(t."latencySum", 0) AS "latencySum"
+    FROM (SELECT d."assistantName", d."date", d."channelName", d."version",
+                 sum(d."sessions") AS "sessions", sum(d."escalated") AS "escalated",
+                 sum(d."satisfied") AS "satisfied", sum(d."unsatisfied") AS "unsatisfied",
+                 sum(d."unanswered") AS "unanswered", sum(d."succeeded") AS "succeeded"
+          FROM version_delta AS d
+          GROUP BY d."assistantName", d."date", d."channelName", d."version") AS v
+    LEFT JOIN sample_total AS t USING ("assistantName", "date", "channelName", "version")
   ),
   state AS (
     INSERT INTO "VersionStatisticsState" AS st ("assistantName", "date", "channelName", "version", "sessions",
@@ -1074,14 +1082,16 @@ BEGIN
              coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNANSWERED'), 0) AS "unanswered",
              coalesce(sum(c."sign") FILTER (WHERE c."flowsStarted" @> sc."includedFlows"
                                               AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded",
-             sum(c."sign" * cardinality(c."latencySamplesMs")) AS "latencyCount",
-             coalesce(sum(c."sign" * (SELECT sum(ms::numeric) FROM unnest(c."latencySamplesMs") AS ms)), 0) AS "latencySum"
+             0 AS "latencyCount", 0 AS "latencySum"  -- the fold counts them from the sample deltas
       FROM side AS c
       LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
       GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
     ) AS d
-    WHERE (d."sessions", d."escalated", d."satisfied", d."unsatisfied", d."unanswered", d."succeeded",
-           d."latencyCount", d."latencySum") <> (0, 0, 0, 0, 0, 0, 0, 0)
+    WHERE (d."sessions", d."escalated", d."satisfied", d."unsatisfied", d."unanswered", d."succeeded") <> (0, 0, 0, 0, 0, 0)
+       OR EXISTS (SELECT 1 FROM side AS c
+                  WHERE (c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion")
+                        = (d."assistantName", d."statisticsDate", d."channelName", d."assistantVersion")
+                    AND cardinality(c."latencySamplesMs") > 0)
   ),
   sample_delta AS (
     INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
@@ -1121,6 +1131,51 @@ CREATE FUNCTION analytics.readonly_relations(p_aggregates_only boolean DEFAULT f
     'DailyOverview', 'DailyAutomationRate', 'DailyEscalationRate', 'DailyCsat', 'DailyLatency',
     'LatencySamples', 'DailyFlows', 'TopFlows', 'DailyByChannel', 'DailyByVersion', 'Sessions'
   ] END
+$$;
+
+
+--
+-- Name: rebuild_assistants(integer); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.rebuild_assistants(p_limit integer) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_rebuild record;
+  v_ids uuid[];
+  v_room integer;
+  v_work integer := 0;
+BEGIN
+  WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
+  INSERT INTO "AssistantRebuild" ("assistantName")
+  SELECT DISTINCT d."assistantName" FROM d
+  ON CONFLICT ("assistantName") DO UPDATE SET "afterId" = NULL, "startedAt" = now();
+
+  FOR v_rebuild IN SELECT r.* FROM "AssistantRebuild" AS r ORDER BY r."startedAt", r."assistantName" LOOP
+    v_room := p_limit - v_work;
+    EXIT WHEN v_room <= 0;
+    SELECT coalesce(array_agg(c."id" ORDER BY c."id"), '{}') INTO v_ids
+    FROM (SELECT c."id" FROM "Conversation" AS c
+          WHERE (v_rebuild."assistantName" = '*' OR c."assistantName" = v_rebuild."assistantName")
+            AND (v_rebuild."afterId" IS NULL OR c."id" > v_rebuild."afterId")
+          ORDER BY c."id"
+          LIMIT v_room) AS c;
+    IF cardinality(v_ids) > 0 THEN
+      PERFORM analytics.rebuild_conversations(v_ids);
+      v_work := v_work + cardinality(v_ids);
+    END IF;
+    IF cardinality(v_ids) < v_room THEN
+      DELETE FROM "AssistantRebuild" WHERE "assistantName" = v_rebuild."assistantName";  -- done
+    ELSE
+      UPDATE "AssistantRebuild" SET "afterId" = v_ids[cardinality(v_ids)]
+      WHERE "assistantName" = v_rebuild."assistantName";
+    END IF;
+  END LOOP;
+  RETURN v_work;
+END;
 $$;
 
 
@@ -1343,7 +1398,8 @@ CREATE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false) RETUR
     SET jit TO 'off'
     AS $$
 DECLARE
-  v_assistants text[];
+  v_chunk_size constant integer := coalesce(nullif(current_setting('analytics.rebuild_chunk', true), '')::integer, 2000);
+  v_chunk integer;
   v_ids uuid[];
   v_work integer := 0;
   v_started timestamptz;
@@ -1361,20 +1417,14 @@ BEGIN
   END IF;
   v_started := clock_timestamp();
 
-  -- Settings changed: rebuild every conversation of those assistants ('*': all).
-  WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
-  SELECT array_agg(DISTINCT d."assistantName") INTO v_assistants FROM d;
-  IF v_assistants IS NOT NULL THEN
-    FOR v_ids IN
-      SELECT array_agg(c."id")
-      FROM (SELECT c."id", (row_number() OVER ()) / 1000 AS chunk
-            FROM "Conversation" AS c
-            WHERE '*' = ANY (v_assistants) OR c."assistantName" = ANY (v_assistants)) AS c
-      GROUP BY c.chunk
-    LOOP
-      v_work := v_work + analytics.rebuild_conversations(v_ids);
-    END LOOP;
-  END IF;
+  -- Settings changed: rebuild the assistants' conversations ('*': all), in
+  -- chunks when a loader refreshes (p_wait false), so that its batches go on
+  -- committing in between; all of it when a DBA or recompute asks and waits.
+  LOOP
+    v_chunk := analytics.rebuild_assistants(v_chunk_size);
+    v_work := v_work + v_chunk;
+    EXIT WHEN NOT p_wait OR v_chunk = 0;
+  END LOOP;
 
   -- Events inserted out of stream order, edited or deleted.
   FOR v_ids IN
@@ -1689,6 +1739,24 @@ CREATE FUNCTION analytics.uuid_v5(p_name text) RETURNS uuid
     AS $$
   SELECT analytics.uuid_v5(convert_to(p_name, 'UTF8'))
 $$;
+
+
+--
+-- Name: AssistantRebuild; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."AssistantRebuild" (
+    "assistantName" text NOT NULL,
+    "afterId" uuid,
+    "startedAt" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE "AssistantRebuild"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."AssistantRebuild" IS 'Internal: settings rebuilds in progress, by assistant, and how far each has got.';
 
 
 --
@@ -2564,6 +2632,14 @@ CREATE TABLE public.schema_migrations (
 
 
 --
+-- Name: AssistantRebuild AssistantRebuild_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."AssistantRebuild"
+    ADD CONSTRAINT "AssistantRebuild_pkey" PRIMARY KEY ("assistantName");
+
+
+--
 -- Name: LatencyBucket LatencyBucket_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
 --
 
@@ -2937,4 +3013,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202000000'),
     ('20261202000116'),
     ('20261202000458'),
-    ('20261202000823');
+    ('20261202000823'),
+    ('20261202001000'),
+    ('20261202001632');

@@ -40,14 +40,16 @@ BEGIN
              coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNANSWERED'), 0) AS "unanswered",
              coalesce(sum(c."sign") FILTER (WHERE c."flowsStarted" @> sc."includedFlows"
                                               AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded",
-             sum(c."sign" * cardinality(c."latencySamplesMs")) AS "latencyCount",
-             coalesce(sum(c."sign" * (SELECT sum(ms::numeric) FROM unnest(c."latencySamplesMs") AS ms)), 0) AS "latencySum"
+             0 AS "latencyCount", 0 AS "latencySum"  -- the fold counts them from the sample deltas
       FROM side AS c
       LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
       GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
     ) AS d
-    WHERE (d."sessions", d."escalated", d."satisfied", d."unsatisfied", d."unanswered", d."succeeded",
-           d."latencyCount", d."latencySum") <> (0, 0, 0, 0, 0, 0, 0, 0)
+    WHERE (d."sessions", d."escalated", d."satisfied", d."unsatisfied", d."unanswered", d."succeeded") <> (0, 0, 0, 0, 0, 0)
+       OR EXISTS (SELECT 1 FROM side AS c
+                  WHERE (c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion")
+                        = (d."assistantName", d."statisticsDate", d."channelName", d."assistantVersion")
+                    AND cardinality(c."latencySamplesMs") > 0)
   ),
   sample_delta AS (
     INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")

@@ -399,8 +399,7 @@ BEGIN
   INTO v_old, v_new
   FROM changed AS ch;
 
-  PERFORM analytics.queue_statistics_deltas(-1, v_old);
-  PERFORM analytics.queue_statistics_deltas(1, v_new);
+  PERFORM analytics.queue_statistics_deltas(v_old, v_new);
   RETURN NULL;
 END;
 $$;
@@ -428,10 +427,10 @@ $$;
 
 
 --
--- Name: create_readonly_role(name, text); Type: FUNCTION; Schema: analytics; Owner: -
+-- Name: create_readonly_role(name, text, boolean); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.create_readonly_role(p_role name, p_password text) RETURNS void
+CREATE FUNCTION analytics.create_readonly_role(p_role name, p_password text, p_aggregates_only boolean DEFAULT false) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
@@ -441,7 +440,7 @@ BEGIN
   ELSE
     EXECUTE format('CREATE ROLE %I WITH LOGIN PASSWORD %L', p_role, p_password);
   END IF;
-  PERFORM analytics.grant_readonly(p_role);
+  PERFORM analytics.grant_readonly(p_role, p_aggregates_only);
 END;
 $$;
 
@@ -499,7 +498,7 @@ BEGIN
   SELECT coalesce(array_agg(c."id"), '{}') INTO v_ids
   FROM (SELECT c."id" FROM "Conversation" AS c WHERE c."senderId" = p_sender_id FOR UPDATE) AS c;
 
-  PERFORM analytics.queue_statistics_deltas(-1, array_agg(c))
+  PERFORM analytics.queue_statistics_deltas(array_agg(c), NULL)
   FROM "Conversation" AS c
   WHERE c."id" = ANY (v_ids) AND c."startDate" <> 'infinity';
 
@@ -547,14 +546,22 @@ BEGIN
        OR analytics.statistics_group_key('version', d."assistantName", d."date", d."channelName", d."version") = ANY (p_keys)
     RETURNING d.*
   ),
-  version_sum AS (
+  -- the latency count and exact sum come from the sample deltas
+  sample_total AS (
     SELECT d."assistantName", d."date", d."channelName", d."version",
-           sum(d."sessions") AS "sessions", sum(d."escalated") AS "escalated",
-           sum(d."satisfied") AS "satisfied", sum(d."unsatisfied") AS "unsatisfied",
-           sum(d."unanswered") AS "unanswered", sum(d."succeeded") AS "succeeded",
-           sum(d."latencyCount") AS "latencyCount", sum(d."latencySum") AS "latencySum"
-    FROM version_delta AS d
+           sum(d."n") AS "latencyCount", sum(d."ms"::numeric * d."n") AS "latencySum"
+    FROM sample_delta AS d
     GROUP BY d."assistantName", d."date", d."channelName", d."version"
+  ),
+  version_sum AS (
+    SELECT v.*, coalesce(t."latencyCount", 0) AS "latencyCount", coalesce(t."latencySum", 0) AS "latencySum"
+    FROM (SELECT d."assistantName", d."date", d."channelName", d."version",
+                 sum(d."sessions") AS "sessions", sum(d."escalated") AS "escalated",
+                 sum(d."satisfied") AS "satisfied", sum(d."unsatisfied") AS "unsatisfied",
+                 sum(d."unanswered") AS "unanswered", sum(d."succeeded") AS "succeeded"
+          FROM version_delta AS d
+          GROUP BY d."assistantName", d."date", d."channelName", d."version") AS v
+    LEFT JOIN sample_total AS t USING ("assistantName", "date", "channelName", "version")
   ),
   state AS (
     INSERT INTO "VersionStatisticsState" AS st ("assistantName", "date", "channelName", "version", "sessions",
@@ -688,10 +695,10 @@ $$;
 
 
 --
--- Name: grant_readonly(name); Type: FUNCTION; Schema: analytics; Owner: -
+-- Name: grant_readonly(name, boolean); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.grant_readonly(p_role name) RETURNS void
+CREATE FUNCTION analytics.grant_readonly(p_role name, p_aggregates_only boolean DEFAULT false) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
@@ -699,7 +706,7 @@ DECLARE
   v_relation text;
 BEGIN
   EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', p_role);
-  FOREACH v_relation IN ARRAY analytics.readonly_relations() LOOP
+  FOREACH v_relation IN ARRAY analytics.readonly_relations(p_aggregates_only) LOOP
     EXECUTE format('GRANT SELECT ON public.%I TO %I', v_relation, p_role);
   END LOOP;
 END;
@@ -1045,62 +1052,130 @@ COMMENT ON COLUMN public."Conversation"."statisticsDate" IS 'Internal: the day o
 
 
 --
--- Name: queue_statistics_deltas(integer, public."Conversation"[]); Type: FUNCTION; Schema: analytics; Owner: -
+-- Name: queue_statistics_deltas(public."Conversation"[], public."Conversation"[]); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.queue_statistics_deltas(p_sign integer, p_rows public."Conversation"[]) RETURNS void
+CREATE FUNCTION analytics.queue_statistics_deltas(p_old public."Conversation"[], p_new public."Conversation"[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
     AS $$
 BEGIN
-  IF coalesce(cardinality(p_rows), 0) = 0 THEN
+  IF coalesce(cardinality(p_old), 0) + coalesce(cardinality(p_new), 0) = 0 THEN
     RETURN;
   END IF;
 
-  INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
-    "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
-  SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
-         p_sign * count(*),
-         p_sign * count(*) FILTER (WHERE c."escalatedAt" IS NOT NULL),
-         p_sign * count(*) FILTER (WHERE c."csatRating" = 'SATISFIED'),
-         p_sign * count(*) FILTER (WHERE c."csatRating" = 'UNSATISFIED'),
-         p_sign * count(*) FILTER (WHERE c."csatRating" = 'UNANSWERED'),
-         p_sign * count(*) FILTER (WHERE c."flowsStarted" @> sc."includedFlows" AND NOT c."flowsStarted" && sc."excludedFlows"),
-         p_sign * sum(cardinality(c."latencySamplesMs")),
-         p_sign * coalesce(sum((SELECT sum(ms::numeric) FROM unnest(c."latencySamplesMs") AS ms)), 0)
-  FROM unnest(p_rows) AS c
-  LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
-  GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion";
-
-  INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
-  SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms, p_sign * count(*)
-  FROM unnest(p_rows) AS c, unnest(c."latencySamplesMs") AS ms
-  GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms;
-
+  WITH side AS MATERIALIZED (
+    SELECT -1 AS "sign", c.* FROM unnest(p_old) AS c
+    UNION ALL
+    SELECT 1, c.* FROM unnest(p_new) AS c
+  ),
+  version_delta AS (
+    INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
+      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
+    SELECT d.* FROM (
+      SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
+             sum(c."sign") AS "sessions",
+             coalesce(sum(c."sign") FILTER (WHERE c."escalatedAt" IS NOT NULL), 0) AS "escalated",
+             coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'SATISFIED'), 0) AS "satisfied",
+             coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNSATISFIED'), 0) AS "unsatisfied",
+             coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNANSWERED'), 0) AS "unanswered",
+             coalesce(sum(c."sign") FILTER (WHERE c."flowsStarted" @> sc."includedFlows"
+                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded",
+             0 AS "latencyCount", 0 AS "latencySum"  -- the fold counts them from the sample deltas
+      FROM side AS c
+      LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
+      GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
+    ) AS d
+    WHERE (d."sessions", d."escalated", d."satisfied", d."unsatisfied", d."unanswered", d."succeeded") <> (0, 0, 0, 0, 0, 0)
+       OR EXISTS (SELECT 1 FROM side AS c
+                  WHERE (c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion")
+                        = (d."assistantName", d."statisticsDate", d."channelName", d."assistantVersion")
+                    AND cardinality(c."latencySamplesMs") > 0)
+  ),
+  sample_delta AS (
+    INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
+    SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms, sum(c."sign")
+    FROM side AS c, unnest(c."latencySamplesMs") AS ms
+    GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms
+    HAVING sum(c."sign") <> 0
+  )
   INSERT INTO "FlowStatisticsDelta" ("assistantName", "date", "flowName", "sessions", "automated", "escalated")
-  SELECT c."assistantName", c."statisticsDate", fl,
-         p_sign * count(*),
-         p_sign * count(*) FILTER (WHERE fl = ANY (c."flowsCompleted") AND NOT fl = ANY (c."flowsActiveAtEscalation")),
-         p_sign * count(*) FILTER (WHERE fl = ANY (c."flowsActiveAtEscalation"))
-  FROM unnest(p_rows) AS c, unnest(c."flowsStarted") AS fl
-  GROUP BY c."assistantName", c."statisticsDate", fl;
+  SELECT d.* FROM (
+    SELECT c."assistantName", c."statisticsDate", fl,
+           sum(c."sign") AS "sessions",
+           coalesce(sum(c."sign") FILTER (WHERE fl = ANY (c."flowsCompleted") AND NOT fl = ANY (c."flowsActiveAtEscalation")), 0) AS "automated",
+           coalesce(sum(c."sign") FILTER (WHERE fl = ANY (c."flowsActiveAtEscalation")), 0) AS "escalated"
+    FROM side AS c, unnest(c."flowsStarted") AS fl
+    GROUP BY c."assistantName", c."statisticsDate", fl
+  ) AS d
+  WHERE (d."sessions", d."automated", d."escalated") <> (0, 0, 0);
 END;
 $$;
 
 
 --
--- Name: readonly_relations(); Type: FUNCTION; Schema: analytics; Owner: -
+-- Name: readonly_relations(boolean); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.readonly_relations() RETURNS text[]
+CREATE FUNCTION analytics.readonly_relations(p_aggregates_only boolean DEFAULT false) RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  SELECT ARRAY[
+  SELECT CASE WHEN p_aggregates_only THEN ARRAY[
+    'VersionDailyStatistics', 'FlowDailyStatistics', 'SuccessCriteria', 'MachineLearningModel', 'Environment',
+    'DailyOverview', 'DailyAutomationRate', 'DailyEscalationRate', 'DailyCsat', 'DailyLatency',
+    'DailyFlows', 'TopFlows', 'DailyByChannel', 'DailyByVersion'
+  ] ELSE ARRAY[
     'Conversation', 'ConversationEvent', 'VersionDailyStatistics', 'FlowDailyStatistics',
     'SuccessCriteria', 'MachineLearningModel', 'Environment',
     'DailyOverview', 'DailyAutomationRate', 'DailyEscalationRate', 'DailyCsat', 'DailyLatency',
     'LatencySamples', 'DailyFlows', 'TopFlows', 'DailyByChannel', 'DailyByVersion', 'Sessions'
-  ]
+  ] END
+$$;
+
+
+--
+-- Name: rebuild_assistants(integer); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.rebuild_assistants(p_limit integer) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_rebuild record;
+  v_ids uuid[];
+  v_room integer;
+  v_work integer := 0;
+BEGIN
+  WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
+  INSERT INTO "AssistantRebuild" ("assistantName")
+  SELECT DISTINCT d."assistantName" FROM d
+  ON CONFLICT ("assistantName") DO UPDATE SET "afterId" = NULL, "startedAt" = now();
+
+  FOR v_rebuild IN SELECT r.* FROM "AssistantRebuild" AS r ORDER BY r."startedAt", r."assistantName" LOOP
+    v_room := p_limit - v_work;
+    EXIT WHEN v_room <= 0;
+    SELECT coalesce(array_agg(c."id" ORDER BY c."id"), '{}') INTO v_ids
+    FROM (SELECT c."id" FROM "Conversation" AS c
+          WHERE (v_rebuild."assistantName" = '*' OR c."assistantName" = v_rebuild."assistantName")
+            AND (v_rebuild."afterId" IS NULL OR c."id" > v_rebuild."afterId")
+          ORDER BY c."id"
+          LIMIT v_room) AS c;
+    IF cardinality(v_ids) > 0 THEN
+      PERFORM analytics.rebuild_conversations(v_ids);
+      v_work := v_work + cardinality(v_ids);
+    END IF;
+    IF cardinality(v_ids) < v_room THEN
+      DELETE FROM "AssistantRebuild" WHERE "assistantName" = v_rebuild."assistantName";  -- done
+    ELSE
+      UPDATE "AssistantRebuild" SET "afterId" = v_ids[cardinality(v_ids)]
+      WHERE "assistantName" = v_rebuild."assistantName";
+    END IF;
+  END LOOP;
+  RETURN v_work;
+END;
 $$;
 
 
@@ -1123,7 +1198,7 @@ BEGIN
   -- Take them out of the statistics groups they count in now; the replay
   -- below puts them back where they belong (it sees them reset, so it takes
   -- nothing out again).
-  PERFORM analytics.queue_statistics_deltas(-1, array_agg(c))
+  PERFORM analytics.queue_statistics_deltas(array_agg(c), NULL)
   FROM "Conversation" AS c
   WHERE c."id" = ANY (p_ids) AND c."startDate" <> 'infinity';
 
@@ -1352,7 +1427,8 @@ CREATE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false) RETUR
     SET jit TO 'off'
     AS $$
 DECLARE
-  v_assistants text[];
+  v_chunk_size constant integer := coalesce(nullif(current_setting('analytics.rebuild_chunk', true), '')::integer, 2000);
+  v_chunk integer;
   v_ids uuid[];
   v_work integer := 0;
   v_started timestamptz;
@@ -1370,20 +1446,14 @@ BEGIN
   END IF;
   v_started := clock_timestamp();
 
-  -- Settings changed: rebuild every conversation of those assistants ('*': all).
-  WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
-  SELECT array_agg(DISTINCT d."assistantName") INTO v_assistants FROM d;
-  IF v_assistants IS NOT NULL THEN
-    FOR v_ids IN
-      SELECT array_agg(c."id")
-      FROM (SELECT c."id", (row_number() OVER ()) / 1000 AS chunk
-            FROM "Conversation" AS c
-            WHERE '*' = ANY (v_assistants) OR c."assistantName" = ANY (v_assistants)) AS c
-      GROUP BY c.chunk
-    LOOP
-      v_work := v_work + analytics.rebuild_conversations(v_ids);
-    END LOOP;
-  END IF;
+  -- Settings changed: rebuild the assistants' conversations ('*': all), in
+  -- chunks when a loader refreshes (p_wait false), so that its batches go on
+  -- committing in between; all of it when a DBA or recompute asks and waits.
+  LOOP
+    v_chunk := analytics.rebuild_assistants(v_chunk_size);
+    v_work := v_work + v_chunk;
+    EXIT WHEN NOT p_wait OR v_chunk = 0;
+  END LOOP;
 
   -- Events inserted out of stream order, edited or deleted.
   FOR v_ids IN
@@ -1698,6 +1768,24 @@ CREATE FUNCTION analytics.uuid_v5(p_name text) RETURNS uuid
     AS $$
   SELECT analytics.uuid_v5(convert_to(p_name, 'UTF8'))
 $$;
+
+
+--
+-- Name: AssistantRebuild; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."AssistantRebuild" (
+    "assistantName" text NOT NULL,
+    "afterId" uuid,
+    "startedAt" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE "AssistantRebuild"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."AssistantRebuild" IS 'Internal: settings rebuilds in progress, by assistant, and how far each has got.';
 
 
 --
@@ -2573,6 +2661,14 @@ CREATE TABLE public.schema_migrations (
 
 
 --
+-- Name: AssistantRebuild AssistantRebuild_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."AssistantRebuild"
+    ADD CONSTRAINT "AssistantRebuild_pkey" PRIMARY KEY ("assistantName");
+
+
+--
 -- Name: LatencyBucket LatencyBucket_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
 --
 
@@ -2945,4 +3041,8 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201235905'),
     ('20261202000000'),
     ('20261202000116'),
-    ('20261202000558');
+    ('20261202000458'),
+    ('20261202000823'),
+    ('20261202001000'),
+    ('20261202001632'),
+    ('20261202001753');

@@ -1,7 +1,9 @@
--- Queue what conversations add to (p_sign = 1) or take from (p_sign = -1) the
--- daily statistics groups they count in: the merge calls it with the old and
--- the new state of every conversation whose statistics changed, a rebuild
--- with the state it resets. The refresh folds the queues
+-- Queue what conversations change in the daily statistics groups they count
+-- in: p_old holds states to take out (the merge's state before a batch, a
+-- rebuild's or an erasure's current rows), p_new states to put in (after the
+-- batch). Old and new are netted per group before anything is queued, so a
+-- conversation that gained one latency sample queues that sample, not its
+-- whole history twice. The refresh folds the queues
 -- (analytics.fold_statistics_deltas). Append-only, so writers never wait on
 -- each other for a counter row. What each conversation counts for:
 --   version group (assistantName, statisticsDate, channelName, assistantVersion):
@@ -10,42 +12,61 @@
 --   flow group (assistantName, statisticsDate, flow) per flow started:
 --     a session; escalated = the flow was active at the first escalation;
 --     automated = completed it and not escalated in it
-CREATE OR REPLACE FUNCTION analytics.queue_statistics_deltas(p_sign integer, p_rows public."Conversation"[])
+CREATE OR REPLACE FUNCTION analytics.queue_statistics_deltas(p_old public."Conversation"[], p_new public."Conversation"[])
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = analytics, public, pg_temp
+SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
 AS $$
 BEGIN
-  IF coalesce(cardinality(p_rows), 0) = 0 THEN
+  IF coalesce(cardinality(p_old), 0) + coalesce(cardinality(p_new), 0) = 0 THEN
     RETURN;
   END IF;
 
-  INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
-    "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
-  SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
-         p_sign * count(*),
-         p_sign * count(*) FILTER (WHERE c."escalatedAt" IS NOT NULL),
-         p_sign * count(*) FILTER (WHERE c."csatRating" = 'SATISFIED'),
-         p_sign * count(*) FILTER (WHERE c."csatRating" = 'UNSATISFIED'),
-         p_sign * count(*) FILTER (WHERE c."csatRating" = 'UNANSWERED'),
-         p_sign * count(*) FILTER (WHERE c."flowsStarted" @> sc."includedFlows" AND NOT c."flowsStarted" && sc."excludedFlows"),
-         p_sign * sum(cardinality(c."latencySamplesMs")),
-         p_sign * coalesce(sum((SELECT sum(ms::numeric) FROM unnest(c."latencySamplesMs") AS ms)), 0)
-  FROM unnest(p_rows) AS c
-  LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
-  GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion";
-
-  INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
-  SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms, p_sign * count(*)
-  FROM unnest(p_rows) AS c, unnest(c."latencySamplesMs") AS ms
-  GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms;
-
+  WITH side AS MATERIALIZED (
+    SELECT -1 AS "sign", c.* FROM unnest(p_old) AS c
+    UNION ALL
+    SELECT 1, c.* FROM unnest(p_new) AS c
+  ),
+  version_delta AS (
+    INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
+      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
+    SELECT d.* FROM (
+      SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
+             sum(c."sign") AS "sessions",
+             coalesce(sum(c."sign") FILTER (WHERE c."escalatedAt" IS NOT NULL), 0) AS "escalated",
+             coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'SATISFIED'), 0) AS "satisfied",
+             coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNSATISFIED'), 0) AS "unsatisfied",
+             coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNANSWERED'), 0) AS "unanswered",
+             coalesce(sum(c."sign") FILTER (WHERE c."flowsStarted" @> sc."includedFlows"
+                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded",
+             0 AS "latencyCount", 0 AS "latencySum"  -- the fold counts them from the sample deltas
+      FROM side AS c
+      LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
+      GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
+    ) AS d
+    WHERE (d."sessions", d."escalated", d."satisfied", d."unsatisfied", d."unanswered", d."succeeded") <> (0, 0, 0, 0, 0, 0)
+       OR EXISTS (SELECT 1 FROM side AS c
+                  WHERE (c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion")
+                        = (d."assistantName", d."statisticsDate", d."channelName", d."assistantVersion")
+                    AND cardinality(c."latencySamplesMs") > 0)
+  ),
+  sample_delta AS (
+    INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
+    SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms, sum(c."sign")
+    FROM side AS c, unnest(c."latencySamplesMs") AS ms
+    GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms
+    HAVING sum(c."sign") <> 0
+  )
   INSERT INTO "FlowStatisticsDelta" ("assistantName", "date", "flowName", "sessions", "automated", "escalated")
-  SELECT c."assistantName", c."statisticsDate", fl,
-         p_sign * count(*),
-         p_sign * count(*) FILTER (WHERE fl = ANY (c."flowsCompleted") AND NOT fl = ANY (c."flowsActiveAtEscalation")),
-         p_sign * count(*) FILTER (WHERE fl = ANY (c."flowsActiveAtEscalation"))
-  FROM unnest(p_rows) AS c, unnest(c."flowsStarted") AS fl
-  GROUP BY c."assistantName", c."statisticsDate", fl;
+  SELECT d.* FROM (
+    SELECT c."assistantName", c."statisticsDate", fl,
+           sum(c."sign") AS "sessions",
+           coalesce(sum(c."sign") FILTER (WHERE fl = ANY (c."flowsCompleted") AND NOT fl = ANY (c."flowsActiveAtEscalation")), 0) AS "automated",
+           coalesce(sum(c."sign") FILTER (WHERE fl = ANY (c."flowsActiveAtEscalation")), 0) AS "escalated"
+    FROM side AS c, unnest(c."flowsStarted") AS fl
+    GROUP BY c."assistantName", c."statisticsDate", fl
+  ) AS d
+  WHERE (d."sessions", d."automated", d."escalated") <> (0, 0, 0);
 END;
 $$;

@@ -326,8 +326,7 @@ BEGIN
   INTO v_old, v_new
   FROM changed AS ch;
 
-  PERFORM analytics.queue_statistics_deltas(-1, v_old);
-  PERFORM analytics.queue_statistics_deltas(1, v_new);
+  PERFORM analytics.queue_statistics_deltas(v_old, v_new);
   RETURN NULL;
 END;
 $$;

@@ -21,7 +21,7 @@ BEGIN
   -- Take them out of the statistics groups they count in now; the replay
   -- below puts them back where they belong (it sees them reset, so it takes
   -- nothing out again).
-  PERFORM analytics.queue_statistics_deltas(-1, array_agg(c))
+  PERFORM analytics.queue_statistics_deltas(array_agg(c), NULL)
   FROM "Conversation" AS c
   WHERE c."id" = ANY (p_ids) AND c."startDate" <> 'infinity';
 

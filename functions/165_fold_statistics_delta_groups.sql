@@ -36,14 +36,22 @@ BEGIN
        OR analytics.statistics_group_key('version', d."assistantName", d."date", d."channelName", d."version") = ANY (p_keys)
     RETURNING d.*
   ),
-  version_sum AS (
+  -- the latency count and exact sum come from the sample deltas
+  sample_total AS (
     SELECT d."assistantName", d."date", d."channelName", d."version",
-           sum(d."sessions") AS "sessions", sum(d."escalated") AS "escalated",
-           sum(d."satisfied") AS "satisfied", sum(d."unsatisfied") AS "unsatisfied",
-           sum(d."unanswered") AS "unanswered", sum(d."succeeded") AS "succeeded",
-           sum(d."latencyCount") AS "latencyCount", sum(d."latencySum") AS "latencySum"
-    FROM version_delta AS d
+           sum(d."n") AS "latencyCount", sum(d."ms"::numeric * d."n") AS "latencySum"
+    FROM sample_delta AS d
     GROUP BY d."assistantName", d."date", d."channelName", d."version"
+  ),
+  version_sum AS (
+    SELECT v.*, coalesce(t."latencyCount", 0) AS "latencyCount", coalesce(t."latencySum", 0) AS "latencySum"
+    FROM (SELECT d."assistantName", d."date", d."channelName", d."version",
+                 sum(d."sessions") AS "sessions", sum(d."escalated") AS "escalated",
+                 sum(d."satisfied") AS "satisfied", sum(d."unsatisfied") AS "unsatisfied",
+                 sum(d."unanswered") AS "unanswered", sum(d."succeeded") AS "succeeded"
+          FROM version_delta AS d
+          GROUP BY d."assistantName", d."date", d."channelName", d."version") AS v
+    LEFT JOIN sample_total AS t USING ("assistantName", "date", "channelName", "version")
   ),
   state AS (
     INSERT INTO "VersionStatisticsState" AS st ("assistantName", "date", "channelName", "version", "sessions",

@@ -12,7 +12,8 @@ SET search_path = analytics, public, pg_temp
 SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
 AS $$
 DECLARE
-  v_assistants text[];
+  v_chunk_size constant integer := coalesce(nullif(current_setting('analytics.rebuild_chunk', true), '')::integer, 2000);
+  v_chunk integer;
   v_ids uuid[];
   v_work integer := 0;
   v_started timestamptz;
@@ -30,20 +31,14 @@ BEGIN
   END IF;
   v_started := clock_timestamp();
 
-  -- Settings changed: rebuild every conversation of those assistants ('*': all).
-  WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
-  SELECT array_agg(DISTINCT d."assistantName") INTO v_assistants FROM d;
-  IF v_assistants IS NOT NULL THEN
-    FOR v_ids IN
-      SELECT array_agg(c."id")
-      FROM (SELECT c."id", (row_number() OVER ()) / 1000 AS chunk
-            FROM "Conversation" AS c
-            WHERE '*' = ANY (v_assistants) OR c."assistantName" = ANY (v_assistants)) AS c
-      GROUP BY c.chunk
-    LOOP
-      v_work := v_work + analytics.rebuild_conversations(v_ids);
-    END LOOP;
-  END IF;
+  -- Settings changed: rebuild the assistants' conversations ('*': all), in
+  -- chunks when a loader refreshes (p_wait false), so that its batches go on
+  -- committing in between; all of it when a DBA or recompute asks and waits.
+  LOOP
+    v_chunk := analytics.rebuild_assistants(v_chunk_size);
+    v_work := v_work + v_chunk;
+    EXIT WHEN NOT p_wait OR v_chunk = 0;
+  END LOOP;
 
   -- Events inserted out of stream order, edited or deleted.
   FOR v_ids IN

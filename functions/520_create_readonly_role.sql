@@ -1,6 +1,7 @@
 -- Create (or update the password of) a login role for a BI tool and grant it
--- read access with analytics.grant_readonly. The caller needs CREATEROLE.
-CREATE OR REPLACE FUNCTION analytics.create_readonly_role(p_role name, p_password text)
+-- read access with analytics.grant_readonly (p_aggregates_only: the statistics
+-- and aggregate views only). The caller needs CREATEROLE.
+CREATE OR REPLACE FUNCTION analytics.create_readonly_role(p_role name, p_password text, p_aggregates_only boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = analytics, public, pg_temp
@@ -11,6 +12,6 @@ BEGIN
   ELSE
     EXECUTE format('CREATE ROLE %I WITH LOGIN PASSWORD %L', p_role, p_password);
   END IF;
-  PERFORM analytics.grant_readonly(p_role);
+  PERFORM analytics.grant_readonly(p_role, p_aggregates_only);
 END;
 $$;

@@ -20,7 +20,7 @@ BEGIN
   SELECT coalesce(array_agg(c."id"), '{}') INTO v_ids
   FROM (SELECT c."id" FROM "Conversation" AS c WHERE c."senderId" = p_sender_id FOR UPDATE) AS c;
 
-  PERFORM analytics.queue_statistics_deltas(-1, array_agg(c))
+  PERFORM analytics.queue_statistics_deltas(array_agg(c), NULL)
   FROM "Conversation" AS c
   WHERE c."id" = ANY (v_ids) AND c."startDate" <> 'infinity';
 

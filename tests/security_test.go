@@ -844,3 +844,43 @@ func fakePasswordServer(t *testing.T) (addr string, sawPassword func() bool) {
 		return got
 	}
 }
+
+// TestAggregatesOnlyRoleReadsNoPersonalData: a role made with
+// --aggregates-only reads the daily statistics and the aggregate views, and
+// nothing that holds a sender, a user, a text or a conversation: not by
+// grant, not through a view's columns, and not by trying.
+func TestAggregatesOnlyRoleReadsNoPersonalData(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.load(newScript("agg", "bank", "m1", day("2024-11-04 10:00:00")).startSession().user("hi", "rest").bot("hello").msgs)
+	role := "agg_" + randomSuffix()
+	b.exec(`SELECT analytics.create_readonly_role($1, 'agg-password', true)`, role)
+	t.Cleanup(func() { dropRole(b, role) })
+
+	personal := []string{"Conversation", "ConversationEvent", "Sessions", "LatencySamples", "RejectedEvent", "KafkaOffset"}
+	for _, r := range personal {
+		if one[bool](b, `SELECT has_table_privilege($1, format('public.%I', $2::text), 'SELECT')`, role, r) {
+			t.Errorf("the aggregates-only role may read %s", r)
+		}
+	}
+	for _, col := range b.strings(`
+		SELECT c.relname || '.' || a.attname FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid
+		WHERE c.relname = ANY (analytics.readonly_relations(true)) AND a.attnum > 0 AND NOT a.attisdropped
+		  AND a.attname IN ('senderId', 'userId', 'rawData', 'metadata', 'conversationId', 'id', 'text', 'slotValue', 'actionText')
+		  AND c.relkind = 'v'`) {
+		t.Errorf("an aggregate view shows a personal column: %s", col)
+	}
+	conn := connectAs(t, b, role, "agg-password")
+	ctx := context.Background()
+	var sessions int
+	if err := conn.QueryRow(ctx, `SELECT sum("totalSessions")::int FROM "DailyOverview"`).Scan(&sessions); err != nil || sessions != 1 {
+		t.Errorf("the aggregates-only role reads DailyOverview: %d sessions, %v", sessions, err)
+	}
+	for _, r := range personal {
+		_, err := conn.Exec(ctx, fmt.Sprintf(`SELECT 1 FROM %s LIMIT 1`, pgx.Identifier{r}.Sanitize()))
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+			t.Errorf("SELECT from %s as the aggregates-only role: %v, want insufficient_privilege (42501)", r, err)
+		}
+	}
+}

@@ -104,13 +104,20 @@ func grantReadonlyCommand() *cli.Command {
 		Flags: withFlags(databaseFlags(), logFlags(), []cli.Flag{
 			&cli.StringFlag{Name: "role", Value: "analytics_reader", EnvVars: []string{"READONLY_ROLE"}},
 			&cli.StringFlag{Name: "password", EnvVars: []string{"READONLY_PASSWORD"}, Required: true, Usage: "never logged"},
+			&cli.BoolFlag{Name: "aggregates-only", EnvVars: []string{"READONLY_AGGREGATES_ONLY"},
+				Usage: "the daily statistics and aggregate views only: no conversations, events, senders, users or texts"},
 		}),
 		Action: func(c *cli.Context) error {
 			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
-				if _, err := pool.Exec(ctx, `SELECT analytics.create_readonly_role($1, $2)`, c.String("role"), c.String("password")); err != nil {
+				if _, err := pool.Exec(ctx, `SELECT analytics.create_readonly_role($1, $2, $3)`,
+					c.String("role"), c.String("password"), c.Bool("aggregates-only")); err != nil {
 					return err
 				}
-				fmt.Printf("role %s may now read the analytics tables and views\n", c.String("role"))
+				what := "the analytics tables and views"
+				if c.Bool("aggregates-only") {
+					what = "the daily statistics and aggregate views (no personal data)"
+				}
+				fmt.Printf("role %s may now read %s\n", c.String("role"), what)
 				return nil
 			})
 		},

@@ -10,6 +10,7 @@ import (
 const (
 	objectMarker = "-- object: "
 	removedMark  = "-- removed: "
+	replacedMark = "-- replaced: " // the drop of an object whose identity (a function's arguments) changed
 	upMarker     = "-- migrate:up"
 	downMarker   = "-- migrate:down"
 )
@@ -72,7 +73,7 @@ func objectBlocks(section, marker string) map[string]string {
 	for _, line := range strings.SplitAfter(section, "\n") {
 		trimmed := strings.TrimRight(line, "\r\n")
 		switch {
-		case strings.HasPrefix(trimmed, objectMarker), strings.HasPrefix(trimmed, removedMark):
+		case strings.HasPrefix(trimmed, objectMarker), strings.HasPrefix(trimmed, removedMark), strings.HasPrefix(trimmed, replacedMark):
 			flush()
 			if strings.HasPrefix(trimmed, marker) {
 				path = strings.TrimSpace(strings.TrimPrefix(trimmed, marker))

@@ -59,17 +59,17 @@ func Migration(changes []Change) (string, error) {
 			}
 			fmt.Fprintf(&up, "\n%s%s\n%s\n", removedMark, c.Path, drop)
 		default:
-			fmt.Fprintf(&up, "\n%s%s\n", objectMarker, c.Path)
 			if c.Previous != "" {
 				oldDrop, _ := Object{Path: c.Path, SQL: c.Previous}.Drop()
 				newDrop, err := Object{Path: c.Path, SQL: c.Current}.Drop()
 				if err != nil {
 					return "", err
 				}
-				if oldDrop != newDrop {
-					up.WriteString(oldDrop + "\n")
+				if oldDrop != newDrop { // its identity changed: the old one goes first, outside the object's block
+					fmt.Fprintf(&up, "\n%s%s\n%s\n", replacedMark, c.Path, oldDrop)
 				}
 			}
+			fmt.Fprintf(&up, "\n%s%s\n", objectMarker, c.Path)
 			up.WriteString(c.Current)
 		}
 	}

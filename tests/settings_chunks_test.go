@@ -1,0 +1,66 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/openrasa/analyticsdb/tests/reference"
+)
+
+// TestSettingsChangeRebuildsInChunksBetweenBatches: a loader's refresh
+// (p_wait false) rebuilds at most analytics.rebuild_chunk conversations of an
+// assistant whose settings changed, remembers how far it got, and the next
+// refresh goes on; batches commit in between, and at the end everything
+// equals the reference with the new settings.
+func TestSettingsChangeRebuildsInChunksBetweenBatches(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	var msgs [][]byte
+	for i := range 10 {
+		s := newScript(fmt.Sprintf("chunk-%d", i), "bank", "m1", day("2024-11-04 23:30:00")).startSession().user("hi", "rest").
+			bot("hello").action("action_agent")
+		msgs = append(msgs, s.msgs...)
+	}
+	b.load(msgs)
+	b.exec(`INSERT INTO "AssistantSettings" ("assistantName", "timezone", "escalationActions") VALUES ('bank', 'Asia/Tokyo', '{action_agent}')`)
+	set := reference.DefaultSettings()
+	set.Timezone, set.EscalationActions = "Asia/Tokyo", []string{"action_agent"}
+	opts := reference.Options{DefaultAssistant: defaultAssistant, Settings: map[string]reference.Settings{"bank": set}}
+
+	conn, err := b.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET analytics.rebuild_chunk = 3`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(ctx, `RESET analytics.rebuild_chunk`)
+	refreshes := 0
+	for {
+		if _, err := conn.Exec(ctx, `SELECT analytics.refresh_statistics(false)`); err != nil {
+			t.Fatal(err)
+		}
+		refreshes++
+		if refreshes == 1 && one[int](b, `SELECT count(*)::int FROM analytics."AssistantRebuild" WHERE "afterId" IS NOT NULL`) != 1 {
+			t.Fatal("the first refresh did not stop after its chunk")
+		}
+		// a batch between two chunks
+		more := newScript(fmt.Sprintf("between-%d", refreshes), "bank", "m1", day("2024-11-05 10:00:00")).startSession().user("hi", "rest")
+		b.write(more.msgs)
+		msgs = append(msgs, more.msgs...)
+		if one[int](b, `SELECT count(*)::int FROM analytics."AssistantRebuild"`) == 0 {
+			break
+		}
+		if refreshes > 10 {
+			t.Fatal("the rebuild did not finish in 10 refreshes")
+		}
+	}
+	if refreshes < 4 { // 10 conversations (and any the batches added above the cursor), 3 at a time
+		t.Errorf("the rebuild took %d refreshes, want at least 4 chunks of 3", refreshes)
+	}
+	b.refresh()
+	compareWithReference(t, b, reference.Compute(msgs, opts))
+}

@@ -30,7 +30,7 @@ func TestGrantReadonlyMakesALockedDownRoleFromAVerifier(t *testing.T) {
 	}
 	type attrs struct {
 		CreateDB, CreateRole, Replication, BypassRLS, Login bool
-		Settings                                        []string
+		Settings                                            []string
 	}
 	got := one[attrs](b, `SELECT row(rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin, coalesce(rolconfig, '{}'))
 		FROM pg_roles WHERE rolname = $1`, role)

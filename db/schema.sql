@@ -434,12 +434,29 @@ CREATE FUNCTION analytics.create_readonly_role(p_role name, p_password text, p_a
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
+DECLARE
+  v_marker constant text := 'BI login role created by analyticsdb grant-readonly';
+  v_oid oid;
 BEGIN
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_role) THEN
-    EXECUTE format('ALTER ROLE %I WITH LOGIN PASSWORD %L', p_role, p_password);
-  ELSE
-    EXECUTE format('CREATE ROLE %I WITH LOGIN PASSWORD %L', p_role, p_password);
+  IF p_role IN (current_user, session_user)
+     OR p_role = (SELECT r.rolname FROM pg_class AS c JOIN pg_roles AS r ON r.oid = c.relowner
+                  WHERE c.oid = 'public."ConversationEvent"'::regclass) THEN
+    RAISE EXCEPTION 'role % is the application''s own role: grant-readonly will not change it', p_role
+      USING ERRCODE = 'insufficient_privilege';
   END IF;
+  SELECT r.oid INTO v_oid FROM pg_roles AS r WHERE r.rolname = p_role;
+  IF v_oid IS NULL THEN
+    EXECUTE format('CREATE ROLE %I', p_role);
+    EXECUTE format('COMMENT ON ROLE %I IS %L', p_role, v_marker);
+  ELSIF shobj_description(v_oid, 'pg_authid') IS DISTINCT FROM v_marker THEN
+    RAISE EXCEPTION 'role % exists and was not created by grant-readonly: refusing to change it (choose another name)', p_role
+      USING ERRCODE = 'duplicate_object';
+  END IF;
+  EXECUTE format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
+                 p_role, p_password);
+  EXECUTE format('ALTER ROLE %I SET default_transaction_read_only = on', p_role);
+  EXECUTE format('ALTER ROLE %I SET statement_timeout = %L', p_role, '5min');
+  EXECUTE format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', p_role, '10min');
   PERFORM analytics.grant_readonly(p_role, p_aggregates_only);
 END;
 $$;
@@ -1065,10 +1082,30 @@ BEGIN
     RETURN;
   END IF;
 
-  WITH side AS MATERIALIZED (
-    SELECT -1 AS "sign", c.* FROM unnest(p_old) AS c
-    UNION ALL
-    SELECT 1, c.* FROM unnest(p_new) AS c
+  WITH old_state AS MATERIALIZED (
+    SELECT c.* FROM unnest(p_old) AS c
+  ),
+  new_state AS MATERIALIZED (
+    SELECT c.* FROM unnest(p_new) AS c
+  ),
+  -- conversations that stay in their group with the same samples, or the
+  -- same flows: those need not be unnested only to cancel out
+  unchanged AS MATERIALIZED (
+    SELECT o."id",
+           o."latencySamplesMs" = n."latencySamplesMs" AS "sameSamples",
+           (o."flowsStarted", o."flowsCompleted", o."flowsActiveAtEscalation")
+             = (n."flowsStarted", n."flowsCompleted", n."flowsActiveAtEscalation") AS "sameFlows"
+    FROM old_state AS o
+    JOIN new_state AS n ON n."id" = o."id"
+                       AND (n."assistantName", n."statisticsDate", n."channelName", n."assistantVersion")
+                           = (o."assistantName", o."statisticsDate", o."channelName", o."assistantVersion")
+  ),
+  side AS MATERIALIZED (
+    SELECT s.*, coalesce(u."sameSamples", false) AS "sameSamples", coalesce(u."sameFlows", false) AS "sameFlows"
+    FROM (SELECT -1 AS "sign", c.* FROM old_state AS c
+          UNION ALL
+          SELECT 1, c.* FROM new_state AS c) AS s
+    LEFT JOIN unchanged AS u ON u."id" = s."id"
   ),
   version_delta AS (
     INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
@@ -1091,12 +1128,13 @@ BEGIN
        OR EXISTS (SELECT 1 FROM side AS c
                   WHERE (c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion")
                         = (d."assistantName", d."statisticsDate", d."channelName", d."assistantVersion")
-                    AND cardinality(c."latencySamplesMs") > 0)
+                    AND NOT c."sameSamples" AND cardinality(c."latencySamplesMs") > 0)
   ),
   sample_delta AS (
     INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
     SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms, sum(c."sign")
     FROM side AS c, unnest(c."latencySamplesMs") AS ms
+    WHERE NOT c."sameSamples"
     GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms
     HAVING sum(c."sign") <> 0
   )
@@ -1107,6 +1145,7 @@ BEGIN
            coalesce(sum(c."sign") FILTER (WHERE fl = ANY (c."flowsCompleted") AND NOT fl = ANY (c."flowsActiveAtEscalation")), 0) AS "automated",
            coalesce(sum(c."sign") FILTER (WHERE fl = ANY (c."flowsActiveAtEscalation")), 0) AS "escalated"
     FROM side AS c, unnest(c."flowsStarted") AS fl
+    WHERE NOT c."sameFlows"
     GROUP BY c."assistantName", c."statisticsDate", fl
   ) AS d
   WHERE (d."sessions", d."automated", d."escalated") <> (0, 0, 0);
@@ -3045,4 +3084,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202000823'),
     ('20261202001000'),
     ('20261202001632'),
-    ('20261202001753');
+    ('20261202001837'),
+    ('20261202002249'),
+    ('20261202003509');

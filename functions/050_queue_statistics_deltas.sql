@@ -23,10 +23,30 @@ BEGIN
     RETURN;
   END IF;
 
-  WITH side AS MATERIALIZED (
-    SELECT -1 AS "sign", c.* FROM unnest(p_old) AS c
-    UNION ALL
-    SELECT 1, c.* FROM unnest(p_new) AS c
+  WITH old_state AS MATERIALIZED (
+    SELECT c.* FROM unnest(p_old) AS c
+  ),
+  new_state AS MATERIALIZED (
+    SELECT c.* FROM unnest(p_new) AS c
+  ),
+  -- conversations that stay in their group with the same samples, or the
+  -- same flows: those need not be unnested only to cancel out
+  unchanged AS MATERIALIZED (
+    SELECT o."id",
+           o."latencySamplesMs" = n."latencySamplesMs" AS "sameSamples",
+           (o."flowsStarted", o."flowsCompleted", o."flowsActiveAtEscalation")
+             = (n."flowsStarted", n."flowsCompleted", n."flowsActiveAtEscalation") AS "sameFlows"
+    FROM old_state AS o
+    JOIN new_state AS n ON n."id" = o."id"
+                       AND (n."assistantName", n."statisticsDate", n."channelName", n."assistantVersion")
+                           = (o."assistantName", o."statisticsDate", o."channelName", o."assistantVersion")
+  ),
+  side AS MATERIALIZED (
+    SELECT s.*, coalesce(u."sameSamples", false) AS "sameSamples", coalesce(u."sameFlows", false) AS "sameFlows"
+    FROM (SELECT -1 AS "sign", c.* FROM old_state AS c
+          UNION ALL
+          SELECT 1, c.* FROM new_state AS c) AS s
+    LEFT JOIN unchanged AS u ON u."id" = s."id"
   ),
   version_delta AS (
     INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
@@ -49,12 +69,13 @@ BEGIN
        OR EXISTS (SELECT 1 FROM side AS c
                   WHERE (c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion")
                         = (d."assistantName", d."statisticsDate", d."channelName", d."assistantVersion")
-                    AND cardinality(c."latencySamplesMs") > 0)
+                    AND NOT c."sameSamples" AND cardinality(c."latencySamplesMs") > 0)
   ),
   sample_delta AS (
     INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
     SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms, sum(c."sign")
     FROM side AS c, unnest(c."latencySamplesMs") AS ms
+    WHERE NOT c."sameSamples"
     GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion", ms
     HAVING sum(c."sign") <> 0
   )
@@ -65,6 +86,7 @@ BEGIN
            coalesce(sum(c."sign") FILTER (WHERE fl = ANY (c."flowsCompleted") AND NOT fl = ANY (c."flowsActiveAtEscalation")), 0) AS "automated",
            coalesce(sum(c."sign") FILTER (WHERE fl = ANY (c."flowsActiveAtEscalation")), 0) AS "escalated"
     FROM side AS c, unnest(c."flowsStarted") AS fl
+    WHERE NOT c."sameFlows"
     GROUP BY c."assistantName", c."statisticsDate", fl
   ) AS d
   WHERE (d."sessions", d."automated", d."escalated") <> (0, 0, 0);

@@ -286,6 +286,9 @@ func readOnlyConn(t *testing.T, b *bundle) *pgx.Conn {
 		t.Fatal(err)
 	}
 	cfg.User, cfg.Password = role, "secret-pw"
+	// Its transactions are read-only by default, which a user may turn off
+	// for the session: the tests hold it to its privileges instead.
+	cfg.RuntimeParams["default_transaction_read_only"] = "off"
 	conn, err := pgx.ConnectConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/internal/pgurl"
+	"github.com/openrasa/analyticsdb/internal/scram"
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
 )
@@ -99,8 +100,9 @@ func reviewCommand() *cli.Command {
 
 func grantReadonlyCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "grant-readonly",
-		Usage: "create (or update) a login role that may only read the analytics tables and views, for BI tools",
+		Name: "grant-readonly",
+		Usage: "create (or update) a login role that may only read the analytics tables and views, for BI tools " +
+			"(it refuses existing roles it did not create; the password is sent as a SCRAM verifier)",
 		Flags: withFlags(databaseFlags(), logFlags(), []cli.Flag{
 			&cli.StringFlag{Name: "role", Value: "analytics_reader", EnvVars: []string{"READONLY_ROLE"}},
 			&cli.StringFlag{Name: "password", EnvVars: []string{"READONLY_PASSWORD"}, Required: true, Usage: "never logged"},
@@ -109,8 +111,13 @@ func grantReadonlyCommand() *cli.Command {
 		}),
 		Action: func(c *cli.Context) error {
 			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
+				// The server, and its log, only ever see a SCRAM verifier.
+				verifier, err := scram.NewVerifier(c.String("password"))
+				if err != nil {
+					return err
+				}
 				if _, err := pool.Exec(ctx, `SELECT analytics.create_readonly_role($1, $2, $3)`,
-					c.String("role"), c.String("password"), c.Bool("aggregates-only")); err != nil {
+					c.String("role"), verifier, c.Bool("aggregates-only")); err != nil {
 					return err
 				}
 				what := "the analytics tables and views"

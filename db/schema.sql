@@ -915,6 +915,14 @@ CREATE FUNCTION analytics.publish_version_statistics(p_group_ids bigint[]) RETUR
 DECLARE
   v_groups integer;
 BEGIN
+  -- The rows written reference SuccessCriteria, whose deletion sets them to
+  -- NULL: take the criteria rows first, as a DELETE of criteria does, so the
+  -- two never wait on each other in opposite orders (a deadlock).
+  PERFORM 1 FROM "SuccessCriteria" AS sc
+  WHERE sc."assistantName" IN (SELECT st."assistantName" FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids))
+  ORDER BY sc."id"
+  FOR KEY SHARE OF sc;
+
   WITH state AS MATERIALIZED (
     SELECT st.* FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids)
   ),
@@ -3086,4 +3094,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202001632'),
     ('20261202001837'),
     ('20261202002249'),
-    ('20261202003509');
+    ('20261202003509'),
+    ('20261202003912');

@@ -13,6 +13,14 @@ AS $$
 DECLARE
   v_groups integer;
 BEGIN
+  -- The rows written reference SuccessCriteria, whose deletion sets them to
+  -- NULL: take the criteria rows first, as a DELETE of criteria does, so the
+  -- two never wait on each other in opposite orders (a deadlock).
+  PERFORM 1 FROM "SuccessCriteria" AS sc
+  WHERE sc."assistantName" IN (SELECT st."assistantName" FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids))
+  ORDER BY sc."id"
+  FOR KEY SHARE OF sc;
+
   WITH state AS MATERIALIZED (
     SELECT st.* FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids)
   ),

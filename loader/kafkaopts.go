@@ -4,8 +4,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
+	"net"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -64,4 +68,41 @@ func (k KafkaSecurity) ClientOpts() ([]kgo.Opt, error) {
 		return nil, fmt.Errorf("kafka SASL mechanism %q: want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", k.SASLMechanism)
 	}
 	return opts, nil
+}
+
+// Warnings are the settings an operator should hear about at start-up.
+func (k KafkaSecurity) Warnings() []string {
+	tlsOn := k.TLS || k.CAFile != "" || k.CertFile != ""
+	if strings.EqualFold(k.SASLMechanism, "PLAIN") && !tlsOn {
+		return []string{"Kafka SASL PLAIN without TLS: the Kafka password crosses the network in clear text (set --kafka-tls)"}
+	}
+	return nil
+}
+
+// connectLogger logs failed connections to Kafka brokers, at most once a
+// minute per broker: a broker that never answers is otherwise silent while
+// the client retries.
+type connectLogger struct {
+	log  *slog.Logger
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func newConnectLogger(log *slog.Logger) *connectLogger {
+	return &connectLogger{log: log, last: map[string]time.Time{}}
+}
+
+// OnBrokerConnect implements kgo.HookBrokerConnect.
+func (c *connectLogger) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
+	if err == nil {
+		return
+	}
+	addr := net.JoinHostPort(meta.Host, fmt.Sprint(meta.Port))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.last[addr]) < time.Minute {
+		return
+	}
+	c.last[addr] = time.Now()
+	c.log.Warn("cannot connect to a Kafka broker; retrying", "broker", addr, "error", err)
 }

@@ -55,6 +55,10 @@ func New(ctx context.Context, cfg Config) (*Loader, error) {
 		pool.Close()
 		return nil, err
 	}
+	kafkaOpts = append(kafkaOpts, kgo.WithHooks(newConnectLogger(cfg.Log)))
+	for _, w := range cfg.Kafka.Security.Warnings() {
+		cfg.Log.Warn(w)
+	}
 	metrics := &metrics{}
 	refresher := newRefresher(pool, cfg.RefreshInterval, cfg.Log)
 	refresher.Metrics = metrics

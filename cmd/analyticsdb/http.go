@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -19,7 +20,9 @@ import (
 func httpFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "http-address", EnvVars: []string{"HTTP_ADDRESS"}, Value: ":9477", Usage: "serve /metrics (Prometheus) and /healthz here; empty: off"},
-		&cli.BoolFlag{Name: "pprof", EnvVars: []string{"PPROF"}, Usage: "also serve Go's /debug/pprof/ profiles on --http-address"},
+		&cli.BoolFlag{Name: "pprof", EnvVars: []string{"PPROF"}, Usage: "also serve Go's /debug/pprof/ profiles, on --pprof-address"},
+		&cli.StringFlag{Name: "pprof-address", EnvVars: []string{"PPROF_ADDRESS"}, Value: "127.0.0.1:6060",
+			Usage: "where --pprof serves; loopback only (profiles show memory, which may hold messages)"},
 	}
 }
 
@@ -46,13 +49,16 @@ func serveHTTP(c *cli.Context, l *loader.Loader, log *slog.Logger) (stop func(),
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	if c.Bool("pprof") {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
+	}
+	stopProfiles := func() {}
+	if c.Bool("pprof") {
+		if stopProfiles, err = serveProfiles(c.String("pprof-address"), log); err != nil {
+			ln.Close()
+			return nil, err
+		}
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
@@ -65,7 +71,44 @@ func serveHTTP(c *cli.Context, l *loader.Loader, log *slog.Logger) (stop func(),
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
+		stopProfiles()
 	}, nil
+}
+
+// serveProfiles serves Go's profiles on a loopback address of their own: a
+// heap profile shows what the loader holds, messages included, so it is
+// never served where /metrics is (often every interface).
+func serveProfiles(addr string, log *slog.Logger) (stop func(), err error) {
+	if err := requireLoopback(addr); err != nil {
+		return nil, cli.Exit(err.Error(), 2)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("serving /debug/pprof/", "address", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
+}
+
+// requireLoopback refuses a listen address that is not on the loopback
+// interface (an empty host means every interface).
+func requireLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--pprof-address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("--pprof-address %q: profiles are served on a loopback address only (127.0.0.1, ::1, localhost)", addr)
+	}
+	return nil
 }
 
 // healthcheckCommand probes a running loader's /healthz, for container

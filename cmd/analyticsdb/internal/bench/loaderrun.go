@@ -128,7 +128,7 @@ func runLoaderMetered(ctx context.Context, o Options, meter cpuMeter, dbURL stri
 	run.peakRSSMB = l.peakRSSMB()
 	if path := os.Getenv("BENCH_LOADER_HEAP"); path != "" {
 		if c, ok := l[0].(*child); ok {
-			if resp, err := http.Get(strings.TrimSuffix(c.metrics, "/metrics") + "/debug/pprof/heap"); err == nil {
+			if resp, err := http.Get(c.profiles + "heap"); err == nil {
 				data, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				_ = os.WriteFile(path, data, 0o644)
@@ -206,29 +206,44 @@ type runningLoader interface {
 
 // child runs `analyticsdb run` as its own process, as operators do.
 type child struct {
-	cmd     *exec.Cmd
-	metrics string
-	stderr  *bytes.Buffer
-	exited  chan error
+	cmd      *exec.Cmd
+	metrics  string
+	profiles string // base URL of its /debug/pprof/
+	stderr   *bytes.Buffer
+	exited   chan error
+}
+
+// freeLoopbackAddress is a loopback address with a port free just now.
+func freeLoopbackAddress() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 func startChild(ctx context.Context, o Options, dbURL string, brokers []string, topic, group string) (*child, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeLoopbackAddress()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	pprofAddr, err := freeLoopbackAddress()
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.CommandContext(ctx, o.LoaderBinary, "run",
 		"--database-url", dbURL, "--kafka-brokers", strings.Join(brokers, ","), "--kafka-topic", topic,
-		"--group", group, "--http-address", addr, "--batch-size", strconv.Itoa(o.BatchSize), "--writers", strconv.Itoa(o.Writers), "--log-format", "json", "--pprof")
+		"--group", group, "--http-address", addr, "--batch-size", strconv.Itoa(o.BatchSize), "--writers", strconv.Itoa(o.Writers), "--log-format", "json",
+		"--pprof", "--pprof-address", pprofAddr)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for _, v := range []string{"GODEBUG", "GOGC", "GOMEMLIMIT"} {
 		if val, ok := os.LookupEnv("BENCH_LOADER_" + v); ok {
 			cmd.Env = append(cmd.Env, v+"="+val)
 		}
 	}
-	c := &child{cmd: cmd, metrics: "http://" + addr + "/metrics", stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
+	c := &child{cmd: cmd, metrics: "http://" + addr + "/metrics", profiles: "http://" + pprofAddr + "/debug/pprof/",
+		stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
 	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err

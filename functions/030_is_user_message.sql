@@ -1,4 +1,4 @@
--- Whether a USER event counts as a user message (SPEC section 4): the channel's
+-- Whether a USER event counts as a user message (docs/metrics.md): the channel's
 -- session-start trigger (text "/session_start", or a "session start" command in
 -- parse_data.commands) and external events (metadata.is_external true, such as
 -- reminders) are neither messages nor latency samples.

@@ -5,7 +5,7 @@
 -- conversation's stored events into analytics."EventReplay", which carries the
 -- same trigger.
 --
--- Every rule of SPEC section 4 that concerns one session is here:
+-- Every metric rule that concerns one session (docs/metrics.md) is here:
 --   startDate = earliest event; lastEventAt = latest event
 --   assistantName / assistantVersion / channelName / userId / environmentId
 --     = from the first event (stream order) that carries one

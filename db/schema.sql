@@ -1322,12 +1322,57 @@ CREATE FUNCTION analytics.recompute(p_from date DEFAULT NULL::date, p_to date DE
     SET jit TO 'off'
     AS $$
 DECLARE
-  v_ids uuid[];
-  v_work integer := 0;
+  v_after uuid;
+  v_chunks integer := 0;
 BEGIN
   PERFORM 1 FROM "RefreshLog" FOR UPDATE;  -- the refresh's lock: one at a time
+  LOOP
+    v_after := analytics.recompute_conversations(p_from, p_to, v_after, 1000);
+    EXIT WHEN v_after IS NULL;
+    v_chunks := v_chunks + 1;
+  END LOOP;
+  RETURN v_chunks + analytics.recompute_statistics(p_from, p_to);
+END;
+$$;
 
-  -- Every existing statistics row in the range is recomputed (and deleted if empty).
+
+--
+-- Name: recompute_conversations(date, date, uuid, integer); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.recompute_conversations(p_from date, p_to date, p_after uuid, p_limit integer) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_ids uuid[];
+BEGIN
+  SELECT array_agg(c."id" ORDER BY c."id") INTO v_ids
+  FROM (SELECT c."id" FROM "Conversation" AS c
+        WHERE (p_from IS NULL OR c."statisticsDate" >= p_from)
+          AND (p_to IS NULL OR c."statisticsDate" <= p_to)
+          AND (p_after IS NULL OR c."id" > p_after)
+        ORDER BY c."id"
+        LIMIT p_limit) AS c;
+  IF v_ids IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM analytics.rebuild_conversations(v_ids);
+  RETURN v_ids[cardinality(v_ids)];
+END;
+$$;
+
+
+--
+-- Name: recompute_statistics(date, date); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.recompute_statistics(p_from date, p_to date) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+BEGIN
   INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
   SELECT v."assistantName", v."date", v."channelName", v."version"
   FROM "VersionDailyStatistics" AS v
@@ -1338,18 +1383,7 @@ BEGIN
   FROM "FlowDailyStatistics" AS f
   WHERE (p_from IS NULL OR f."date" >= p_from) AND (p_to IS NULL OR f."date" <= p_to);
 
-  FOR v_ids IN
-    SELECT array_agg(c."id")
-    FROM (SELECT c."id", (row_number() OVER ()) / 1000 AS chunk
-          FROM "Conversation" AS c
-          WHERE (p_from IS NULL OR c."statisticsDate" >= p_from)
-            AND (p_to IS NULL OR c."statisticsDate" <= p_to)) AS c
-    GROUP BY c.chunk
-  LOOP
-    v_work := v_work + analytics.rebuild_conversations(v_ids);
-  END LOOP;
-
-  RETURN v_work + analytics.refresh_statistics(true);
+  RETURN analytics.refresh_statistics(true);
 END;
 $$;
 
@@ -3096,4 +3130,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202002249'),
     ('20261202003509'),
     ('20261202003912'),
-    ('20261202004752');
+    ('20261202004752'),
+    ('20261202005129');

@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/openrasa/analyticsdb/tests/reference"
@@ -63,4 +64,30 @@ func TestSettingsChangeRebuildsInChunksBetweenBatches(t *testing.T) {
 	}
 	b.refresh()
 	compareWithReference(t, b, reference.Compute(msgs, opts))
+}
+
+// TestRecomputeCommandRebuildsInChunks: `analyticsdb recompute --chunk 7`
+// rebuilds the sample's conversations seven at a time, each chunk its own
+// transaction, and leaves every row the oracle expects; between two chunks a
+// batch commits.
+func TestRecomputeCommandRebuildsInChunks(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.load(sampleMessages(t), 1000)
+	out := runCLI(t, b, "recompute", "--chunk", "7")
+	if !strings.Contains(out, "recomputed: 26 chunks of conversations rebuilt") { // 179 conversations, 7 at a time
+		t.Errorf("recompute printed %q", out)
+	}
+	checkAgainstOracle(t, b, readOracle(t))
+
+	ctx := context.Background()
+	var after *[16]byte
+	if err := b.pool.QueryRow(ctx, `SELECT analytics.recompute_conversations(NULL, NULL, NULL, 3)`).Scan(&after); err != nil || after == nil {
+		t.Fatalf("first chunk: %v, %v", after, err)
+	}
+	s := newScript("between-chunks", "bank", "m1", day("2024-11-05 10:00:00")).startSession().user("hi", "rest")
+	b.write(s.msgs) // a chunk is one transaction: nothing of it holds the next batch
+	if err := b.pool.QueryRow(ctx, `SELECT analytics.recompute_conversations(NULL, NULL, $1, 3)`, after).Scan(&after); err != nil || after == nil {
+		t.Fatalf("second chunk: %v, %v", after, err)
+	}
 }

@@ -53,20 +53,36 @@ func refreshCommand() *cli.Command {
 func recomputeCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "recompute",
-		Usage: "rebuild conversations and daily statistics from ConversationEvent (all days, or --from/--to)",
+		Usage: "rebuild conversations and daily statistics from ConversationEvent (all days, or --from/--to), " +
+			"in chunks so that loaders keep committing meanwhile",
 		Flags: withFlags(databaseFlags(), logFlags(), []cli.Flag{
 			&cli.TimestampFlag{Name: "from", EnvVars: []string{"RECOMPUTE_FROM"}, Layout: time.DateOnly, Usage: "first day (YYYY-MM-DD)"},
 			&cli.TimestampFlag{Name: "to", EnvVars: []string{"RECOMPUTE_TO"}, Layout: time.DateOnly, Usage: "last day (YYYY-MM-DD)"},
+			&cli.IntFlag{Name: "chunk", EnvVars: []string{"RECOMPUTE_CHUNK"}, Value: 1000, Usage: "conversations rebuilt per transaction"},
 		}),
 		Action: func(c *cli.Context) error {
 			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
-				var work int
 				start := time.Now()
-				if err := pool.QueryRow(ctx, `SELECT analytics.recompute($1::date, $2::date)`,
-					c.Timestamp("from"), c.Timestamp("to")).Scan(&work); err != nil {
+				from, to := c.Timestamp("from"), c.Timestamp("to")
+				chunks := 0
+				var after *[16]byte
+				for {
+					// one transaction per chunk: a rebuild holds off inserts only while it runs
+					if err := pool.QueryRow(ctx, `SELECT analytics.recompute_conversations($1::date, $2::date, $3, $4)`,
+						from, to, after, c.Int("chunk")).Scan(&after); err != nil {
+						return err
+					}
+					if after == nil {
+						break
+					}
+					chunks++
+				}
+				var work int
+				if err := pool.QueryRow(ctx, `SELECT analytics.recompute_statistics($1::date, $2::date)`, from, to).Scan(&work); err != nil {
 					return err
 				}
-				fmt.Printf("recomputed: %d conversations rebuilt and groups recomputed in %s\n", work, time.Since(start).Round(time.Millisecond))
+				fmt.Printf("recomputed: %d chunks of conversations rebuilt, then %d statistics groups, in %s\n",
+					chunks, work, time.Since(start).Round(time.Millisecond))
 				return nil
 			})
 		},

@@ -52,7 +52,7 @@ func refreshCommand() *cli.Command {
 
 func recomputeCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "recompute",
+		Name: "recompute",
 		Usage: "rebuild conversations and daily statistics from ConversationEvent (all days, or --from/--to), " +
 			"in chunks so that loaders keep committing meanwhile",
 		Flags: withFlags(databaseFlags(), logFlags(), []cli.Flag{

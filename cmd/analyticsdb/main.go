@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/openrasa/analyticsdb/internal/pgurl"
@@ -20,8 +22,9 @@ import (
 
 func main() {
 	app := &cli.App{
-		Name:  "analyticsdb",
-		Usage: "conversation analytics for Rasa assistants in PostgreSQL",
+		Name:    "analyticsdb",
+		Usage:   "conversation analytics for Rasa assistants in PostgreSQL",
+		Version: buildVersion(),
 		Commands: []*cli.Command{
 			demoCommand(),
 			runCommand(),
@@ -87,4 +90,32 @@ func logger(c *cli.Context) *slog.Logger {
 		h = slog.NewJSONHandler(os.Stderr, opts)
 	}
 	return slog.New(pgurl.RedactingHandler(h))
+}
+
+// version is set by release builds: go build -ldflags "-X main.version=v1.2.3".
+var version string
+
+// buildVersion is what --version prints: the release version (or the
+// module's), the commit and its time when the build recorded them
+// (-buildvcs), and the Go version.
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return cmp.Or(version, "unknown")
+	}
+	v := cmp.Or(version, info.Main.Version)
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		v += " commit " + rev[:min(12, len(rev))]
+		if settings["vcs.modified"] == "true" {
+			v += "+modified"
+		}
+		if at := settings["vcs.time"]; at != "" {
+			v += " " + at
+		}
+	}
+	return v + " " + info.GoVersion
 }

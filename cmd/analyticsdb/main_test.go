@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -40,5 +41,16 @@ func TestStatusRedacts(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "s3cret") || !strings.Contains(out.String(), "postgres://u:xxxxx@h/db") {
 		t.Errorf("status shows a password, or lost the group:\n%s", out.String())
+	}
+}
+
+func TestVersionNamesTheReleaseAndGo(t *testing.T) {
+	if v := buildVersion(); !strings.HasSuffix(v, runtime.Version()) {
+		t.Errorf("version %q does not end with the Go version", v)
+	}
+	version = "v9.9.9"
+	defer func() { version = "" }()
+	if v := buildVersion(); !strings.HasPrefix(v, "v9.9.9") {
+		t.Errorf("version %q ignores the release version set at build time", v)
 	}
 }

@@ -1117,7 +1117,7 @@ BEGIN
   ),
   version_delta AS (
     INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
-      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
+      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded")
     SELECT d.* FROM (
       SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
              sum(c."sign") AS "sessions",
@@ -1126,8 +1126,7 @@ BEGIN
              coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNSATISFIED'), 0) AS "unsatisfied",
              coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNANSWERED'), 0) AS "unanswered",
              coalesce(sum(c."sign") FILTER (WHERE c."flowsStarted" @> sc."includedFlows"
-                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded",
-             0 AS "latencyCount", 0 AS "latencySum"  -- the fold counts them from the sample deltas
+                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded"
       FROM side AS c
       LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
       GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
@@ -2117,9 +2116,7 @@ CREATE TABLE analytics."VersionStatisticsDelta" (
     satisfied integer NOT NULL,
     unsatisfied integer NOT NULL,
     unanswered integer NOT NULL,
-    succeeded integer NOT NULL,
-    "latencyCount" integer NOT NULL,
-    "latencySum" numeric NOT NULL
+    succeeded integer NOT NULL
 );
 
 
@@ -3131,4 +3128,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202003509'),
     ('20261202003912'),
     ('20261202004752'),
-    ('20261202005129');
+    ('20261202005129'),
+    ('20261202010000'),
+    ('20261202010714');

@@ -8,7 +8,8 @@
 -- each other for a counter row. What each conversation counts for:
 --   version group (assistantName, statisticsDate, channelName, assistantVersion):
 --     a session; escalated; its CSAT class; custom success against the
---     assistant's SuccessCriteria; its latency samples (count, sum, each value)
+--     assistant's SuccessCriteria; each of its latency samples (the fold counts
+--     and sums them from these)
 --   flow group (assistantName, statisticsDate, flow) per flow started:
 --     a session; escalated = the flow was active at the first escalation;
 --     automated = completed it and not escalated in it
@@ -50,7 +51,7 @@ BEGIN
   ),
   version_delta AS (
     INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
-      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "latencyCount", "latencySum")
+      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded")
     SELECT d.* FROM (
       SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
              sum(c."sign") AS "sessions",
@@ -59,8 +60,7 @@ BEGIN
              coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNSATISFIED'), 0) AS "unsatisfied",
              coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNANSWERED'), 0) AS "unanswered",
              coalesce(sum(c."sign") FILTER (WHERE c."flowsStarted" @> sc."includedFlows"
-                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded",
-             0 AS "latencyCount", 0 AS "latencySum"  -- the fold counts them from the sample deltas
+                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded"
       FROM side AS c
       LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
       GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"

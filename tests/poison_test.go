@@ -137,7 +137,7 @@ func TestAFailingStatisticsGroupIsQuarantined(t *testing.T) {
 		raw[i] = byte(rand.IntN(256))
 	}
 	huge := base64.StdEncoding.EncodeToString(raw)
-	b.exec(`INSERT INTO analytics."VersionStatisticsDelta" VALUES ($1, '2024-11-04', 'rest', 'v', 1, 0, 0, 0, 0, 0, 1, 250)`, huge)
+	b.exec(`INSERT INTO analytics."VersionStatisticsDelta" VALUES ($1, '2024-11-04', 'rest', 'v', 1, 0, 0, 0, 0, 0)`, huge)
 	b.exec(`INSERT INTO analytics."LatencySampleDelta" VALUES ($1, '2024-11-04', 'rest', 'v', 250, 1)`, huge)
 	b.exec(`INSERT INTO analytics."FlowStatisticsDelta" VALUES ('bank', '2024-11-04', $1, 1, 1, 0)`, huge)
 	s := newScript("good", "bank", "m1", day("2024-11-04 10:00:00")).startSession().user("hi", "rest").bot("hello").
@@ -156,7 +156,7 @@ func TestAFailingStatisticsGroupIsQuarantined(t *testing.T) {
 	}
 
 	// Later deltas of the group join it; refreshes neither fail nor retry it.
-	b.exec(`INSERT INTO analytics."VersionStatisticsDelta" VALUES ($1, '2024-11-04', 'rest', 'v', 1, 0, 0, 0, 0, 0, 0, 0)`, huge)
+	b.exec(`INSERT INTO analytics."VersionStatisticsDelta" VALUES ($1, '2024-11-04', 'rest', 'v', 1, 0, 0, 0, 0, 0)`, huge)
 	more := newScript("good-2", "bank", "m1", day("2024-11-04 11:00:00")).startSession().user("hi", "rest").bot("hello")
 	b.load(more.msgs)
 	compareWithReference(t, b, reference.Compute(append(s.msgs, more.msgs...), reference.Options{DefaultAssistant: defaultAssistant}))

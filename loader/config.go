@@ -24,7 +24,7 @@ type Config struct {
 	// loader's COPY. By default the loader skips them when its role may set
 	// session_replication_role: the insert trigger creates every referenced
 	// row in the same statement, and the checks cost about as much as the COPY
-	// (docs/decisions.md, "Foreign keys").
+	// (docs/decisions.md, "Delivery", foreign keys).
 	EnforceForeignKeys bool
 	// Batch closes a batch at whichever limit comes first.
 	Batch BatchLimits

@@ -1,6 +1,6 @@
 package loader
 
-// Session assignment (docs/decisions.md, "Sessions"). An event carrying
+// Session assignment (docs/decisions.md, "Input and decoding"). An event carrying
 // metadata.session_id belongs to that session. Every other event is placed by
 // its sender's stream: a session opens at an ACTION action_session_start, or at
 // a SESSION_STARTED that does not directly follow one (Rasa emits the pair);

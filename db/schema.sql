@@ -760,7 +760,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.latency_bucket(p_ms double precision) RETURNS integer
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
   SELECT CASE WHEN p_ms < 1 THEN 0 ELSE 1 + floor(ln(p_ms) * 256)::integer END
 $$;
@@ -926,7 +926,9 @@ BEGIN
   WITH state AS MATERIALIZED (
     SELECT st.* FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids)
   ),
-  computed AS (
+  -- materialized: each row's percentiles are computed once, not once per
+  -- column that reads them
+  computed AS MATERIALIZED (
     SELECT st."date", st."assistantName", st."channelName", st."version", st."sessions",
            st."sessions" - st."escalated" AS "automated", st."escalated",
            CASE WHEN st."latencyCount" > 0 THEN (st."latencySum" / st."latencyCount")::double precision END AS "average",
@@ -3130,4 +3132,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202004752'),
     ('20261202005129'),
     ('20261202010000'),
-    ('20261202010714');
+    ('20261202010714'),
+    ('20261202012006');

@@ -24,7 +24,9 @@ BEGIN
   WITH state AS MATERIALIZED (
     SELECT st.* FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids)
   ),
-  computed AS (
+  -- materialized: each row's percentiles are computed once, not once per
+  -- column that reads them
+  computed AS MATERIALIZED (
     SELECT st."date", st."assistantName", st."channelName", st."version", st."sessions",
            st."sessions" - st."escalated" AS "automated", st."escalated",
            CASE WHEN st."latencyCount" > 0 THEN (st."latencySum" / st."latencyCount")::double precision END AS "average",

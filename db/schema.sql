@@ -126,6 +126,12 @@ BEGIN
     SELECT c.* FROM "Conversation" AS c
     WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM fact AS f))
   ),
+  -- their working state (analytics."ConversationState"): message instants and
+  -- the flows active now
+  prev_state AS MATERIALIZED (
+    SELECT s.* FROM "ConversationState" AS s
+    WHERE s."conversationId" IN (SELECT p."id" FROM prev AS p)
+  ),
   -- What the batch says about each conversation, before settings apply.
   batch_seq AS MATERIALIZED (
     SELECT f."conversationId" AS "id",
@@ -239,8 +245,10 @@ BEGIN
       FROM flow_event AS fe
       UNION ALL
       SELECT p."id", fl, fl = ANY (p."flowsStarted"), fl = ANY (p."flowsCompleted"), NULL, NULL,
-             fl = ANY (p."flowsActive")
-      FROM prev AS p, unnest(p."flowsStarted" || p."flowsCompleted" || p."flowsActive") AS fl
+             fl = ANY (ps."flowsActive")
+      FROM prev AS p
+      LEFT JOIN prev_state AS ps ON ps."conversationId" = p."id",
+      unnest(p."flowsStarted" || p."flowsCompleted" || coalesce(ps."flowsActive", '{}')) AS fl
       WHERE p."id" IN (SELECT fe."id" FROM flow_event AS fe)
     ) AS u
     GROUP BY u."id", u."flow"
@@ -267,11 +275,11 @@ BEGIN
   all_message AS (
     SELECT m."id", m."at", m."isBot" FROM message AS m
     UNION ALL
-    SELECT p."id", t, false FROM prev AS p, unnest(p."userMessageAt") AS t
-    WHERE p."id" IN (SELECT m."id" FROM message AS m)
+    SELECT ps."conversationId", t, false FROM prev_state AS ps, unnest(ps."userMessageAt") AS t
+    WHERE ps."conversationId" IN (SELECT m."id" FROM message AS m)
     UNION ALL
-    SELECT p."id", t, true FROM prev AS p, unnest(p."botMessageAt") AS t
-    WHERE p."id" IN (SELECT m."id" FROM message AS m)
+    SELECT ps."conversationId", t, true FROM prev_state AS ps, unnest(ps."botMessageAt") AS t
+    WHERE ps."conversationId" IN (SELECT m."id" FROM message AS m)
   ),
   latency AS (
     SELECT r."id",
@@ -302,20 +310,23 @@ BEGIN
            coalesce(p."ingested", false) OR b."ended" AS "ingested",
            coalesce(p."escalatedAt", e."timestamp") AS "escalatedAt",
            coalesce(k."csat", p."csatRating") AS "csatRating",
-           coalesce(l."userMessageAt", p."userMessageAt", '{}') AS "userMessageAt",
-           coalesce(l."botMessageAt", p."botMessageAt", '{}') AS "botMessageAt",
            coalesce(l."latencySamplesMs", p."latencySamplesMs", '{}') AS "latencySamplesMs",
            coalesce(fl."flowsStarted", p."flowsStarted", '{}') AS "flowsStarted",
            coalesce(fl."flowsCompleted", p."flowsCompleted", '{}') AS "flowsCompleted",
-           coalesce(fl."flowsActive", p."flowsActive", '{}') AS "flowsActive",
            CASE
              WHEN p."escalatedAt" IS NOT NULL THEN p."flowsActiveAtEscalation"
-             WHEN e."id" IS NOT NULL THEN coalesce(fl."flowsActiveAtEscalation", p."flowsActive", '{}')
+             WHEN e."id" IS NOT NULL THEN coalesce(fl."flowsActiveAtEscalation", ps."flowsActive", '{}')
              ELSE '{}'
-           END AS "flowsActiveAtEscalation"
+           END AS "flowsActiveAtEscalation",
+           -- working state, written only when the batch changed it
+           l."id" IS NOT NULL OR fl."id" IS NOT NULL AS "stateChanged",
+           coalesce(l."userMessageAt", ps."userMessageAt", '{}') AS "userMessageAt",
+           coalesce(l."botMessageAt", ps."botMessageAt", '{}') AS "botMessageAt",
+           coalesce(fl."flowsActive", ps."flowsActive", '{}') AS "flowsActive"
     FROM batch AS b
     JOIN owner AS o ON o."id" = b."id"
     LEFT JOIN prev AS p ON p."id" = b."id"
+    LEFT JOIN prev_state AS ps ON ps."conversationId" = b."id"
     LEFT JOIN escalation AS e ON e."id" = b."id"
     LEFT JOIN last_csat AS k ON k."id" = b."id"
     LEFT JOIN flow_list AS fl ON fl."id" = b."id"
@@ -325,14 +336,12 @@ BEGIN
     INSERT INTO "Conversation" AS c (
       "id", "senderId", "defaultAssistantName", "eventAssistantName", "eventAssistantVersion",
       "eventChannelName", "userId", "environmentId", "startDate", "lastEventAt", "statisticsDate",
-      "totalNumberOfUserMessages", "ingested", "escalatedAt", "csatRating", "userMessageAt",
-      "botMessageAt", "latencySamplesMs", "flowsStarted", "flowsCompleted", "flowsActive",
-      "flowsActiveAtEscalation")
+      "totalNumberOfUserMessages", "ingested", "escalatedAt", "csatRating", "latencySamplesMs",
+      "flowsStarted", "flowsCompleted", "flowsActiveAtEscalation")
     SELECT m."id", m."senderId", m."defaultAssistantName", m."eventAssistantName", m."eventAssistantVersion",
            m."eventChannelName", m."userId", m."environmentId", m."startDate", m."lastEventAt", m."statisticsDate",
-           m."totalNumberOfUserMessages", m."ingested", m."escalatedAt", m."csatRating", m."userMessageAt",
-           m."botMessageAt", m."latencySamplesMs", m."flowsStarted", m."flowsCompleted", m."flowsActive",
-           m."flowsActiveAtEscalation"
+           m."totalNumberOfUserMessages", m."ingested", m."escalatedAt", m."csatRating", m."latencySamplesMs",
+           m."flowsStarted", m."flowsCompleted", m."flowsActiveAtEscalation"
     FROM merged AS m
     ON CONFLICT ("id") DO UPDATE SET
       "eventAssistantName" = excluded."eventAssistantName",
@@ -347,14 +356,21 @@ BEGIN
       "ingested" = excluded."ingested",
       "escalatedAt" = excluded."escalatedAt",
       "csatRating" = excluded."csatRating",
-      "userMessageAt" = excluded."userMessageAt",
-      "botMessageAt" = excluded."botMessageAt",
       "latencySamplesMs" = excluded."latencySamplesMs",
       "flowsStarted" = excluded."flowsStarted",
       "flowsCompleted" = excluded."flowsCompleted",
-      "flowsActive" = excluded."flowsActive",
       "flowsActiveAtEscalation" = excluded."flowsActiveAtEscalation"
     RETURNING c.*
+  ),
+  state_upserted AS (
+    INSERT INTO "ConversationState" AS s ("conversationId", "userMessageAt", "botMessageAt", "flowsActive")
+    SELECT m."id", m."userMessageAt", m."botMessageAt", m."flowsActive"
+    FROM merged AS m
+    WHERE m."stateChanged"
+    ON CONFLICT ("conversationId") DO UPDATE SET
+      "userMessageAt" = excluded."userMessageAt",
+      "botMessageAt" = excluded."botMessageAt",
+      "flowsActive" = excluded."flowsActive"
   ),
   -- The conversations whose statistics changed, in their old and new state:
   -- the old one is taken out of its groups and the new one put in (a
@@ -1048,10 +1064,7 @@ CREATE TABLE public."Conversation" (
     "eventAssistantVersion" text,
     "eventChannelName" text,
     "statisticsDate" date NOT NULL,
-    "userMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
-    "botMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
     "flowsCompleted" text[] DEFAULT '{}'::text[] NOT NULL,
-    "flowsActive" text[] DEFAULT '{}'::text[] NOT NULL,
     "flowsActiveAtEscalation" text[] DEFAULT '{}'::text[] NOT NULL
 )
 WITH (fillfactor='80');
@@ -1266,15 +1279,13 @@ BEGIN
     "ingested" = false,
     "escalatedAt" = NULL,
     "csatRating" = NULL,
-    "userMessageAt" = '{}',
-    "botMessageAt" = '{}',
     "latencySamplesMs" = '{}',
     "flowsStarted" = '{}',
     "flowsCompleted" = '{}',
-    "flowsActive" = '{}',
     "flowsActiveAtEscalation" = '{}'
   WHERE "id" = ANY (p_ids);
   GET DIAGNOSTICS v_rebuilt = ROW_COUNT;
+  DELETE FROM "ConversationState" AS s WHERE s."conversationId" = ANY (p_ids);
 
   INSERT INTO "EventReplay"
   SELECT e.* FROM "ConversationEvent" AS e WHERE e."conversationId" = ANY (p_ids);
@@ -1868,6 +1879,19 @@ CREATE TABLE analytics."AssistantRebuild" (
 --
 
 COMMENT ON TABLE analytics."AssistantRebuild" IS 'Internal: settings rebuilds in progress, by assistant, and how far each has got.';
+
+
+--
+-- Name: ConversationState; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."ConversationState" (
+    "conversationId" uuid NOT NULL,
+    "userMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
+    "botMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
+    "flowsActive" text[] DEFAULT '{}'::text[] NOT NULL
+)
+WITH (fillfactor='80');
 
 
 --
@@ -2749,6 +2773,14 @@ ALTER TABLE ONLY analytics."AssistantRebuild"
 
 
 --
+-- Name: ConversationState ConversationState_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."ConversationState"
+    ADD CONSTRAINT "ConversationState_pkey" PRIMARY KEY ("conversationId");
+
+
+--
 -- Name: LatencyBucket LatencyBucket_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
 --
 
@@ -3042,6 +3074,14 @@ CREATE TRIGGER success_criteria_touch BEFORE UPDATE ON public."SuccessCriteria" 
 
 
 --
+-- Name: ConversationState ConversationState_conversationId_fkey; Type: FK CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."ConversationState"
+    ADD CONSTRAINT "ConversationState_conversationId_fkey" FOREIGN KEY ("conversationId") REFERENCES public."Conversation"(id) ON DELETE CASCADE;
+
+
+--
 -- Name: LatencyBucket LatencyBucket_groupId_fkey; Type: FK CONSTRAINT; Schema: analytics; Owner: -
 --
 
@@ -3133,4 +3173,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202005129'),
     ('20261202010000'),
     ('20261202010714'),
-    ('20261202012006');
+    ('20261202012006'),
+    ('20261202012100'),
+    ('20261202012243');

@@ -41,15 +41,13 @@ BEGIN
     "ingested" = false,
     "escalatedAt" = NULL,
     "csatRating" = NULL,
-    "userMessageAt" = '{}',
-    "botMessageAt" = '{}',
     "latencySamplesMs" = '{}',
     "flowsStarted" = '{}',
     "flowsCompleted" = '{}',
-    "flowsActive" = '{}',
     "flowsActiveAtEscalation" = '{}'
   WHERE "id" = ANY (p_ids);
   GET DIAGNOSTICS v_rebuilt = ROW_COUNT;
+  DELETE FROM "ConversationState" AS s WHERE s."conversationId" = ANY (p_ids);
 
   INSERT INTO "EventReplay"
   SELECT e.* FROM "ConversationEvent" AS e WHERE e."conversationId" = ANY (p_ids);

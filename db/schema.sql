@@ -126,8 +126,8 @@ BEGIN
     SELECT c.* FROM "Conversation" AS c
     WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM fact AS f))
   ),
-  -- their working state (analytics."ConversationState"): message instants and
-  -- the flows active now
+  -- their working state (analytics."ConversationState"): where their assistant,
+  -- version and channel came from, message instants, the flows active now
   prev_state AS MATERIALIZED (
     SELECT s.* FROM "ConversationState" AS s
     WHERE s."conversationId" IN (SELECT p."id" FROM prev AS p)
@@ -167,9 +167,9 @@ BEGIN
   -- The assistant each conversation belongs to after this batch, with its
   -- settings (looked up once per assistant).
   belongs AS MATERIALIZED (
-    SELECT b."id", coalesce(p."eventAssistantName", b."assistantName", p."defaultAssistantName", v_default_assistant) AS "assistantName"
+    SELECT b."id", coalesce(ps."eventAssistantName", b."assistantName", ps."defaultAssistantName", v_default_assistant) AS "assistantName"
     FROM batch AS b
-    LEFT JOIN prev AS p ON p."id" = b."id"
+    LEFT JOIN prev_state AS ps ON ps."conversationId" = b."id"
   ),
   setting AS MATERIALIZED (
     SELECT a."assistantName", s.*
@@ -297,10 +297,9 @@ BEGIN
   merged AS (
     SELECT b."id",
            coalesce(p."senderId", b."senderId") AS "senderId",
-           coalesce(p."defaultAssistantName", v_default_assistant) AS "defaultAssistantName",
-           coalesce(p."eventAssistantName", b."assistantName") AS "eventAssistantName",
-           coalesce(p."eventAssistantVersion", b."version") AS "eventAssistantVersion",
-           coalesce(p."eventChannelName", b."channel") AS "eventChannelName",
+           o."assistantName",
+           coalesce(ps."eventAssistantVersion", b."version", 'unknown') AS "assistantVersion",
+           coalesce(ps."eventChannelName", b."channel", 'unknown') AS "channelName",
            coalesce(p."userId", b."userId") AS "userId",
            coalesce(p."environmentId", b."environmentId") AS "environmentId",
            least(p."startDate", b."firstAt") AS "startDate",
@@ -319,7 +318,14 @@ BEGIN
              ELSE '{}'
            END AS "flowsActiveAtEscalation",
            -- working state, written only when the batch changed it
-           l."id" IS NOT NULL OR fl."id" IS NOT NULL AS "stateChanged",
+           ps."conversationId" IS NULL OR l."id" IS NOT NULL OR fl."id" IS NOT NULL
+             OR (ps."eventAssistantName" IS NULL AND b."assistantName" IS NOT NULL)
+             OR (ps."eventAssistantVersion" IS NULL AND b."version" IS NOT NULL)
+             OR (ps."eventChannelName" IS NULL AND b."channel" IS NOT NULL) AS "stateChanged",
+           coalesce(ps."defaultAssistantName", v_default_assistant) AS "defaultAssistantName",
+           coalesce(ps."eventAssistantName", b."assistantName") AS "eventAssistantName",
+           coalesce(ps."eventAssistantVersion", b."version") AS "eventAssistantVersion",
+           coalesce(ps."eventChannelName", b."channel") AS "eventChannelName",
            coalesce(l."userMessageAt", ps."userMessageAt", '{}') AS "userMessageAt",
            coalesce(l."botMessageAt", ps."botMessageAt", '{}') AS "botMessageAt",
            coalesce(fl."flowsActive", ps."flowsActive", '{}') AS "flowsActive"
@@ -334,19 +340,19 @@ BEGIN
   ),
   upserted AS (
     INSERT INTO "Conversation" AS c (
-      "id", "senderId", "defaultAssistantName", "eventAssistantName", "eventAssistantVersion",
-      "eventChannelName", "userId", "environmentId", "startDate", "lastEventAt", "statisticsDate",
+      "id", "senderId", "assistantName", "assistantVersion", "channelName",
+      "userId", "environmentId", "startDate", "lastEventAt", "statisticsDate",
       "totalNumberOfUserMessages", "ingested", "escalatedAt", "csatRating", "latencySamplesMs",
       "flowsStarted", "flowsCompleted", "flowsActiveAtEscalation")
-    SELECT m."id", m."senderId", m."defaultAssistantName", m."eventAssistantName", m."eventAssistantVersion",
-           m."eventChannelName", m."userId", m."environmentId", m."startDate", m."lastEventAt", m."statisticsDate",
+    SELECT m."id", m."senderId", m."assistantName", m."assistantVersion", m."channelName",
+           m."userId", m."environmentId", m."startDate", m."lastEventAt", m."statisticsDate",
            m."totalNumberOfUserMessages", m."ingested", m."escalatedAt", m."csatRating", m."latencySamplesMs",
            m."flowsStarted", m."flowsCompleted", m."flowsActiveAtEscalation"
     FROM merged AS m
     ON CONFLICT ("id") DO UPDATE SET
-      "eventAssistantName" = excluded."eventAssistantName",
-      "eventAssistantVersion" = excluded."eventAssistantVersion",
-      "eventChannelName" = excluded."eventChannelName",
+      "assistantName" = excluded."assistantName",
+      "assistantVersion" = excluded."assistantVersion",
+      "channelName" = excluded."channelName",
       "userId" = excluded."userId",
       "environmentId" = excluded."environmentId",
       "startDate" = excluded."startDate",
@@ -363,11 +369,16 @@ BEGIN
     RETURNING c.*
   ),
   state_upserted AS (
-    INSERT INTO "ConversationState" AS s ("conversationId", "userMessageAt", "botMessageAt", "flowsActive")
-    SELECT m."id", m."userMessageAt", m."botMessageAt", m."flowsActive"
+    INSERT INTO "ConversationState" AS s ("conversationId", "defaultAssistantName", "eventAssistantName",
+      "eventAssistantVersion", "eventChannelName", "userMessageAt", "botMessageAt", "flowsActive")
+    SELECT m."id", m."defaultAssistantName", m."eventAssistantName", m."eventAssistantVersion",
+           m."eventChannelName", m."userMessageAt", m."botMessageAt", m."flowsActive"
     FROM merged AS m
     WHERE m."stateChanged"
     ON CONFLICT ("conversationId") DO UPDATE SET
+      "eventAssistantName" = excluded."eventAssistantName",
+      "eventAssistantVersion" = excluded."eventAssistantVersion",
+      "eventChannelName" = excluded."eventChannelName",
       "userMessageAt" = excluded."userMessageAt",
       "botMessageAt" = excluded."botMessageAt",
       "flowsActive" = excluded."flowsActive"
@@ -1042,8 +1053,8 @@ SET default_table_access_method = heap;
 
 CREATE TABLE public."Conversation" (
     id uuid NOT NULL,
-    "assistantName" text GENERATED ALWAYS AS (COALESCE("eventAssistantName", "defaultAssistantName")) STORED,
-    "assistantVersion" text GENERATED ALWAYS AS (COALESCE("eventAssistantVersion", 'unknown'::text)) STORED,
+    "assistantName" text,
+    "assistantVersion" text,
     "totalNumberOfUserMessages" integer DEFAULT 0 NOT NULL,
     "startDate" timestamp with time zone NOT NULL,
     ingested boolean DEFAULT false NOT NULL,
@@ -1053,16 +1064,12 @@ CREATE TABLE public."Conversation" (
     "escalatedAt" timestamp with time zone,
     "environmentId" uuid,
     "senderId" text NOT NULL,
-    "channelName" text GENERATED ALWAYS AS (COALESCE("eventChannelName", 'unknown'::text)) STORED,
+    "channelName" text,
     "userId" text,
     "lastEventAt" timestamp with time zone NOT NULL,
     "flowsStarted" text[] DEFAULT '{}'::text[] NOT NULL,
     "latencySamplesMs" double precision[] DEFAULT '{}'::double precision[] NOT NULL,
     "createdAt" timestamp with time zone DEFAULT now() NOT NULL,
-    "defaultAssistantName" text NOT NULL,
-    "eventAssistantName" text,
-    "eventAssistantVersion" text,
-    "eventChannelName" text,
     "statisticsDate" date NOT NULL,
     "flowsCompleted" text[] DEFAULT '{}'::text[] NOT NULL,
     "flowsActiveAtEscalation" text[] DEFAULT '{}'::text[] NOT NULL
@@ -1268,9 +1275,6 @@ BEGIN
     AND NOT EXISTS (SELECT 1 FROM "ConversationEvent" AS e WHERE e."conversationId" = c."id");
 
   UPDATE "Conversation" SET
-    "eventAssistantName" = NULL,
-    "eventAssistantVersion" = NULL,
-    "eventChannelName" = NULL,
     "userId" = NULL,
     "environmentId" = NULL,
     "startDate" = 'infinity',
@@ -1285,7 +1289,14 @@ BEGIN
     "flowsActiveAtEscalation" = '{}'
   WHERE "id" = ANY (p_ids);
   GET DIAGNOSTICS v_rebuilt = ROW_COUNT;
-  DELETE FROM "ConversationState" AS s WHERE s."conversationId" = ANY (p_ids);
+  UPDATE "ConversationState" SET
+    "eventAssistantName" = NULL,
+    "eventAssistantVersion" = NULL,
+    "eventChannelName" = NULL,
+    "userMessageAt" = '{}',
+    "botMessageAt" = '{}',
+    "flowsActive" = '{}'
+  WHERE "conversationId" = ANY (p_ids);
 
   INSERT INTO "EventReplay"
   SELECT e.* FROM "ConversationEvent" AS e WHERE e."conversationId" = ANY (p_ids);
@@ -1889,7 +1900,11 @@ CREATE TABLE analytics."ConversationState" (
     "conversationId" uuid NOT NULL,
     "userMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
     "botMessageAt" timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
-    "flowsActive" text[] DEFAULT '{}'::text[] NOT NULL
+    "flowsActive" text[] DEFAULT '{}'::text[] NOT NULL,
+    "defaultAssistantName" text NOT NULL,
+    "eventAssistantName" text,
+    "eventAssistantVersion" text,
+    "eventChannelName" text
 )
 WITH (fillfactor='80');
 
@@ -3175,4 +3190,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202010714'),
     ('20261202012006'),
     ('20261202012100'),
-    ('20261202012243');
+    ('20261202012243'),
+    ('20261202013300'),
+    ('20261202013430');

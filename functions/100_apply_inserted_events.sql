@@ -53,8 +53,8 @@ BEGIN
     SELECT c.* FROM "Conversation" AS c
     WHERE c."id" = ANY (array(SELECT DISTINCT f."conversationId" FROM fact AS f))
   ),
-  -- their working state (analytics."ConversationState"): message instants and
-  -- the flows active now
+  -- their working state (analytics."ConversationState"): where their assistant,
+  -- version and channel came from, message instants, the flows active now
   prev_state AS MATERIALIZED (
     SELECT s.* FROM "ConversationState" AS s
     WHERE s."conversationId" IN (SELECT p."id" FROM prev AS p)
@@ -94,9 +94,9 @@ BEGIN
   -- The assistant each conversation belongs to after this batch, with its
   -- settings (looked up once per assistant).
   belongs AS MATERIALIZED (
-    SELECT b."id", coalesce(p."eventAssistantName", b."assistantName", p."defaultAssistantName", v_default_assistant) AS "assistantName"
+    SELECT b."id", coalesce(ps."eventAssistantName", b."assistantName", ps."defaultAssistantName", v_default_assistant) AS "assistantName"
     FROM batch AS b
-    LEFT JOIN prev AS p ON p."id" = b."id"
+    LEFT JOIN prev_state AS ps ON ps."conversationId" = b."id"
   ),
   setting AS MATERIALIZED (
     SELECT a."assistantName", s.*
@@ -224,10 +224,9 @@ BEGIN
   merged AS (
     SELECT b."id",
            coalesce(p."senderId", b."senderId") AS "senderId",
-           coalesce(p."defaultAssistantName", v_default_assistant) AS "defaultAssistantName",
-           coalesce(p."eventAssistantName", b."assistantName") AS "eventAssistantName",
-           coalesce(p."eventAssistantVersion", b."version") AS "eventAssistantVersion",
-           coalesce(p."eventChannelName", b."channel") AS "eventChannelName",
+           o."assistantName",
+           coalesce(ps."eventAssistantVersion", b."version", 'unknown') AS "assistantVersion",
+           coalesce(ps."eventChannelName", b."channel", 'unknown') AS "channelName",
            coalesce(p."userId", b."userId") AS "userId",
            coalesce(p."environmentId", b."environmentId") AS "environmentId",
            least(p."startDate", b."firstAt") AS "startDate",
@@ -246,7 +245,14 @@ BEGIN
              ELSE '{}'
            END AS "flowsActiveAtEscalation",
            -- working state, written only when the batch changed it
-           l."id" IS NOT NULL OR fl."id" IS NOT NULL AS "stateChanged",
+           ps."conversationId" IS NULL OR l."id" IS NOT NULL OR fl."id" IS NOT NULL
+             OR (ps."eventAssistantName" IS NULL AND b."assistantName" IS NOT NULL)
+             OR (ps."eventAssistantVersion" IS NULL AND b."version" IS NOT NULL)
+             OR (ps."eventChannelName" IS NULL AND b."channel" IS NOT NULL) AS "stateChanged",
+           coalesce(ps."defaultAssistantName", v_default_assistant) AS "defaultAssistantName",
+           coalesce(ps."eventAssistantName", b."assistantName") AS "eventAssistantName",
+           coalesce(ps."eventAssistantVersion", b."version") AS "eventAssistantVersion",
+           coalesce(ps."eventChannelName", b."channel") AS "eventChannelName",
            coalesce(l."userMessageAt", ps."userMessageAt", '{}') AS "userMessageAt",
            coalesce(l."botMessageAt", ps."botMessageAt", '{}') AS "botMessageAt",
            coalesce(fl."flowsActive", ps."flowsActive", '{}') AS "flowsActive"
@@ -261,19 +267,19 @@ BEGIN
   ),
   upserted AS (
     INSERT INTO "Conversation" AS c (
-      "id", "senderId", "defaultAssistantName", "eventAssistantName", "eventAssistantVersion",
-      "eventChannelName", "userId", "environmentId", "startDate", "lastEventAt", "statisticsDate",
+      "id", "senderId", "assistantName", "assistantVersion", "channelName",
+      "userId", "environmentId", "startDate", "lastEventAt", "statisticsDate",
       "totalNumberOfUserMessages", "ingested", "escalatedAt", "csatRating", "latencySamplesMs",
       "flowsStarted", "flowsCompleted", "flowsActiveAtEscalation")
-    SELECT m."id", m."senderId", m."defaultAssistantName", m."eventAssistantName", m."eventAssistantVersion",
-           m."eventChannelName", m."userId", m."environmentId", m."startDate", m."lastEventAt", m."statisticsDate",
+    SELECT m."id", m."senderId", m."assistantName", m."assistantVersion", m."channelName",
+           m."userId", m."environmentId", m."startDate", m."lastEventAt", m."statisticsDate",
            m."totalNumberOfUserMessages", m."ingested", m."escalatedAt", m."csatRating", m."latencySamplesMs",
            m."flowsStarted", m."flowsCompleted", m."flowsActiveAtEscalation"
     FROM merged AS m
     ON CONFLICT ("id") DO UPDATE SET
-      "eventAssistantName" = excluded."eventAssistantName",
-      "eventAssistantVersion" = excluded."eventAssistantVersion",
-      "eventChannelName" = excluded."eventChannelName",
+      "assistantName" = excluded."assistantName",
+      "assistantVersion" = excluded."assistantVersion",
+      "channelName" = excluded."channelName",
       "userId" = excluded."userId",
       "environmentId" = excluded."environmentId",
       "startDate" = excluded."startDate",
@@ -290,11 +296,16 @@ BEGIN
     RETURNING c.*
   ),
   state_upserted AS (
-    INSERT INTO "ConversationState" AS s ("conversationId", "userMessageAt", "botMessageAt", "flowsActive")
-    SELECT m."id", m."userMessageAt", m."botMessageAt", m."flowsActive"
+    INSERT INTO "ConversationState" AS s ("conversationId", "defaultAssistantName", "eventAssistantName",
+      "eventAssistantVersion", "eventChannelName", "userMessageAt", "botMessageAt", "flowsActive")
+    SELECT m."id", m."defaultAssistantName", m."eventAssistantName", m."eventAssistantVersion",
+           m."eventChannelName", m."userMessageAt", m."botMessageAt", m."flowsActive"
     FROM merged AS m
     WHERE m."stateChanged"
     ON CONFLICT ("conversationId") DO UPDATE SET
+      "eventAssistantName" = excluded."eventAssistantName",
+      "eventAssistantVersion" = excluded."eventAssistantVersion",
+      "eventChannelName" = excluded."eventChannelName",
       "userMessageAt" = excluded."userMessageAt",
       "botMessageAt" = excluded."botMessageAt",
       "flowsActive" = excluded."flowsActive"

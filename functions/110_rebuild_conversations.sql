@@ -30,9 +30,6 @@ BEGIN
     AND NOT EXISTS (SELECT 1 FROM "ConversationEvent" AS e WHERE e."conversationId" = c."id");
 
   UPDATE "Conversation" SET
-    "eventAssistantName" = NULL,
-    "eventAssistantVersion" = NULL,
-    "eventChannelName" = NULL,
     "userId" = NULL,
     "environmentId" = NULL,
     "startDate" = 'infinity',
@@ -47,7 +44,14 @@ BEGIN
     "flowsActiveAtEscalation" = '{}'
   WHERE "id" = ANY (p_ids);
   GET DIAGNOSTICS v_rebuilt = ROW_COUNT;
-  DELETE FROM "ConversationState" AS s WHERE s."conversationId" = ANY (p_ids);
+  UPDATE "ConversationState" SET
+    "eventAssistantName" = NULL,
+    "eventAssistantVersion" = NULL,
+    "eventChannelName" = NULL,
+    "userMessageAt" = '{}',
+    "botMessageAt" = '{}',
+    "flowsActive" = '{}'
+  WHERE "conversationId" = ANY (p_ids);
 
   INSERT INTO "EventReplay"
   SELECT e.* FROM "ConversationEvent" AS e WHERE e."conversationId" = ANY (p_ids);

@@ -264,4 +264,4 @@ DROP TABLE "KafkaOffset", "RejectedEvent", "AssistantSettings", "FlowDailyStatis
   "VersionDailyStatistics", "SuccessCriteria", "ConversationEvent", "Conversation",
   "MachineLearningModel", "Environment";
 DROP TYPE "CsatRating", "ReviewState", "ConversationEventType";
-DROP SCHEMA analytics;
+DROP SCHEMA analytics CASCADE;  -- with what a later rollback left for the code before it (20261202013300)

@@ -39,7 +39,7 @@ func demoCommand() *cli.Command {
 		Name: "demo",
 		Usage: "see it work: generated Rasa traffic through Kafka and the loader into PostgreSQL, then the daily statistics " +
 			"(starts its own PostgreSQL and Kafka unless DATABASE_URL / KAFKA_BROKERS are set)",
-		Flags: withFlags(databaseFlags(), kafkaFlags(), trafficFlags(), logFlags(), []cli.Flag{
+		Flags: withFlags(demoDatabaseFlags(), kafkaFlags(), trafficFlags(), logFlags(), []cli.Flag{
 			&cli.BoolFlag{Name: "keep", EnvVars: []string{"DEMO_KEEP"}, Usage: "keep PostgreSQL, Kafka and the loader running after the report"},
 		}),
 		Action: func(c *cli.Context) error {
@@ -47,8 +47,12 @@ func demoCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			cfg := loaderConfig(c, url, quietLogger(c))
+			if err := checkKafkaSecurity(c, cfg.Kafka.Security); err != nil {
+				return err
+			}
 			return demo.Run(c.Context, demo.Options{
-				Loader:   loaderConfig(c, url, quietLogger(c)),
+				Loader:   cfg,
 				Traffic:  trafficConfig(c),
 				Keep:     c.Bool("keep"),
 				Out:      os.Stdout,

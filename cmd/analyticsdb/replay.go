@@ -33,7 +33,7 @@ func replayCommand() *cli.Command {
 		Flags:     withFlags(databaseFlags(), loaderFlags(), logFlags()),
 		Action: loaderAction(logger, func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return cli.Exit("replay needs one FILE argument (- for stdin)", 2)
+				return usagef(c, "needs one FILE argument (- for stdin)")
 			}
 			return nil
 		}, func(c *cli.Context, l *loader.Loader, _ *slog.Logger) error {

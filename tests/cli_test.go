@@ -8,11 +8,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/openrasa/analyticsdb/traffic"
 )
 
 // runCLIEnv runs the analyticsdb binary with only env (no DATABASE_URL, DB_*
@@ -195,4 +200,42 @@ func TestExitCodes(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestReplayLogsProgress: replay writing to a pipe (not a terminal) logs a
+// progress line every --progress-interval, its counts growing up to the
+// final ones.
+func TestReplayLogsProgress(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cfg := traffic.DefaultConfig()
+	cfg.Events = 5000
+	file := filepath.Join(t.TempDir(), "export.jsonl")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := traffic.WriteJSONL(context.Background(), cfg, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := runCLI(t, b, "replay", "--progress-interval", "20ms", "--batch-size", "100", file)
+	final := regexp.MustCompile(`export\.jsonl: (\d+) lines`).FindStringSubmatch(out)
+	if final == nil {
+		t.Fatalf("no final line:\n%s", out)
+	}
+	total, _ := strconv.ParseInt(final[1], 10, 64)
+	var seen []int64
+	for _, m := range regexp.MustCompile(`msg="replay progress" file=\S+ lines=(\d+) `).FindAllStringSubmatch(out, -1) {
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		seen = append(seen, n)
+	}
+	if len(seen) < 2 || !slices.IsSorted(seen) || seen[len(seen)-1] > total || strings.Contains(out, "\r") {
+		t.Errorf("progress lines count %v of %d lines; want at least two, growing, no \\r:\n%s", seen, total, tail(out, 3000))
+	}
+	if !strings.Contains(out, "percent=") {
+		t.Errorf("progress of a file names no percentage:\n%s", tail(out, 3000))
+	}
 }

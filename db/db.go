@@ -23,6 +23,9 @@ var Migrations embed.FS
 // newDBMate configures dbmate to read the embedded files and never write schema.sql:
 // the dump is a developer artefact, refreshed with `dbmate dump` (see README).
 func newDBMate(databaseURL string, log io.Writer) (*dbmate.DB, error) {
+	if err := pgurl.CheckLibPQEnv(); err != nil {
+		return nil, err
+	}
 	u, err := url.Parse(pgurl.ForLibPQ(databaseURL))
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", pgurl.RedactError(err, databaseURL)) // url.Error repeats the whole string

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -95,14 +94,13 @@ func tablesHolding(t *testing.T, b *bundle, needle string) []string {
 	return where
 }
 
-// runCLI runs the analyticsdb binary against the bundle's database.
+// runCLI runs the analyticsdb binary against the bundle's database and fails
+// the test unless it succeeds.
 func runCLI(t *testing.T, b *bundle, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(loaderBinary(t), args...)
-	cmd.Env = append(cmd.Environ(), "DATABASE_URL="+b.db.URL)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("analyticsdb %s: %v\n%s", strings.Join(args, " "), err, out)
+	out, code := runCLIEnv(t, []string{"DATABASE_URL=" + b.db.URL}, args...)
+	if code != 0 {
+		t.Fatalf("analyticsdb %s: exit %d\n%s", strings.Join(args, " "), code, out)
 	}
-	return string(out)
+	return out
 }

@@ -69,6 +69,12 @@ func TestRedactMalformedDatabaseURLs(t *testing.T) {
 	add("DB_PASSWORD", func(a, b string) []string {
 		return []string{"DB_HOST=127.0.0.1", "DB_PORT=" + port, "DB_PASSWORD=" + a + "@ #/" + b, "DB_SSLMODE=disable"}
 	})
+	add("PGPASSWORD", func(a, b string) []string {
+		return []string{"PGHOST=127.0.0.1", "PGPORT=" + port, "PGPASSWORD=" + a + "@ #/" + b, "PGSSLMODE=disable"}
+	})
+	add("PGPASSWORD under a DATABASE_URL without one", func(a, b string) []string {
+		return append(dbURL("postgres://u@"+closed+"/db?sslmode=disable"), "PGPASSWORD="+a+"@ #/"+b)
+	})
 
 	jsonl := filepath.Join(t.TempDir(), "events.jsonl")
 	if err := os.WriteFile(jsonl, []byte(`{"sender_id": "a", "event": "user", "timestamp": 1730000000}`+"\n"), 0o644); err != nil {
@@ -90,8 +96,10 @@ func TestRedactMalformedDatabaseURLs(t *testing.T) {
 	var mu sync.Mutex
 	for _, tg := range targets {
 		for _, args := range commands {
-			if args[0] == "bench" && !strings.Contains(strings.Join(tg.env, "\n"), "BENCH_SERVER_URL=") {
-				continue // it would start its own server and run
+			vars := strings.Join(tg.env, "\n")
+			if args[0] == "bench" && !strings.Contains(vars, "BENCH_SERVER_URL=") ||
+				args[0] == "demo" && !strings.Contains(vars, "DATABASE_URL=") && !strings.Contains(vars, "DB_HOST=") {
+				continue // it would start its own server and run (the demo ignores PG*)
 			}
 			for _, format := range []string{"text", "json"} {
 				wg.Add(1)

@@ -612,8 +612,8 @@ func TestSecurityDefinerFunctionsPinSearchPath(t *testing.T) {
 // Passwords never appear in logs, errors, /metrics or status output
 
 // TestPasswordsNeverLeak runs the analyticsdb binary with a distinctive
-// password in DATABASE_URL (and in DB_PASSWORD, a password= query parameter
-// and a key=value string), against a live test database where a role has
+// password in DATABASE_URL (and in DB_PASSWORD, PGPASSWORD, a password= query
+// parameter and a key=value string), against a live test database where a role has
 // that password, against a closed port, and against a fake server that asks
 // for the password and refuses it; it runs migrate, run (scraping /metrics and
 // /healthz), status, replay and the --help of every command, verbose, and
@@ -656,7 +656,11 @@ func TestPasswordsNeverLeak(t *testing.T) {
 		{"live DATABASE_URL", []string{"DATABASE_URL=" + live.String()}, true},
 		{"live DB_* parts", []string{"DB_HOST=" + live.Hostname(), "DB_PORT=" + live.Port(), "DB_NAME=" + strings.TrimPrefix(live.Path, "/"),
 			"DB_USER=" + role, "DB_PASSWORD=" + pw}, true},
+		{"live PG* variables", []string{"PGHOST=" + live.Hostname(), "PGPORT=" + live.Port(), "PGDATABASE=" + strings.TrimPrefix(live.Path, "/"),
+			"PGUSER=" + role, "PGPASSWORD=" + pw, "PGSSLMODE=disable"}, true},
 		{"closed port", []string{"DATABASE_URL=" + withHost(live, closed)}, false},
+		{"PG* variables, server refusing the password", []string{"PGHOST=127.0.0.1", "PGPORT=" + strings.Split(fake, ":")[1],
+			"PGUSER=" + role, "PGPASSWORD=" + pw, "PGSSLMODE=disable"}, false},
 		{"password as a query parameter", []string{"DATABASE_URL=postgres://" + role + "@" + closed + "/x?password=" + url.QueryEscape(pw)}, false},
 		{"key=value string", []string{"DATABASE_URL=host=127.0.0.1 port=" + strings.Split(closed, ":")[1] + " user=" + role + " password=" + pw + " dbname=x"}, false},
 		{"server refusing the password", []string{"DATABASE_URL=" + withHost(live, fake)}, false},

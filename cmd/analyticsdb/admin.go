@@ -6,11 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/internal/pgurl"
 	"github.com/openrasa/analyticsdb/internal/scram"
@@ -97,7 +99,14 @@ func reviewCommand() *cli.Command {
 		Flags:     withFlags(databaseFlags(), logFlags()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
-				return cli.Exit("review needs CONVERSATION_ID and STATE", 2)
+				return usagef(c, "needs CONVERSATION_ID and STATE")
+			}
+			var id pgtype.UUID
+			if err := id.Scan(c.Args().Get(0)); err != nil {
+				return usagef(c, "CONVERSATION_ID %q is not a uuid", c.Args().Get(0))
+			}
+			if states := []string{"UNREVIEWED", "PARTIALLY_REVIEWED", "REVIEWED"}; !slices.Contains(states, c.Args().Get(1)) {
+				return usagef(c, "STATE %q: want one of %s", c.Args().Get(1), strings.Join(states, ", "))
 			}
 			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
 				var found bool

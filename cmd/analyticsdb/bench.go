@@ -28,7 +28,7 @@ func benchCommand() *cli.Command {
 				"and print refresh time and statistics lag per tenth of the day"},
 		}),
 		Action: func(c *cli.Context) error {
-			if err := checkURL(c.String("server-url")); err != nil {
+			if err := checkURL(c, c.String("server-url")); err != nil {
 				return err
 			}
 			binary := ""

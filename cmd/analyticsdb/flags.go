@@ -1,21 +1,40 @@
 package main
 
 import (
+	"cmp"
+	"os"
+	"strconv"
+
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/openrasa/analyticsdb/internal/pgurl"
 	"github.com/urfave/cli/v2"
 )
 
-// databaseFlags are the connection settings (docs/decisions.md, "Connection settings"), each also read from
-// its environment variable.
-func databaseFlags() []cli.Flag {
+// databaseFlags are the connection settings (docs/decisions.md, "Connection
+// settings"): each --db-* flag, else its DB_* variable, else libpq's PG*
+// variable, else its default; DATABASE_URL overrides them all.
+func databaseFlags() []cli.Flag { return connectionFlags(true) }
+
+// demoDatabaseFlags are databaseFlags without libpq's variables: PG* set for
+// psql must not make the demo write into that database instead of starting
+// its own.
+func demoDatabaseFlags() []cli.Flag { return connectionFlags(false) }
+
+func connectionFlags(libpq bool) []cli.Flag {
+	env := func(name, pg string) []string {
+		if libpq {
+			return []string{name, pg}
+		}
+		return []string{name}
+	}
 	return []cli.Flag{
 		&cli.StringFlag{Name: "database-url", EnvVars: []string{"DATABASE_URL"}, Usage: "PostgreSQL URL; overrides the --db-* parts"},
-		&cli.StringFlag{Name: "db-host", EnvVars: []string{"DB_HOST"}, Usage: "PostgreSQL host"},
-		&cli.IntFlag{Name: "db-port", EnvVars: []string{"DB_PORT"}, Value: pgurl.DefaultPort, Usage: "PostgreSQL port"},
-		&cli.StringFlag{Name: "db-name", EnvVars: []string{"DB_NAME"}, Value: pgurl.DefaultName, Usage: "database name"},
-		&cli.StringFlag{Name: "db-user", EnvVars: []string{"DB_USER"}, Value: pgurl.DefaultUser, Usage: "database user"},
-		&cli.StringFlag{Name: "db-password", EnvVars: []string{"DB_PASSWORD"}, Usage: "database password (never logged)"},
-		&cli.StringFlag{Name: "db-sslmode", EnvVars: []string{"DB_SSLMODE"}, Usage: "libpq sslmode (disable, require, verify-full, ...); default: TLS if the server offers it"},
+		&cli.StringFlag{Name: "db-host", EnvVars: env("DB_HOST", "PGHOST"), Usage: "PostgreSQL host, or the directory of its Unix socket"},
+		&cli.IntFlag{Name: "db-port", EnvVars: env("DB_PORT", "PGPORT"), DefaultText: strconv.Itoa(pgurl.DefaultPort), Usage: "PostgreSQL port"},
+		&cli.StringFlag{Name: "db-name", EnvVars: env("DB_NAME", "PGDATABASE"), DefaultText: pgurl.DefaultName, Usage: "database name"},
+		&cli.StringFlag{Name: "db-user", EnvVars: env("DB_USER", "PGUSER"), DefaultText: pgurl.DefaultUser, Usage: "database user"},
+		&cli.StringFlag{Name: "db-password", EnvVars: env("DB_PASSWORD", "PGPASSWORD"), Usage: "database password (never logged)"},
+		&cli.StringFlag{Name: "db-sslmode", EnvVars: env("DB_SSLMODE", "PGSSLMODE"), Usage: "libpq sslmode (disable, require, verify-full, ...); default: TLS if the server offers it"},
 	}
 }
 
@@ -26,29 +45,62 @@ func logFlags() []cli.Flag {
 	}
 }
 
-// databaseURL is the configured URL, or "" when neither DATABASE_URL nor
-// DB_HOST is set. A URL whose password a driver would misread (and print, in
+// databaseURL is the configured URL, or "" when neither DATABASE_URL nor a
+// host (--db-host, DB_HOST, PGHOST) is set. A URL whose password a driver would misread (and print, in
 // its errors) is refused here, before any driver sees it.
 func databaseURL(c *cli.Context) (string, error) {
+	port := c.Int("db-port")
+	if p := fromEnv(c, "db-port"); port == 0 && p != "" {
+		var err error
+		if port, err = strconv.Atoi(p); err != nil {
+			return "", usagef(c, "database port %q (from the environment) is not a number", p)
+		}
+	}
 	u := pgurl.Build(pgurl.Parts{
 		URL:      c.String("database-url"),
-		Host:     c.String("db-host"),
-		Port:     c.Int("db-port"),
-		Name:     c.String("db-name"),
-		User:     c.String("db-user"),
-		Password: c.String("db-password"),
-		SSLMode:  c.String("db-sslmode"),
+		Host:     setting(c, "db-host"),
+		Port:     port,
+		Name:     setting(c, "db-name"),
+		User:     setting(c, "db-user"),
+		Password: setting(c, "db-password"),
+		SSLMode:  setting(c, "db-sslmode"),
 	})
-	if err := checkURL(u); err != nil {
+	if err := checkURL(c, u); err != nil {
 		return "", err
 	}
 	return u, nil
 }
 
-// checkURL is pgurl.Check as a usage error (exit code 2).
-func checkURL(u string) error {
+// setting is a connection flag's value, else fromEnv's; pgurl.Build fills in
+// the defaults.
+func setting(c *cli.Context, name string) string { return cmp.Or(c.String(name), fromEnv(c, name)) }
+
+// fromEnv is the first of a flag's variables that is set and not empty:
+// urfave/cli stops at the first one set, but an empty DB_HOST (as Compose
+// passes an unset ${DB_HOST:-}) must not hide PGHOST, and libpq too reads an
+// empty variable as unset.
+func fromEnv(c *cli.Context, name string) string {
+	if f, ok := lookupFlag(c.Command.Flags, name).(cli.DocGenerationFlag); ok {
+		for _, v := range f.GetEnvVars() {
+			if value := os.Getenv(v); value != "" {
+				return value
+			}
+		}
+	}
+	return ""
+}
+
+// checkURL reports a URL pgurl.Check refuses, or pgx cannot read, as a
+// usage error.
+func checkURL(c *cli.Context, u string) error {
 	if err := pgurl.Check(u); err != nil {
-		return cli.Exit(err.Error(), 2)
+		return usagef(c, "%v", err)
+	}
+	if u == "" {
+		return nil
+	}
+	if _, err := pgconn.ParseConfig(u); err != nil {
+		return usagef(c, "%v", pgurl.RedactError(err, u))
 	}
 	return nil
 }
@@ -59,8 +111,8 @@ func requireDatabaseURL(c *cli.Context) (string, error) {
 	if err != nil || u != "" {
 		return u, err
 	}
-	return "", cli.Exit("no database: set DATABASE_URL (or DB_HOST and friends), e.g. "+
-		"postgresql://studio_backend:studio_backend@localhost:5432/studio", 2)
+	return "", usagef(c, "no database: set DATABASE_URL (or DB_HOST and friends, or libpq's PGHOST and friends), e.g. "+
+		"postgresql://studio_backend:studio_backend@localhost:5432/studio")
 }
 
 func withFlags(groups ...[]cli.Flag) []cli.Flag {

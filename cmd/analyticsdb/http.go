@@ -79,8 +79,8 @@ func serveHTTP(c *cli.Context, l *loader.Loader, log *slog.Logger) (stop func(),
 // heap profile shows what the loader holds, messages included, so it is
 // never served where /metrics is (often every interface).
 func serveProfiles(addr string, log *slog.Logger) (stop func(), err error) {
-	if err := requireLoopback(addr); err != nil {
-		return nil, cli.Exit(err.Error(), 2)
+	if err := requireLoopback(addr); err != nil { // run checked it, as a usage error
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)

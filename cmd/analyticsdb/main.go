@@ -43,12 +43,23 @@ func main() {
 			benchCommand(),
 			sqlCommand(),
 		},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error { return usagef(c, "%v", err) },
+	}
+	for _, cmd := range app.Commands {
+		checkUsage(cmd)
+	}
+	// urfave/cli answers an unknown command (analyticsdb nosuch, analyticsdb
+	// help nosuch, analyticsdb sql nosuch) with code 3, or 0 with this set:
+	// the mistake is kept here and returned as a usage error.
+	var unknownCommand error
+	app.CommandNotFound = func(c *cli.Context, name string) {
+		unknownCommand = usagef(c, "no command %q", name)
 	}
 	// Errors, cli.Exit's included, are printed below and nowhere else: the
 	// one place they become output, and so the place that redacts them.
 	app.ExitErrHandler = func(*cli.Context, error) {}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := app.RunContext(ctx, os.Args)
+	err := cmp.Or(app.RunContext(ctx, os.Args), unknownCommand)
 	stop()
 	if err != nil {
 		os.Exit(exit(os.Stderr, err))

@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"github.com/openrasa/analyticsdb/db"
+	"github.com/openrasa/analyticsdb/internal/pgurl"
 	"github.com/urfave/cli/v2"
 )
 
@@ -13,7 +14,7 @@ func migrateCommand() *cli.Command {
 		Usage: "apply pending migrations (the same files `dbmate --env-file dbmate.env up` applies)",
 		Flags: withFlags(databaseFlags(), logFlags()),
 		Action: func(c *cli.Context) error {
-			url, err := requireDatabaseURL(c)
+			url, err := requireMigrationURL(c)
 			if err != nil {
 				return err
 			}
@@ -28,11 +29,20 @@ func rollbackCommand() *cli.Command {
 		Usage: "undo the most recent migration",
 		Flags: withFlags(databaseFlags(), logFlags()),
 		Action: func(c *cli.Context) error {
-			url, err := requireDatabaseURL(c)
+			url, err := requireMigrationURL(c)
 			if err != nil {
 				return err
 			}
 			return db.Rollback(c.Context, url, os.Stdout)
 		},
 	}
+}
+
+// requireMigrationURL is requireDatabaseURL for the commands that go through
+// dbmate and lib/pq, which panics on some libpq variables.
+func requireMigrationURL(c *cli.Context) (string, error) {
+	if err := pgurl.CheckLibPQEnv(); err != nil {
+		return "", usagef(c, "%v", err)
+	}
+	return requireDatabaseURL(c)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
@@ -30,15 +31,19 @@ func replayCommand() *cli.Command {
 		Name:      "replay",
 		Usage:     "load a JSONL file of Rasa events (`rasa export` output; - for stdin); replaying again stores nothing twice",
 		ArgsUsage: "FILE",
-		Flags:     withFlags(databaseFlags(), loaderFlags(), logFlags()),
+		Flags: withFlags(databaseFlags(), loaderFlags(), logFlags(), []cli.Flag{
+			&cli.DurationFlag{Name: "progress-interval", EnvVars: []string{"REPLAY_PROGRESS_INTERVAL"}, Value: 10 * time.Second,
+				Usage: "how often a progress line is logged to stderr (on a terminal: a line updated in place); 0: none"},
+		}),
 		Action: loaderAction(logger, func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return cli.Exit("replay needs one FILE argument (- for stdin)", 2)
+				return usagef(c, "needs one FILE argument (- for stdin)")
 			}
 			return nil
-		}, func(c *cli.Context, l *loader.Loader, _ *slog.Logger) error {
+		}, func(c *cli.Context, l *loader.Loader, log *slog.Logger) error {
 			name := c.Args().First()
 			var in io.Reader = os.Stdin
+			var size int64
 			if name == "-" {
 				name = "stdin"
 			} else {
@@ -47,9 +52,19 @@ func replayCommand() *cli.Command {
 					return err
 				}
 				defer f.Close()
+				if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+					size = fi.Size()
+				}
 				in = f
 			}
-			totals, err := l.Replay(c.Context, name, in)
+			counted := &countingReader{r: in}
+			stop := replayProgress{
+				Name: name, Size: size, Totals: l.Totals, Read: counted.n.Load,
+				Terminal: isTerminal(os.Stderr) && c.String("log-format") == "text",
+				W:        os.Stderr, Log: log, Interval: c.Duration("progress-interval"),
+			}.start()
+			totals, err := l.Replay(c.Context, name, counted)
+			stop()
 			if err != nil {
 				return err
 			}

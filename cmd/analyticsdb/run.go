@@ -50,7 +50,12 @@ func runCommand() *cli.Command {
 				return err
 			}
 			if c.String("kafka-brokers") == "" {
-				return cli.Exit("no Kafka: set KAFKA_BROKERS (e.g. localhost:9092)", 2)
+				return usagef(c, "no Kafka: set KAFKA_BROKERS (e.g. localhost:9092)")
+			}
+			if c.Bool("pprof") {
+				if err := requireLoopback(c.String("pprof-address")); err != nil {
+					return usagef(c, "%v", err)
+				}
 			}
 			return nil
 		}, func(c *cli.Context, l *loader.Loader, log *slog.Logger) error {

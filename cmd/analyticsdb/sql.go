@@ -49,7 +49,7 @@ func sqlCommand() *cli.Command {
 			Usage: "write db/schema.sql from a migrated database, as `dbmate dump` does",
 			Flags: withFlags(databaseFlags(), []cli.Flag{root}),
 			Action: func(c *cli.Context) error {
-				url, err := requireDatabaseURL(c)
+				url, err := requireMigrationURL(c)
 				if err != nil {
 					return err
 				}

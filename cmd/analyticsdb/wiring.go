@@ -25,8 +25,12 @@ func loaderAction(newLog func(*cli.Context) *slog.Logger, check func(*cli.Contex
 			return err
 		}
 		log := newLog(c)
+		cfg := loaderConfig(c, url, log)
+		if err := checkKafkaSecurity(c, cfg.Kafka.Security); err != nil {
+			return err
+		}
 		setMemoryLimit(c, log)
-		l, err := loader.New(c.Context, loaderConfig(c, url, log))
+		l, err := loader.New(c.Context, cfg)
 		if err != nil {
 			return err
 		}
@@ -71,6 +75,16 @@ func loaderConfig(c *cli.Context, url string, log *slog.Logger) loader.Config {
 		},
 		Log: log,
 	}
+}
+
+// checkKafkaSecurity reports a bad Kafka TLS or SASL setting (a mechanism
+// that does not exist, a certificate file that cannot be read) as a usage
+// error, before anything connects.
+func checkKafkaSecurity(c *cli.Context, sec loader.KafkaSecurity) error {
+	if _, err := sec.ClientOpts(); err != nil {
+		return usagef(c, "%v", err)
+	}
+	return nil
 }
 
 // setMemoryLimit makes the garbage collector keep the heap under

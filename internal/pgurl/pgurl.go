@@ -5,10 +5,12 @@
 package pgurl
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"unicode"
@@ -33,7 +35,9 @@ const (
 )
 
 // Build returns the connection URL. An empty URL and an empty Host mean no
-// database was configured: Build returns "".
+// database was configured: Build returns "". A Host starting with '/' is the
+// directory of a Unix socket, which goes into the host parameter (libpq's
+// form, which pgx and lib/pq read too).
 func Build(p Parts) string {
 	if p.URL != "" {
 		return p.URL
@@ -52,43 +56,85 @@ func Build(p Parts) string {
 	}
 	u := url.URL{
 		Scheme: "postgresql",
-		Host:   net.JoinHostPort(p.Host, strconv.Itoa(p.Port)),
 		Path:   "/" + p.Name,
 		User:   url.User(p.User),
+	}
+	q := url.Values{}
+	if strings.HasPrefix(p.Host, "/") {
+		q.Set("host", p.Host)
+		q.Set("port", strconv.Itoa(p.Port))
+	} else {
+		u.Host = net.JoinHostPort(p.Host, strconv.Itoa(p.Port))
 	}
 	if p.Password != "" {
 		u.User = url.UserPassword(p.User, p.Password)
 	}
 	if p.SSLMode != "" {
-		u.RawQuery = url.Values{"sslmode": {p.SSLMode}}.Encode()
+		q.Set("sslmode", p.SSLMode)
 	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 
-// ForLibPQ adapts a URL for lib/pq (which dbmate uses): pq knows no
-// "prefer" or "allow" and, without sslmode, insists on TLS. Those become
-// "disable" for a loopback or Unix-socket host and "require" elsewhere.
+// ForLibPQ adapts a URL for lib/pq as dbmate calls it, so that migrations
+// connect where, and as securely as, pgx does with the same URL and
+// environment (docs/decisions.md, "Connection settings"):
+//   - dbmate puts a host and a port into every URL (its own defaults, a local
+//     socket and 5432) where pgx would take libpq's PGHOST and PGPORT: a URL
+//     without them gets them here, from the environment, when set;
+//   - pq knows no sslmode "prefer" or "allow" and, without one, insists on
+//     TLS. The URL's sslmode, else PGSSLMODE, is kept unless it is one of
+//     those or unset; then it becomes "disable" for a loopback or Unix-socket
+//     host and "require" elsewhere.
 func ForLibPQ(connString string) string {
 	u, err := url.Parse(connString)
 	if err != nil || u.Scheme == "" {
 		return connString
 	}
 	q := u.Query()
+	set := func(key, value string) {
+		if value != "" && q.Get(key) == "" {
+			q.Set(key, value)
+		}
+	}
+	if u.Host == "" {
+		set("host", os.Getenv("PGHOST"))
+	}
+	if u.Port() == "" {
+		set("port", os.Getenv("PGPORT"))
+	}
+	set("sslmode", os.Getenv("PGSSLMODE"))
 	switch q.Get("sslmode") {
 	case "", "prefer", "allow":
-		host := u.Hostname()
-		if h := q.Get("host"); h != "" {
-			host = h
-		}
+		host := cmp.Or(q.Get("host"), u.Hostname())
 		mode := "require"
 		if host == "" || host == "localhost" || strings.HasPrefix(host, "/") || net.ParseIP(host).IsLoopback() {
 			mode = "disable"
 		}
 		q.Set("sslmode", mode)
-		u.RawQuery = q.Encode()
+	}
+	if raw := q.Encode(); raw != u.Query().Encode() {
+		u.RawQuery = raw
 		return u.String()
 	}
 	return connString
+}
+
+// CheckLibPQEnv names the libpq variables set in the environment, empty ones
+// included, that lib/pq does not support and panics on when migrations
+// connect (through dbmate).
+func CheckLibPQEnv() error {
+	var set []string
+	for _, name := range []string{"PGHOSTADDR", "PGSERVICE", "PGSERVICEFILE", "PGREALM", "PGREQUIRESSL", "PGSSLCRL",
+		"PGREQUIREPEER", "PGKRBSRVNAME", "PGGSSLIB", "PGSYSCONFDIR", "PGLOCALEDIR"} {
+		if _, ok := os.LookupEnv(name); ok {
+			set = append(set, name)
+		}
+	}
+	if len(set) > 0 {
+		return fmt.Errorf("migrations connect with lib/pq, which does not support %s: unset it", strings.Join(set, ", "))
+	}
+	return nil
 }
 
 // Check returns an error naming what is wrong with a connection URL that the

@@ -1,7 +1,8 @@
 // Package demo shows the whole product in one command: it starts what is
 // missing (a throw-away PostgreSQL, an in-process Kafka), migrates, produces
-// generated Rasa traffic, runs the loader, and prints the daily statistics
-// the database computed, then how to point a BI tool at it.
+// generated Rasa traffic, runs the loader, and prints a summary of the
+// period and the daily statistics the database computed, then how to point a
+// BI tool at it.
 package demo
 
 import (

@@ -4,22 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
 // batchWrite is one attempt to store a batch in one transaction.
 type batchWrite struct {
 	store      *store
 	batch      *Batch
-	candidates []*event // decoded, without repeats inside the batch
+	candidates []*decode.Event // decoded, without repeats inside the batch
 	rejections []rejection
 
 	// results of the last successful run
-	events       []*event
-	senderStates map[string]senderState
+	events       []*decode.Event
+	senderStates map[string]decode.SenderState
 }
 
 // run writes the batch. With removeStored it first drops events the database
@@ -48,7 +49,7 @@ func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
 		if err := insertRejections(ctx, tx, w.rejections, p.block); err != nil {
 			return err
 		}
-		if err := saveSenderStates(ctx, tx, p.changed); err != nil {
+		if err := decode.SaveSenderStates(ctx, tx, p.changed); err != nil {
 			return err
 		}
 		failpoint("after-copy")
@@ -64,10 +65,10 @@ func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
 // prepared is a batch ready to COPY: sequence numbers and sessions assigned.
 type prepared struct {
 	block   int64
-	events  []*event
-	states  map[string]senderState // before the batch
-	changed map[string]senderState // after the batch, where different
-	moves   []eventMove            // stored events whose session this batch decided
+	events  []*decode.Event
+	states  map[string]decode.SenderState // before the batch
+	changed map[string]decode.SenderState // after the batch, where different
+	moves   []decode.EventMove            // stored events whose session this batch decided
 }
 
 func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) (prepared, error) {
@@ -77,7 +78,7 @@ func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) 
 		FROM analytics.sender_session_epoch AS e`).Scan(&p.block, &epoch); err != nil {
 		return p, fmt.Errorf("allocate sequence block: %w", err)
 	}
-	w.store.senders.syncEpoch(epoch)
+	w.store.senders.SyncEpoch(epoch)
 	var err error
 	if removeStored {
 		if p.events, err = withoutStored(ctx, tx, p.events); err != nil {
@@ -85,17 +86,17 @@ func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) 
 		}
 	}
 	for _, e := range p.events {
-		e.sequenceNumber = p.block<<20 | int64(e.index)
+		e.SequenceNumber = p.block<<20 | int64(e.Index)
 	}
-	if p.states, err = w.store.senderStates(ctx, tx, p.events); err != nil {
+	if p.states, err = w.store.senders.States(ctx, tx, p.events); err != nil {
 		return p, err
 	}
-	p.changed, p.moves = assignSessions(p.events, p.states, w.store.cfg.DefaultAssistant)
+	p.changed, p.moves = decode.AssignSessions(p.events, p.states, w.store.cfg.DefaultAssistant)
 	return p, w.store.insertEnvironments(ctx, tx, p.events)
 }
 
 // copyEvents COPYs the events, encoding them as the COPY reads them.
-func copyEvents(ctx context.Context, tx pgx.Tx, events []*event) error {
+func copyEvents(ctx context.Context, tx pgx.Tx, events []*decode.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -107,14 +108,14 @@ func copyEvents(ctx context.Context, tx pgx.Tx, events []*event) error {
 
 // moveEvents re-points stored events to the sessions this batch derived for
 // them, after the COPY created those sessions.
-func moveEvents(ctx context.Context, tx pgx.Tx, moves []eventMove) error {
+func moveEvents(ctx context.Context, tx pgx.Tx, moves []decode.EventMove) error {
 	if len(moves) == 0 {
 		return nil
 	}
 	ids := make([][16]byte, len(moves))
 	to := make([][16]byte, len(moves))
 	for i, m := range moves {
-		ids[i], to[i] = m.eventID, m.to
+		ids[i], to[i] = m.EventID, m.To
 	}
 	if _, err := tx.Exec(ctx, `SELECT analytics.move_events($1, $2)`, ids, to); err != nil {
 		return fmt.Errorf("move %d events to the sessions they open: %w", len(moves), err)
@@ -134,10 +135,10 @@ func (s *store) skipForeignKeyChecks(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-func withoutStored(ctx context.Context, tx pgx.Tx, events []*event) ([]*event, error) {
+func withoutStored(ctx context.Context, tx pgx.Tx, events []*decode.Event) ([]*decode.Event, error) {
 	ids := make([][16]byte, len(events))
 	for i, e := range events {
-		ids[i] = e.id
+		ids[i] = e.ID
 	}
 	rows, err := tx.Query(ctx, `SELECT "id" FROM "ConversationEvent" WHERE "id" = ANY ($1)`, ids)
 	if err != nil {
@@ -147,92 +148,20 @@ func withoutStored(ctx context.Context, tx pgx.Tx, events []*event) ([]*event, e
 	if err != nil {
 		return nil, fmt.Errorf("look up stored events: %w", err)
 	}
-	have := make(map[uuid]bool, len(stored))
+	have := make(map[decode.UUID]bool, len(stored))
 	for _, id := range stored {
 		have[id] = true
 	}
-	kept := make([]*event, 0, len(events))
+	kept := make([]*decode.Event, 0, len(events))
 	for _, e := range events {
-		if !have[e.id] {
+		if !have[e.ID] {
 			kept = append(kept, e)
 		}
 	}
 	return kept, nil
 }
 
-// senderStates returns the session state of every sender of events without a
-// session_id: from the cache, else from analytics."SenderSession".
-func (s *store) senderStates(ctx context.Context, tx pgx.Tx, events []*event) (map[string]senderState, error) {
-	senders := sendersNeedingState(events, nil)
-	states := make(map[string]senderState, len(senders))
-	s.senders.snapshot(senders, states)
-	var missing []string
-	for _, sender := range senders {
-		if _, ok := states[sender]; !ok {
-			missing = append(missing, sender)
-			states[sender] = senderState{}
-		}
-	}
-	if len(missing) == 0 {
-		return states, nil
-	}
-	rows, err := tx.Query(ctx, `
-		SELECT "senderId", "conversationId", "afterSessionStartAction",
-		       coalesce("startSlotEventId", '00000000-0000-0000-0000-000000000000'),
-		       coalesce("startSlotConversationId", '00000000-0000-0000-0000-000000000000')
-		FROM analytics."SenderSession" WHERE "senderId" = ANY ($1)`, missing)
-	if err != nil {
-		return nil, fmt.Errorf("read sender sessions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var sender string
-		var st senderState
-		if err := rows.Scan(&sender, (*[16]byte)(&st.conversationID), &st.afterSessionStartAction,
-			(*[16]byte)(&st.startSlot), (*[16]byte)(&st.startSlotOpens)); err != nil {
-			return nil, fmt.Errorf("read sender sessions: %w", err)
-		}
-		states[sender] = st
-	}
-	return states, rows.Err()
-}
-
-func saveSenderStates(ctx context.Context, tx pgx.Tx, states map[string]senderState) error {
-	if len(states) == 0 {
-		return nil
-	}
-	senders := make([]string, 0, len(states))
-	convs := make([][16]byte, 0, len(states))
-	after := make([]bool, 0, len(states))
-	slots := make([]*[16]byte, 0, len(states))
-	slotOpens := make([]*[16]byte, 0, len(states))
-	for sender, st := range states {
-		senders = append(senders, sender)
-		convs = append(convs, st.conversationID)
-		after = append(after, st.afterSessionStartAction)
-		if st.startSlot.isZero() {
-			slots, slotOpens = append(slots, nil), append(slotOpens, nil)
-		} else {
-			slots, slotOpens = append(slots, (*[16]byte)(&st.startSlot)), append(slotOpens, (*[16]byte)(&st.startSlotOpens))
-		}
-	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO analytics."SenderSession" ("senderId", "conversationId", "afterSessionStartAction",
-		  "startSlotEventId", "startSlotConversationId")
-		SELECT * FROM unnest($1::text[], $2::uuid[], $3::boolean[], $4::uuid[], $5::uuid[])
-		ON CONFLICT ("senderId") DO UPDATE SET
-		  "conversationId" = excluded."conversationId",
-		  "afterSessionStartAction" = excluded."afterSessionStartAction",
-		  "startSlotEventId" = excluded."startSlotEventId",
-		  "startSlotConversationId" = excluded."startSlotConversationId",
-		  "updatedAt" = now()`, senders, convs, after, slots, slotOpens)
-	if err != nil {
-		return fmt.Errorf("save sender sessions: %w", err)
-	}
-	return nil
-}
-
-func (s *store) insertEnvironments(ctx context.Context, tx pgx.Tx, events []*event) error {
+func (s *store) insertEnvironments(ctx context.Context, tx pgx.Tx, events []*decode.Event) error {
 	ids, names := s.unknownEnvironments(events)
 	if len(ids) == 0 {
 		return nil
@@ -314,7 +243,7 @@ func insertRejections(ctx context.Context, tx pgx.Tx, rejections []rejection, bl
 	)
 	for i, r := range rejections {
 		pos := r.msg.Pos
-		ids[i] = uuidV5(r.msg.Value, []byte(pos.identity()))
+		ids[i] = decode.UUIDv5(r.msg.Value, []byte(pos.Identity()))
 		reasons[i] = string(r.err.Reason)
 		details[i] = scan.Truncate(r.err.Error(), 2000)
 		positions[i] = scan.Truncate(pos.String(), 1000)
@@ -349,7 +278,7 @@ func insertRejections(ctx context.Context, tx pgx.Tx, rejections []rejection, bl
 
 // headersJSON renders Kafka headers as a JSON array of {"key", "value"}, the
 // value as text when it is valid UTF-8 without NUL, else as "base64".
-func headersJSON(headers []Header) string {
+func headersJSON(headers []decode.Header) string {
 	type header struct {
 		Key    string `json:"key"`
 		Value  string `json:"value,omitempty"`

@@ -9,6 +9,7 @@
 // Config (DefaultConfig holds every default), and the Loader owns its
 // connection pool, batch store, statistics refresher and metrics. A message
 // travels through loader/internal/scan first (one pass over the JSON, and
-// every reason a message can be rejected for), then through the decoding,
-// session, COPY and Kafka files here.
+// every reason a message can be rejected for), then loader/internal/decode
+// (the event and its conversation session), then the COPY and Kafka files
+// here.
 package loader

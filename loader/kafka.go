@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -198,7 +199,7 @@ func (s *kafkaSource) enqueue(l *lane) error {
 		s.inflight[topicPartition{o.Topic, o.Partition}] = o.Next
 	}
 	l.pl.send(p)
-	l.batch = Batch{Messages: make([]Message, 0, cap(l.batch.Messages))}
+	l.batch = Batch{Messages: make([]decode.Message, 0, cap(l.batch.Messages))}
 	l.size = 0
 	return nil
 }
@@ -296,7 +297,7 @@ func (s *kafkaSource) leave() {
 	}
 }
 
-func (s *kafkaSource) offsetUpdates(msgs []Message) []OffsetUpdate {
+func (s *kafkaSource) offsetUpdates(msgs []decode.Message) []OffsetUpdate {
 	next := map[topicPartition]int64{}
 	var order []topicPartition
 	for i := range msgs {
@@ -366,7 +367,7 @@ func (s *kafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error 
 
 // withoutPartitions drops the messages of the given partitions, in place, and
 // returns the size of the rest.
-func withoutPartitions(msgs []Message, drop map[topicPartition]bool) ([]Message, int) {
+func withoutPartitions(msgs []decode.Message, drop map[topicPartition]bool) ([]decode.Message, int) {
 	kept, size := msgs[:0], 0
 	for _, m := range msgs {
 		if !drop[topicPartition{m.Pos.Topic, m.Pos.Partition}] {
@@ -462,12 +463,12 @@ func (s *kafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string]
 
 // messageOf copies a record out of the client's fetch buffers: a batch then
 // keeps only its own bytes alive, not every decompressed fetch it touched.
-func messageOf(r *kgo.Record) Message {
-	m := Message{Key: clone(r.Key), Value: clone(r.Value), Pos: Position{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset}}
+func messageOf(r *kgo.Record) decode.Message {
+	m := decode.Message{Key: clone(r.Key), Value: clone(r.Value), Pos: decode.Position{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset}}
 	if len(r.Headers) > 0 {
-		m.Headers = make([]Header, len(r.Headers))
+		m.Headers = make([]decode.Header, len(r.Headers))
 		for i, h := range r.Headers {
-			m.Headers[i] = Header{Key: h.Key, Value: clone(h.Value)}
+			m.Headers[i] = decode.Header{Key: h.Key, Value: clone(h.Value)}
 		}
 	}
 	return m

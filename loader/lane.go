@@ -1,6 +1,10 @@
 package loader
 
-import "time"
+import (
+	"time"
+
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+)
 
 // lane is one of a KafkaSource's writers: the batch it is filling and the
 // pipeline writing its previous ones, on a connection of its own. A partition
@@ -16,7 +20,7 @@ type lane struct {
 }
 
 // add appends a message to the lane's batch.
-func (l *lane) add(m Message, now time.Time) {
+func (l *lane) add(m decode.Message, now time.Time) {
 	if len(l.batch.Messages) == 0 {
 		l.started = now
 	}

@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"sort"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
 // ReplayTotals sums a replay of rejected messages.
@@ -28,11 +29,11 @@ type ReplayTotals struct {
 // a session it cached before the replay.
 func (s *store) replayRejected(ctx context.Context, chunk int) (ReplayTotals, error) {
 	var totals ReplayTotals
-	types, err := loadEventTypes(ctx, s.pool)
+	types, err := decode.LoadEventTypes(ctx, s.pool)
 	if err != nil {
 		return totals, fmt.Errorf("read event types: %w", err)
 	}
-	s.decoder.types = types
+	s.decoder.Types = types
 	after := int64(-1)
 	for {
 		var n int
@@ -71,7 +72,7 @@ func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 	}
 	type rejected struct {
 		id       [16]byte
-		msg      Message
+		msg      decode.Message
 		sequence int64
 		reason   string
 	}
@@ -96,10 +97,10 @@ func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 	after = batch[len(batch)-1].sequence
 	totals.Examined += len(batch)
 
-	var accepted []*event
-	replayed := map[uuid][16]byte{} // event id → rejected row id
+	var accepted []*decode.Event
+	replayed := map[decode.UUID][16]byte{} // event id → rejected row id
 	for _, r := range batch {
-		e, err := s.decoder.decode(&r.msg)
+		e, err := s.decoder.Decode(&r.msg)
 		if err != nil {
 			rerr, _ := err.(*scan.Error)
 			totals.StillRejected++
@@ -111,9 +112,9 @@ func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 			}
 			continue
 		}
-		e.sequenceNumber = r.sequence
+		e.SequenceNumber = r.sequence
 		accepted = append(accepted, e)
-		replayed[e.id] = r.id
+		replayed[e.ID] = r.id
 	}
 	accepted, _ = dropRepeats(accepted)
 	fresh, err := withoutStored(ctx, tx, accepted)
@@ -143,30 +144,30 @@ func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 // senders' sessions again over everything stored; analytics.rebuild_moved_sessions
 // then moves the stored events whose session changed and rebuilds every
 // conversation involved. It returns how many conversations were rebuilt.
-func (s *store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*event) (int, error) {
-	senders := sendersNeedingState(fresh, nil)
+func (s *store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*decode.Event) (int, error) {
+	senders := decode.SendersNeedingState(fresh, nil)
 	stored, err := storedStreams(ctx, tx, senders)
 	if err != nil {
 		return 0, err
 	}
 	// The senders' whole streams, stored and replayed, in stream order.
-	stream := append(append([]*event(nil), stored...), fresh...)
-	sort.SliceStable(stream, func(i, j int) bool { return stream[i].sequenceNumber < stream[j].sequenceNumber })
-	oldConversation := make(map[*event]uuid, len(stored))
+	stream := append(append([]*decode.Event(nil), stored...), fresh...)
+	sort.SliceStable(stream, func(i, j int) bool { return stream[i].SequenceNumber < stream[j].SequenceNumber })
+	oldConversation := make(map[*decode.Event]decode.UUID, len(stored))
 	for _, e := range stored {
-		oldConversation[e] = e.conversationID
+		oldConversation[e] = e.ConversationID
 	}
 	// The whole stream is at hand, so every start slot moves in place: no moves come back.
-	final, _ := assignSessions(stream, map[string]senderState{}, s.cfg.DefaultAssistant)
+	final, _ := decode.AssignSessions(stream, map[string]decode.SenderState{}, s.cfg.DefaultAssistant)
 
 	var moved, to, also [][16]byte
 	for _, e := range stored {
-		if oldConversation[e] != e.conversationID {
-			moved, to = append(moved, e.id), append(to, e.conversationID)
+		if oldConversation[e] != e.ConversationID {
+			moved, to = append(moved, e.ID), append(to, e.ConversationID)
 		}
 	}
 	for _, e := range fresh {
-		also = append(also, e.conversationID)
+		also = append(also, e.ConversationID)
 	}
 	if err := s.insertEnvironments(ctx, tx, fresh); err != nil {
 		return 0, err
@@ -178,12 +179,12 @@ func (s *store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*event) (int, e
 	if err := tx.QueryRow(ctx, `SELECT analytics.rebuild_moved_sessions($1, $2, $3)`, moved, to, also).Scan(&rebuilt); err != nil {
 		return 0, fmt.Errorf("move events to their re-derived sessions and rebuild them: %w", err)
 	}
-	return rebuilt, saveSenderStates(ctx, tx, final)
+	return rebuilt, decode.SaveSenderStates(ctx, tx, final)
 }
 
 // storedStreams reads the stored events of these senders that carry no
 // session_id, with what session assignment needs.
-func storedStreams(ctx context.Context, tx pgx.Tx, senders []string) ([]*event, error) {
+func storedStreams(ctx context.Context, tx pgx.Tx, senders []string) ([]*decode.Event, error) {
 	if len(senders) == 0 {
 		return nil, nil
 	}
@@ -198,16 +199,16 @@ func storedStreams(ctx context.Context, tx pgx.Tx, senders []string) ([]*event, 
 		return nil, fmt.Errorf("read the senders' stored events: %w", err)
 	}
 	defer rows.Close()
-	var out []*event
+	var out []*decode.Event
 	for rows.Next() {
-		e := &event{}
+		e := &decode.Event{}
 		var name *string
-		if err := rows.Scan((*[16]byte)(&e.id), (*[16]byte)(&e.conversationID), &e.typ, &name, &e.assistantID,
-			&e.senderID, &e.sequenceNumber); err != nil {
+		if err := rows.Scan((*[16]byte)(&e.ID), (*[16]byte)(&e.ConversationID), &e.Type, &name, &e.AssistantID,
+			&e.SenderID, &e.SequenceNumber); err != nil {
 			return nil, err
 		}
 		if name != nil {
-			e.name = optString{*name, true}
+			e.Name = decode.OptString{S: *name, OK: true}
 		}
 		out = append(out, e)
 	}
@@ -215,7 +216,7 @@ func storedStreams(ctx context.Context, tx pgx.Tx, senders []string) ([]*event, 
 }
 
 // parseHeadersJSON reverses headersJSON.
-func parseHeadersJSON(raw []byte) []Header {
+func parseHeadersJSON(raw []byte) []decode.Header {
 	var hs []struct {
 		Key    string `json:"key"`
 		Value  string `json:"value"`
@@ -224,13 +225,13 @@ func parseHeadersJSON(raw []byte) []Header {
 	if json.Unmarshal(raw, &hs) != nil {
 		return nil
 	}
-	out := make([]Header, 0, len(hs))
+	out := make([]decode.Header, 0, len(hs))
 	for _, h := range hs {
 		v := []byte(h.Value)
 		if h.Base64 != nil {
 			v = h.Base64
 		}
-		out = append(out, Header{Key: h.Key, Value: v})
+		out = append(out, decode.Header{Key: h.Key, Value: v})
 	}
 	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"log/slog"
 	"sync"
 	"time"
@@ -12,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
 // storeConfig configures how batches are written (see Config).
@@ -28,19 +29,19 @@ type storeConfig struct {
 type store struct {
 	pool    *pgxpool.Pool
 	cfg     storeConfig
-	decoder decoder
-	senders *senderCache
+	decoder decode.Decoder
+	senders *decode.SenderCache
 	log     *slog.Logger
 
 	skipFKChecks bool // write batches with session_replication_role = replica
 
 	mu           sync.Mutex
-	environments map[uuid]bool // known to exist in "Environment"
+	environments map[decode.UUID]bool // known to exist in "Environment"
 }
 
 // newStore reads the event types the database knows and prepares a Store.
 func newStore(ctx context.Context, pool *pgxpool.Pool, cfg storeConfig, log *slog.Logger) (*store, error) {
-	types, err := loadEventTypes(ctx, pool)
+	types, err := decode.LoadEventTypes(ctx, pool)
 	if err != nil {
 		return nil, fmt.Errorf("read event types: %w", err)
 	}
@@ -58,10 +59,10 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, cfg storeConfig, log *slo
 		skipFKChecks: skip,
 		pool:         pool,
 		cfg:          cfg,
-		decoder:      decoder{types: types, defaultEnvironment: cfg.DefaultEnvironment, maxEventBytes: cfg.MaxEventBytes},
-		senders:      newSenderCache(cfg.SenderCacheSize),
+		decoder:      decode.Decoder{Types: types, DefaultEnvironment: cfg.DefaultEnvironment, MaxEventBytes: cfg.MaxEventBytes},
+		senders:      decode.NewSenderCache(cfg.SenderCacheSize),
 		log:          log,
-		environments: map[uuid]bool{},
+		environments: map[decode.UUID]bool{},
 	}, nil
 }
 
@@ -71,7 +72,7 @@ const MaxBatchMessages = 1<<20 - 1
 
 // Batch is a run of messages in stream order, with the Kafka offsets it covers.
 type Batch struct {
-	Messages []Message
+	Messages []decode.Message
 	Offsets  []OffsetUpdate
 }
 
@@ -113,7 +114,7 @@ func (r Result) RejectedTotal() int {
 
 // rejection is a message that cannot be stored, with why.
 type rejection struct {
-	msg      *Message
+	msg      *decode.Message
 	err      *scan.Error
 	senderID string
 	index    int // position in the batch
@@ -124,7 +125,7 @@ type rejection struct {
 // batch is being written).
 type decodedBatch struct {
 	batch      *Batch
-	candidates []*event // decoded, without repeats inside the batch
+	candidates []*decode.Event // decoded, without repeats inside the batch
 	rejections []rejection
 	repeats    int // exact duplicates inside the batch
 	started    time.Time
@@ -162,7 +163,7 @@ func (s *store) commit(ctx context.Context, p *decodedBatch) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	s.senders.store(w.senderStates)
+	s.senders.Store(w.senderStates)
 	s.rememberEnvironments(w.events)
 
 	res := Result{
@@ -179,13 +180,13 @@ func (s *store) commit(ctx context.Context, p *decodedBatch) (Result, error) {
 }
 
 // forgetSenders drops cached sender states; call it when partitions move.
-func (s *store) forgetSenders() { s.senders.clear() }
+func (s *store) forgetSenders() { s.senders.Clear() }
 
-func (s *store) decodeAll(msgs []Message) ([]*event, []rejection) {
-	events := make([]*event, 0, len(msgs))
+func (s *store) decodeAll(msgs []decode.Message) ([]*decode.Event, []rejection) {
+	events := make([]*decode.Event, 0, len(msgs))
 	var rejections []rejection
 	for i := range msgs {
-		e, err := s.decoder.decode(&msgs[i])
+		e, err := s.decoder.Decode(&msgs[i])
 		if err != nil {
 			var rerr *scan.Error
 			if !errors.As(err, &rerr) {
@@ -193,52 +194,52 @@ func (s *store) decodeAll(msgs []Message) ([]*event, []rejection) {
 			}
 			r := rejection{msg: &msgs[i], err: rerr, index: i}
 			if e != nil {
-				r.senderID = e.senderID
+				r.senderID = e.SenderID
 			}
 			rejections = append(rejections, r)
 			continue
 		}
-		e.index = i
+		e.Index = i
 		events = append(events, e)
 	}
 	return events, rejections
 }
 
 // dropRepeats removes events whose id (hence bytes) occurred earlier in the batch.
-func dropRepeats(events []*event) ([]*event, int) {
-	seen := make(map[uuid]struct{}, len(events))
+func dropRepeats(events []*decode.Event) ([]*decode.Event, int) {
+	seen := make(map[decode.UUID]struct{}, len(events))
 	kept := events[:0]
 	for _, e := range events {
-		if _, dup := seen[e.id]; dup {
+		if _, dup := seen[e.ID]; dup {
 			continue
 		}
-		seen[e.id] = struct{}{}
+		seen[e.ID] = struct{}{}
 		kept = append(kept, e)
 	}
 	return kept, len(events) - len(kept)
 }
 
-func (s *store) rememberEnvironments(events []*event) {
+func (s *store) rememberEnvironments(events []*decode.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range events {
-		if !e.environmentID.isZero() {
-			s.environments[e.environmentID] = true
+		if !e.EnvironmentID.IsZero() {
+			s.environments[e.EnvironmentID] = true
 		}
 	}
 }
 
-func (s *store) unknownEnvironments(events []*event) (ids [][16]byte, names []string) {
+func (s *store) unknownEnvironments(events []*decode.Event) (ids [][16]byte, names []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	seen := map[uuid]bool{}
+	seen := map[decode.UUID]bool{}
 	for _, e := range events {
-		if e.environmentID.isZero() || s.environments[e.environmentID] || seen[e.environmentID] {
+		if e.EnvironmentID.IsZero() || s.environments[e.EnvironmentID] || seen[e.EnvironmentID] {
 			continue
 		}
-		seen[e.environmentID] = true
-		ids = append(ids, e.environmentID)
-		names = append(names, e.environment)
+		seen[e.EnvironmentID] = true
+		ids = append(ids, e.EnvironmentID)
+		names = append(names, e.Environment)
 	}
 	return ids, names
 }

@@ -1,6 +1,9 @@
 package loader
 
-import "github.com/openrasa/analyticsdb/loader/internal/decode"
+import (
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/failpoint"
+)
 
 // The public API's types live with their job in the internal packages; these
 // names make them the loader's own.
@@ -13,3 +16,7 @@ type (
 	// offset, or a file and line.
 	Position = decode.Position
 )
+
+// FailpointEnv names the environment variable the failpoints are read from
+// when the process starts (docs/reliability.md).
+const FailpointEnv = failpoint.Env

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/failpoint"
 	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
@@ -39,7 +40,7 @@ func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
 		if err != nil {
 			return err
 		}
-		failpoint("before-copy")
+		failpoint.Hit("before-copy")
 		if err := copyEvents(ctx, tx, p.events); err != nil {
 			return err
 		}
@@ -52,7 +53,7 @@ func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
 		if err := decode.SaveSenderStates(ctx, tx, p.changed); err != nil {
 			return err
 		}
-		failpoint("after-copy")
+		failpoint.Hit("after-copy")
 		w.events = p.events
 		for s, st := range p.changed {
 			p.states[s] = st

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/failpoint"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -213,7 +214,7 @@ func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []pipelineRe
 	for _, o := range outcomes {
 		switch {
 		case o.err == nil:
-			failpoint("after-commit")
+			failpoint.Hit("after-commit")
 			s.mu.Lock()
 			for _, u := range o.p.batch.Offsets {
 				tp := topicPartition{u.Topic, u.Partition}
@@ -420,7 +421,7 @@ func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]
 		s.mu.Unlock()
 		s.log.Info("partitions assigned; starting from stored offsets", "topic", topic, "partitions", ids, "stored", stored)
 	}
-	failpoint("assigned")
+	failpoint.Hit("assigned")
 	return out, nil
 }
 
@@ -450,7 +451,7 @@ func (s *kafkaSource) assigned(_ context.Context, _ *kgo.Client, _ map[string][]
 }
 
 func (s *kafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
-	failpoint("revoked")
+	failpoint.Hit("revoked")
 	s.mu.Lock()
 	for topic, partitions := range lost {
 		for _, p := range partitions {

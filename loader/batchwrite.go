@@ -2,14 +2,11 @@ package loader
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/loader/internal/decode"
 	"github.com/openrasa/analyticsdb/loader/internal/failpoint"
-	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
 // batchWrite is one attempt to store a batch in one transaction.
@@ -176,136 +173,3 @@ func (s *store) insertEnvironments(ctx context.Context, tx pgx.Tx, events []*dec
 	}
 	return nil
 }
-
-// storeOffsets moves each partition's stored offset with a compare-and-set
-// against what this loader last read or wrote (docs/decisions.md, "Delivery").
-func storeOffsets(ctx context.Context, tx pgx.Tx, offsets []OffsetUpdate, group string) error {
-	var topics, newTopics []string
-	var partitions, newPartitions []int32
-	var expected, next, newNext []int64
-	for _, o := range offsets {
-		if o.Expected == NoStoredOffset {
-			newTopics, newPartitions, newNext = append(newTopics, o.Topic), append(newPartitions, o.Partition), append(newNext, o.Next)
-			continue
-		}
-		topics, partitions = append(topics, o.Topic), append(partitions, o.Partition)
-		expected, next = append(expected, o.Expected), append(next, o.Next)
-	}
-	if len(topics) > 0 {
-		tag, err := tx.Exec(ctx, `
-			UPDATE "KafkaOffset" AS o
-			SET "nextOffset" = u.next, "consumerGroup" = $5, "updatedAt" = now()
-			FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::bigint[]) AS u(topic, partition, expected, next)
-			WHERE o."topic" = u.topic AND o."partition" = u.partition AND o."nextOffset" = u.expected`,
-			topics, partitions, expected, next, group)
-		if err != nil {
-			return fmt.Errorf("store offsets: %w", err)
-		}
-		if tag.RowsAffected() != int64(len(topics)) {
-			return ErrOffsetConflict
-		}
-	}
-	if len(newTopics) > 0 {
-		tag, err := tx.Exec(ctx, `
-			INSERT INTO "KafkaOffset" ("topic", "partition", "nextOffset", "consumerGroup")
-			SELECT u.topic, u.partition, u.next, $4
-			FROM unnest($1::text[], $2::integer[], $3::bigint[]) AS u(topic, partition, next)
-			ON CONFLICT DO NOTHING`, newTopics, newPartitions, newNext, group)
-		if err != nil {
-			return fmt.Errorf("store offsets: %w", err)
-		}
-		if tag.RowsAffected() != int64(len(newTopics)) {
-			return ErrOffsetConflict
-		}
-	}
-	return nil
-}
-
-func insertRejections(ctx context.Context, tx pgx.Tx, rejections []rejection, block int64) error {
-	if len(rejections) == 0 {
-		return nil
-	}
-	n := len(rejections)
-	var (
-		ids        = make([][16]byte, n)
-		reasons    = make([]string, n)
-		details    = make([]string, n)
-		positions  = make([]string, n)
-		topics     = make([]*string, n)
-		partitions = make([]*int32, n)
-		offsets    = make([]*int64, n)
-		files      = make([]*string, n)
-		lines      = make([]*int64, n)
-		keys       = make([][]byte, n)
-		values     = make([][]byte, n)
-		headers    = make([]string, n)
-		senders    = make([]*string, n)
-		sequence   = make([]int64, n)
-	)
-	for i, r := range rejections {
-		pos := r.msg.Pos
-		ids[i] = decode.UUIDv5(r.msg.Value, []byte(pos.Identity()))
-		reasons[i] = string(r.err.Reason)
-		details[i] = scan.Truncate(r.err.Error(), 2000)
-		positions[i] = scan.Truncate(pos.String(), 1000)
-		if pos.File != "" {
-			files[i], lines[i] = ptr(scan.Truncate(pos.File, 1000)), ptr(pos.Line)
-		} else {
-			topics[i], partitions[i], offsets[i] = ptr(pos.Topic), ptr(pos.Partition), ptr(pos.Offset)
-		}
-		keys[i] = r.msg.Key
-		values[i] = r.msg.Value
-		if values[i] == nil {
-			values[i] = []byte{}
-		}
-		headers[i] = headersJSON(r.msg.Headers)
-		if r.senderID != "" {
-			senders[i] = ptr(r.senderID)
-		}
-		sequence[i] = block<<20 | int64(r.index)
-	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO "RejectedEvent" ("id", "reason", "detail", "sourcePosition", "topic", "partition",
-		  "offset", "fileName", "lineNumber", "key", "value", "headers", "senderId", "sequenceNumber")
-		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[],
-		  $7::bigint[], $8::text[], $9::bigint[], $10::bytea[], $11::bytea[], $12::jsonb[], $13::text[], $14::bigint[])
-		ON CONFLICT ("id") DO NOTHING`,
-		ids, reasons, details, positions, topics, partitions, offsets, files, lines, keys, values, headers, senders, sequence)
-	if err != nil {
-		return fmt.Errorf("insert %d rejected messages: %w", n, err)
-	}
-	return nil
-}
-
-// headersJSON renders Kafka headers as a JSON array of {"key", "value"}, the
-// value as text when it is valid UTF-8 without NUL, else as "base64".
-func headersJSON(headers []decode.Header) string {
-	type header struct {
-		Key    string `json:"key"`
-		Value  string `json:"value,omitempty"`
-		Base64 []byte `json:"base64,omitempty"`
-	}
-	out := make([]header, 0, len(headers))
-	for _, h := range headers {
-		hh := header{Key: scan.Truncate(h.Key, 1000)}
-		if utf8.Valid(h.Value) && !containsNUL(h.Value) {
-			hh.Value = string(h.Value)
-		} else {
-			hh.Base64 = h.Value
-		}
-		out = append(out, hh)
-	}
-	b, _ := json.Marshal(out)
-	return string(b)
-}
-
-func containsNUL(b []byte) bool {
-	for _, c := range b {
-		if c == 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func ptr[T any](v T) *T { return &v }

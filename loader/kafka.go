@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/loader/internal/decode"
 	"github.com/openrasa/analyticsdb/loader/internal/failpoint"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -344,7 +343,7 @@ func (s *kafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error 
 	s.writer.store.forgetSenders()
 	set := map[string]map[int32]kgo.EpochOffset{}
 	for _, o := range offsets {
-		stored, err := s.storedOffsets(ctx, o.Topic, []int32{o.Partition})
+		stored, err := s.writer.store.storedOffsets(ctx, o.Topic, []int32{o.Partition})
 		if err != nil {
 			return err
 		}
@@ -402,7 +401,7 @@ func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]
 		for p := range partitions {
 			ids = append(ids, p)
 		}
-		stored, err := s.storedOffsets(ctx, topic, ids)
+		stored, err := s.writer.store.storedOffsets(ctx, topic, ids)
 		if err != nil {
 			return nil, err
 		}
@@ -423,26 +422,6 @@ func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]
 	}
 	failpoint.Hit("assigned")
 	return out, nil
-}
-
-func (s *kafkaSource) storedOffsets(ctx context.Context, topic string, partitions []int32) (map[int32]int64, error) {
-	rows, err := s.writer.store.pool.Query(ctx,
-		`SELECT "partition", "nextOffset" FROM "KafkaOffset" WHERE "topic" = $1 AND "partition" = ANY ($2)`,
-		topic, partitions)
-	if err != nil {
-		return nil, fmt.Errorf("read stored offsets of %s: %w", topic, err)
-	}
-	stored := map[int32]int64{}
-	var p int32
-	var next int64
-	_, err = pgx.ForEachRow(rows, []any{&p, &next}, func() error {
-		stored[p] = next
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read stored offsets of %s: %w", topic, err)
-	}
-	return stored, nil
 }
 
 // Partitions moved: cached sender states may be stale now.

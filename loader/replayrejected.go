@@ -2,7 +2,6 @@ package loader
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -213,25 +212,4 @@ func storedStreams(ctx context.Context, tx pgx.Tx, senders []string) ([]*decode.
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// parseHeadersJSON reverses headersJSON.
-func parseHeadersJSON(raw []byte) []decode.Header {
-	var hs []struct {
-		Key    string `json:"key"`
-		Value  string `json:"value"`
-		Base64 []byte `json:"base64"`
-	}
-	if json.Unmarshal(raw, &hs) != nil {
-		return nil
-	}
-	out := make([]decode.Header, 0, len(hs))
-	for _, h := range hs {
-		v := []byte(h.Value)
-		if h.Base64 != nil {
-			v = h.Base64
-		}
-		out = append(out, decode.Header{Key: h.Key, Value: v})
-	}
-	return out
 }

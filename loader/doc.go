@@ -10,6 +10,7 @@
 // connection pool, batch store, statistics refresher and metrics. A message
 // travels through loader/internal/scan first (one pass over the JSON, and
 // every reason a message can be rejected for), then loader/internal/decode
-// (the event and its conversation session), then the COPY and Kafka files
-// here.
+// (the event and its conversation session), then loader/internal/write (the
+// batch's transaction: COPY, rejected messages, offsets). The Kafka source
+// is here.
 package loader

@@ -11,6 +11,7 @@ import (
 
 	"github.com/openrasa/analyticsdb/loader/internal/decode"
 	"github.com/openrasa/analyticsdb/loader/internal/failpoint"
+	"github.com/openrasa/analyticsdb/loader/internal/write"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -21,7 +22,8 @@ import (
 // only inform monitoring tools.
 type kafkaSource struct {
 	cfg    Config
-	writer *writer
+	writer *write.Writer
+	lag    *metrics // consumer lag, per partition
 	log    *slog.Logger
 	cl     *kgo.Client
 
@@ -44,8 +46,8 @@ type topicPartition struct {
 // newKafkaSource connects a group member of cfg.Kafka.Group; Run consumes.
 // cfg has its defaults filled in; security holds the client options of
 // cfg.Kafka.Security.
-func newKafkaSource(w *writer, cfg Config, security []kgo.Opt, log *slog.Logger) (*kafkaSource, error) {
-	s := &kafkaSource{cfg: cfg, writer: w, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
+func newKafkaSource(w *write.Writer, lag *metrics, cfg Config, security []kgo.Opt, log *slog.Logger) (*kafkaSource, error) {
+	s := &kafkaSource{cfg: cfg, writer: w, lag: lag, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Kafka.Brokers...),
 		kgo.ConsumerGroup(cfg.Kafka.Group),
@@ -96,16 +98,16 @@ func (s *kafkaSource) Run(ctx context.Context) error {
 	s.writeCtx = writeCtx
 	s.lanes = newLanes(s.cfg.Writers)
 	for _, l := range s.lanes.all {
-		l.pl = newPipeline(writeCtx, s.writer)
+		l.pl = write.NewPipeline(writeCtx, s.writer)
 	}
 	defer func() {
 		for _, l := range s.lanes.all {
-			l.pl.close()
+			l.pl.Close()
 		}
 	}()
 	for {
 		for _, l := range s.lanes.all {
-			if err := s.handle(ctx, l, l.pl.results()); err != nil {
+			if err := s.handle(ctx, l, l.pl.Results()); err != nil {
 				return err
 			}
 		}
@@ -150,7 +152,7 @@ func (s *kafkaSource) Run(ctx context.Context) error {
 		})
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 			if n := len(p.Records); n > 0 {
-				s.writer.metrics.SetLag(p.Topic, p.Partition, p.HighWatermark-p.Records[n-1].Offset-1)
+				s.lag.SetLag(p.Topic, p.Partition, p.HighWatermark-p.Records[n-1].Offset-1)
 			}
 		})
 		now := time.Now()
@@ -175,7 +177,7 @@ func (s *kafkaSource) flush(ctx context.Context) error {
 		}
 	}
 	for _, l := range s.lanes.all {
-		if err := s.handle(ctx, l, l.pl.drain()); err != nil {
+		if err := s.handle(ctx, l, l.pl.Drain()); err != nil {
 			return err
 		}
 	}
@@ -191,14 +193,14 @@ func (s *kafkaSource) enqueue(l *lane) error {
 	}
 	own := l.batch // the prepared batch keeps this; l.batch is reused
 	own.Offsets = s.offsetUpdates(own.Messages)
-	p, err := s.writer.store.prepare(&own)
+	p, err := s.writer.Store.Prepare(&own)
 	if err != nil {
 		return err
 	}
 	for _, o := range own.Offsets {
 		s.inflight[topicPartition{o.Topic, o.Partition}] = o.Next
 	}
-	l.pl.send(p)
+	l.pl.Send(p)
 	l.batch = Batch{Messages: make([]decode.Message, 0, cap(l.batch.Messages))}
 	l.size = 0
 	return nil
@@ -208,14 +210,14 @@ func (s *kafkaSource) enqueue(l *lane) error {
 // move on; on an offset conflict the lane's partitions involved are re-read
 // from the stored offsets (another loader wrote them); any other error ends
 // the source.
-func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []pipelineResult) error {
+func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []write.Outcome) error {
 	var reseek []OffsetUpdate
 	for _, o := range outcomes {
 		switch {
-		case o.err == nil:
+		case o.Err == nil:
 			failpoint.Hit("after-commit")
 			s.mu.Lock()
-			for _, u := range o.p.batch.Offsets {
+			for _, u := range o.Batch.Offsets {
 				tp := topicPartition{u.Topic, u.Partition}
 				s.expected[tp] = u.Next
 				if s.inflight[tp] == u.Next {
@@ -223,21 +225,21 @@ func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []pipelineRe
 				}
 			}
 			s.mu.Unlock()
-			s.commitToKafka(o.p.batch.Offsets)
-		case errors.Is(o.err, ErrOffsetConflict), errors.Is(o.err, errSkippedAfterFailure):
-			reseek = append(reseek, o.p.batch.Offsets...)
+			s.commitToKafka(o.Batch.Offsets)
+		case errors.Is(o.Err, ErrOffsetConflict), errors.Is(o.Err, write.ErrSkippedAfterFailure):
+			reseek = append(reseek, o.Batch.Offsets...)
 		default:
-			return o.err
+			return o.Err
 		}
 	}
 	if len(reseek) == 0 {
 		return nil
 	}
 	// Batches still queued in the lane were chained on the failed one: they fail too.
-	for _, o := range l.pl.close() {
-		reseek = append(reseek, o.p.batch.Offsets...)
+	for _, o := range l.pl.Close() {
+		reseek = append(reseek, o.Batch.Offsets...)
 	}
-	l.pl = newPipeline(s.writeCtx, s.writer)
+	l.pl = write.NewPipeline(s.writeCtx, s.writer)
 	for _, o := range reseek { // nothing of these partitions is in flight any more
 		delete(s.inflight, topicPartition{o.Topic, o.Partition})
 	}
@@ -340,10 +342,10 @@ func (s *kafkaSource) commitToKafka(offsets []OffsetUpdate) {
 
 // reseek moves the given partitions back to their stored offsets.
 func (s *kafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error {
-	s.writer.store.forgetSenders()
+	s.writer.Store.ForgetSenders()
 	set := map[string]map[int32]kgo.EpochOffset{}
 	for _, o := range offsets {
-		stored, err := s.writer.store.storedOffsets(ctx, o.Topic, []int32{o.Partition})
+		stored, err := s.writer.Store.StoredOffsets(ctx, o.Topic, []int32{o.Partition})
 		if err != nil {
 			return err
 		}
@@ -381,14 +383,14 @@ func withoutPartitions(msgs []decode.Message, drop map[topicPartition]bool) ([]d
 // seekToStoredOffsets is the AdjustFetchOffsetsFn: every assigned partition
 // starts at the offset stored in PostgreSQL, or at the earliest offset.
 func (s *kafkaSource) seekToStoredOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
-	var bo backoff
+	var bo write.Backoff
 	for {
 		out, err := s.adjust(ctx, assigned)
-		if err == nil || !isTransient(err) || ctx.Err() != nil {
+		if err == nil || !write.IsTransient(err) || ctx.Err() != nil {
 			return out, err
 		}
 		s.log.Warn("read stored offsets; retrying", "error", err)
-		if err := bo.wait(ctx); err != nil {
+		if err := bo.Wait(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -401,7 +403,7 @@ func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]
 		for p := range partitions {
 			ids = append(ids, p)
 		}
-		stored, err := s.writer.store.storedOffsets(ctx, topic, ids)
+		stored, err := s.writer.Store.StoredOffsets(ctx, topic, ids)
 		if err != nil {
 			return nil, err
 		}
@@ -426,7 +428,7 @@ func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]
 
 // Partitions moved: cached sender states may be stale now.
 func (s *kafkaSource) assigned(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
-	s.writer.store.forgetSenders()
+	s.writer.Store.ForgetSenders()
 }
 
 func (s *kafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
@@ -438,7 +440,7 @@ func (s *kafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string]
 		}
 	}
 	s.mu.Unlock()
-	s.writer.store.forgetSenders()
+	s.writer.Store.ForgetSenders()
 }
 
 // messageOf copies a record out of the client's fetch buffers: a batch then

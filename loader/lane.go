@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/write"
 )
 
 // lane is one of a KafkaSource's writers: the batch it is filling and the
@@ -13,7 +14,7 @@ import (
 // use more than one database core (the COPY and its triggers run in one
 // backend per transaction).
 type lane struct {
-	pl      *pipeline
+	pl      *write.Pipeline
 	batch   Batch
 	size    int       // bytes of message values in batch
 	started time.Time // when batch got its first message
@@ -31,7 +32,7 @@ func (l *lane) add(m decode.Message, now time.Time) {
 // due reports whether the lane's batch must be written now.
 func (l *lane) due(limits BatchLimits, now time.Time) bool {
 	n := len(l.batch.Messages)
-	return n > 0 && (limits.full(n, l.size) || !now.Before(l.started.Add(limits.MaxWait)))
+	return n > 0 && (limits.Full(n, l.size) || !now.Before(l.started.Add(limits.MaxWait)))
 }
 
 // lanes routes partitions to lanes.
@@ -94,7 +95,7 @@ func (ls *lanes) mostHeld() int {
 func (ls *lanes) pending() int {
 	n := 0
 	for _, l := range ls.all {
-		n += l.pl.pending
+		n += l.pl.Pending()
 	}
 	return n
 }

@@ -1,4 +1,4 @@
-package loader
+package write
 
 import (
 	"context"
@@ -55,9 +55,9 @@ func storeOffsets(ctx context.Context, tx pgx.Tx, offsets []OffsetUpdate, group 
 	return nil
 }
 
-// storedOffsets reads the next offsets stored for the given partitions of
+// StoredOffsets reads the next offsets stored for the given partitions of
 // topic; a partition without one is absent.
-func (s *store) storedOffsets(ctx context.Context, topic string, partitions []int32) (map[int32]int64, error) {
+func (s *Store) StoredOffsets(ctx context.Context, topic string, partitions []int32) (map[int32]int64, error) {
 	rows, err := s.pool.Query(ctx,
 		`SELECT "partition", "nextOffset" FROM "KafkaOffset" WHERE "topic" = $1 AND "partition" = ANY ($2)`,
 		topic, partitions)

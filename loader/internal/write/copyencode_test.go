@@ -1,4 +1,4 @@
-package loader
+package write
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // trailer, however the reader is read: in one go, byte by byte, or across
 // chunk boundaries.
 func TestRowReaderStreamsTheWholeCopyInput(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("internal", "decode", "testdata", "events", "*.json"))
+	files, _ := filepath.Glob(filepath.Join("..", "decode", "testdata", "events", "*.json"))
 	d := decode.Decoder{Types: decode.NewEventTypes(fuzzLabels)}
 	var events []*decode.Event
 	for range 40 { // more than one chunk

@@ -1,4 +1,4 @@
-package loader
+package write
 
 import (
 	"encoding/binary"

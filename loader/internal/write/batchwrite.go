@@ -1,4 +1,4 @@
-package loader
+package write
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 // batchWrite is one attempt to store a batch in one transaction.
 type batchWrite struct {
-	store      *store
+	store      *Store
 	batch      *Batch
 	candidates []*decode.Event // decoded, without repeats inside the batch
 	rejections []rejection
@@ -123,7 +123,7 @@ func moveEvents(ctx context.Context, tx pgx.Tx, moves []decode.EventMove) error 
 
 // skipForeignKeyChecks turns off per-row foreign key checks for the rest of the
 // transaction when the store may; see StoreConfig.EnforceForeignKeys.
-func (s *store) skipForeignKeyChecks(ctx context.Context, tx pgx.Tx) error {
+func (s *Store) skipForeignKeyChecks(ctx context.Context, tx pgx.Tx) error {
 	if !s.skipFKChecks {
 		return nil
 	}
@@ -159,7 +159,7 @@ func withoutStored(ctx context.Context, tx pgx.Tx, events []*decode.Event) ([]*d
 	return kept, nil
 }
 
-func (s *store) insertEnvironments(ctx context.Context, tx pgx.Tx, events []*decode.Event) error {
+func (s *Store) insertEnvironments(ctx context.Context, tx pgx.Tx, events []*decode.Event) error {
 	ids, names := s.unknownEnvironments(events)
 	if len(ids) == 0 {
 		return nil

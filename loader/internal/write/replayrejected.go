@@ -1,4 +1,4 @@
-package loader
+package write
 
 import (
 	"context"
@@ -19,14 +19,14 @@ type ReplayTotals struct {
 	Rebuilt       int // conversations rebuilt
 }
 
-// replayRejected re-ingests the rejected messages the database now accepts
+// ReplayRejected re-ingests the rejected messages the database now accepts
 // (typically after a migration added an event type), in their original stream
 // positions: each goes back where it was read, the sessions of its sender are
 // derived again, and every conversation involved is rebuilt. Messages still
 // refused keep their row, with the reason updated. Run it while no loader is
 // consuming the same senders, or accept that a loader may keep, for one batch,
 // a session it cached before the replay.
-func (s *store) replayRejected(ctx context.Context, chunk int) (ReplayTotals, error) {
+func (s *Store) ReplayRejected(ctx context.Context, chunk int) (ReplayTotals, error) {
 	var totals ReplayTotals
 	types, err := decode.LoadEventTypes(ctx, s.pool)
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *store) replayRejected(ctx context.Context, chunk int) (ReplayTotals, er
 
 // replayChunk replays up to limit rejected messages after sequence number
 // after; it returns how many it looked at and the last sequence number.
-func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit int, totals *ReplayTotals) (int, int64, error) {
+func (s *Store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit int, totals *ReplayTotals) (int, int64, error) {
 	rows, err := tx.Query(ctx, `
 		SELECT "id", "value", "key", "headers", coalesce("topic", ''), coalesce("partition", 0), coalesce("offset", 0),
 		       coalesce("fileName", ''), coalesce("lineNumber", 0), "sequenceNumber", "reason"
@@ -143,7 +143,7 @@ func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 // senders' sessions again over everything stored; analytics.rebuild_moved_sessions
 // then moves the stored events whose session changed and rebuilds every
 // conversation involved. It returns how many conversations were rebuilt.
-func (s *store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*decode.Event) (int, error) {
+func (s *Store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*decode.Event) (int, error) {
 	senders := decode.SendersNeedingState(fresh, nil)
 	stored, err := storedStreams(ctx, tx, senders)
 	if err != nil {

@@ -1,4 +1,4 @@
-package loader
+package write
 
 import (
 	"context"
@@ -15,8 +15,9 @@ import (
 	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
-// storeConfig configures how batches are written (see Config).
-type storeConfig struct {
+// StoreConfig configures how batches are written (the loader fills it from
+// its Config).
+type StoreConfig struct {
 	DefaultAssistant   string // assistantName of sessions whose events carry no metadata.assistant_id
 	DefaultEnvironment string // environment of messages without a RASA_ENVIRONMENT header ("" = none)
 	MaxEventBytes      int    // larger messages are rejected as too_large
@@ -25,10 +26,10 @@ type storeConfig struct {
 	EnforceForeignKeys bool   // keep per-row foreign key checks on COPY
 }
 
-// store writes batches of messages into PostgreSQL, one transaction each.
-type store struct {
+// Store writes batches of messages into PostgreSQL, one transaction each.
+type Store struct {
 	pool    *pgxpool.Pool
-	cfg     storeConfig
+	cfg     StoreConfig
 	decoder decode.Decoder
 	senders *decode.SenderCache
 	log     *slog.Logger
@@ -39,8 +40,8 @@ type store struct {
 	environments map[decode.UUID]bool // known to exist in "Environment"
 }
 
-// newStore reads the event types the database knows and prepares a Store.
-func newStore(ctx context.Context, pool *pgxpool.Pool, cfg storeConfig, log *slog.Logger) (*store, error) {
+// NewStore reads the event types the database knows and prepares a Store.
+func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slog.Logger) (*Store, error) {
 	types, err := decode.LoadEventTypes(ctx, pool)
 	if err != nil {
 		return nil, fmt.Errorf("read event types: %w", err)
@@ -55,7 +56,7 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, cfg storeConfig, log *slo
 				"(GRANT SET ON PARAMETER session_replication_role TO <role> makes ingestion faster)")
 		}
 	}
-	return &store{
+	return &Store{
 		skipFKChecks: skip,
 		pool:         pool,
 		cfg:          cfg,
@@ -66,10 +67,10 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, cfg storeConfig, log *slo
 	}, nil
 }
 
-// decodedBatch is a batch decoded for COPY: the work that needs no database,
+// DecodedBatch is a batch decoded for COPY: the work that needs no database,
 // done before the batch's transaction (and, in a pipeline, while the previous
 // batch is being written).
-type decodedBatch struct {
+type DecodedBatch struct {
 	batch      *Batch
 	candidates []*decode.Event // decoded, without repeats inside the batch
 	rejections []rejection
@@ -77,12 +78,12 @@ type decodedBatch struct {
 	started    time.Time
 }
 
-// prepare decodes a batch.
-func (s *store) prepare(b *Batch) (*decodedBatch, error) {
+// Prepare decodes a batch.
+func (s *Store) Prepare(b *Batch) (*DecodedBatch, error) {
 	if len(b.Messages) > MaxBatchMessages {
 		return nil, fmt.Errorf("batch of %d messages exceeds %d", len(b.Messages), MaxBatchMessages)
 	}
-	p := &decodedBatch{batch: b, started: time.Now()}
+	p := &DecodedBatch{batch: b, started: time.Now()}
 	events, rejections := s.decodeAll(b.Messages)
 	p.candidates, p.repeats = dropRepeats(events)
 	p.rejections = rejections
@@ -93,9 +94,9 @@ func (s *store) prepare(b *Batch) (*decodedBatch, error) {
 // messages, the senders' session states and the offsets, atomically. Exact
 // duplicates are dropped; the fast path COPYs without looking for them and
 // falls back to a second attempt that removes already stored events when the
-// first hits one. A failed commit may be retried with the same decodedBatch
+// first hits one. A failed commit may be retried with the same DecodedBatch
 // (the writer does, for transient errors).
-func (s *store) commit(ctx context.Context, p *decodedBatch) (Result, error) {
+func (s *Store) commit(ctx context.Context, p *DecodedBatch) (Result, error) {
 	w := &batchWrite{store: s, batch: p.batch, candidates: p.candidates, rejections: p.rejections}
 	err := w.run(ctx, false)
 	if isDuplicateEvent(err) {
@@ -125,10 +126,10 @@ func (s *store) commit(ctx context.Context, p *decodedBatch) (Result, error) {
 	return res, nil
 }
 
-// forgetSenders drops cached sender states; call it when partitions move.
-func (s *store) forgetSenders() { s.senders.Clear() }
+// ForgetSenders drops cached sender states; call it when partitions move.
+func (s *Store) ForgetSenders() { s.senders.Clear() }
 
-func (s *store) decodeAll(msgs []decode.Message) ([]*decode.Event, []rejection) {
+func (s *Store) decodeAll(msgs []decode.Message) ([]*decode.Event, []rejection) {
 	events := make([]*decode.Event, 0, len(msgs))
 	var rejections []rejection
 	for i := range msgs {
@@ -165,7 +166,7 @@ func dropRepeats(events []*decode.Event) ([]*decode.Event, int) {
 	return kept, len(events) - len(kept)
 }
 
-func (s *store) rememberEnvironments(events []*decode.Event) {
+func (s *Store) rememberEnvironments(events []*decode.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range events {
@@ -175,7 +176,7 @@ func (s *store) rememberEnvironments(events []*decode.Event) {
 	}
 }
 
-func (s *store) unknownEnvironments(events []*decode.Event) (ids [][16]byte, names []string) {
+func (s *Store) unknownEnvironments(events []*decode.Event) (ids [][16]byte, names []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	seen := map[decode.UUID]bool{}
@@ -209,6 +210,6 @@ func maySkipFKChecks(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 }
 
 // inTx runs fn in a transaction on a pooled connection.
-func (s *store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
 }

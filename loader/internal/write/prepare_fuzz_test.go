@@ -1,4 +1,4 @@
-package loader
+package write
 
 import (
 	"bytes"
@@ -123,8 +123,8 @@ func FuzzDecode(f *testing.F) {
 	for _, line := range sampleLines(f) {
 		f.Add(line, []byte("production"), true)
 	}
-	files, _ := filepath.Glob(filepath.Join("internal", "decode", "testdata", "events", "*.json"))
-	files2, _ := filepath.Glob(filepath.Join("internal", "scan", "testdata", "rawjson", "*.json"))
+	files, _ := filepath.Glob(filepath.Join("..", "decode", "testdata", "events", "*.json"))
+	files2, _ := filepath.Glob(filepath.Join("..", "scan", "testdata", "rawjson", "*.json"))
 	for _, name := range append(files, files2...) {
 		if v, err := os.ReadFile(name); err == nil {
 			f.Add(v, []byte("RASA_ENVIRONMENT_NOT_SET"), true)
@@ -145,7 +145,7 @@ func FuzzDecode(f *testing.F) {
 		labels[l] = true
 	}
 	d := decode.Decoder{Types: types, MaxEventBytes: 1 << 20}
-	store := &store{decoder: d}
+	store := &Store{decoder: d}
 	valid := [][]byte{
 		[]byte(`{"sender_id": "v1", "event": "user", "timestamp": 1730000000.5, "text": "hi"}`),
 		[]byte(`{"sender_id": "v2", "event": "bot", "timestamp": 1730000001.25, "text": "hello"}`),
@@ -177,7 +177,7 @@ func FuzzDecode(f *testing.F) {
 		}
 
 		batch := &Batch{Messages: []decode.Message{{Value: valid[0]}, msg, {Value: valid[1]}}}
-		p, perr := store.prepare(batch)
+		p, perr := store.Prepare(batch)
 		if perr != nil {
 			t.Fatalf("Prepare: %v", perr)
 		}
@@ -264,7 +264,7 @@ func checkTuple(t *testing.T, tuple []byte) {
 // sampleLines returns the lines of the shared sample stream.
 func sampleLines(t testing.TB) [][]byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "tests", "fixtures", "sample", "rasa-events-small.jsonl"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "tests", "fixtures", "sample", "rasa-events-small.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package loader
+package write
 
 import (
 	"errors"
@@ -8,15 +8,15 @@ import (
 	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
-// BatchLimits close a batch at whichever comes first (defaults: DefaultConfig).
+// BatchLimits close a batch at whichever comes first.
 type BatchLimits struct {
 	MaxMessages int           // at most MaxBatchMessages
 	MaxBytes    int           // sum of message values
 	MaxWait     time.Duration // since the batch's first message
 }
 
-// full reports whether a batch of n messages and size bytes must be written.
-func (l BatchLimits) full(n, size int) bool {
+// Full reports whether a batch of n messages and size bytes must be written.
+func (l BatchLimits) Full(n, size int) bool {
 	return n >= l.MaxMessages || size >= l.MaxBytes
 }
 

@@ -3,6 +3,7 @@ package loader
 import (
 	"github.com/openrasa/analyticsdb/loader/internal/decode"
 	"github.com/openrasa/analyticsdb/loader/internal/failpoint"
+	"github.com/openrasa/analyticsdb/loader/internal/kafka"
 	"github.com/openrasa/analyticsdb/loader/internal/write"
 )
 
@@ -30,6 +31,10 @@ type (
 	Result = write.Result
 	// ReplayTotals sums a replay of rejected messages.
 	ReplayTotals = write.ReplayTotals
+
+	// KafkaSecurity is how the loader authenticates to Kafka: the settings
+	// Rasa's own broker config offers (security_protocol, ssl_*, sasl_*).
+	KafkaSecurity = kafka.Security
 )
 
 const (
@@ -39,6 +44,10 @@ const (
 	// NoStoredOffset is OffsetUpdate.Expected for a partition with no stored
 	// offset.
 	NoStoredOffset = write.NoStoredOffset
+	// ShutdownGrace is how long a batch already being written may take to
+	// finish after RunKafka is told to stop; past it the batch is abandoned
+	// (nothing of it is committed, so it is read again).
+	ShutdownGrace = kafka.ShutdownGrace
 )
 
 // ErrOffsetConflict means another loader stored offsets of a partition in this

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/loader/internal/kafka"
 	"github.com/openrasa/analyticsdb/loader/internal/write"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -56,7 +58,7 @@ func New(ctx context.Context, cfg Config) (*Loader, error) {
 		pool.Close()
 		return nil, err
 	}
-	kafkaOpts = append(kafkaOpts, kgo.WithHooks(newConnectLogger(cfg.Log)))
+	kafkaOpts = append(kafkaOpts, kafka.LogFailedConnects(cfg.Log))
 	for _, w := range cfg.Kafka.Security.Warnings() {
 		cfg.Log.Warn(w)
 	}
@@ -82,7 +84,15 @@ func (l *Loader) Close() { l.pool.Close() }
 // is done, then finishes the open batches and leaves the group. Offsets live
 // in PostgreSQL, written in each batch's transaction.
 func (l *Loader) RunKafka(ctx context.Context) error {
-	src, err := newKafkaSource(l.writer, l.metrics, l.cfg, l.kafkaOpts, l.log)
+	src, err := kafka.NewSource(l.writer, l.metrics, kafka.Config{
+		Brokers:        l.cfg.Kafka.Brokers,
+		Topic:          l.cfg.Kafka.Topic,
+		Group:          l.cfg.Kafka.Group,
+		SessionTimeout: l.cfg.Kafka.SessionTimeout,
+		Batch:          l.cfg.Batch,
+		Writers:        l.cfg.Writers,
+		Opts:           slices.Concat(l.kafkaOpts, l.cfg.Kafka.Opts),
+	}, l.log)
 	if err != nil {
 		return err
 	}

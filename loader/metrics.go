@@ -36,6 +36,11 @@ type metrics struct {
 	lag map[topicPartition]int64 // consumer lag in messages
 }
 
+type topicPartition struct {
+	topic     string
+	partition int32
+}
+
 // lagWindow is how many recent statistics lag samples the quantiles cover.
 const lagWindow = 4096
 

@@ -1,4 +1,4 @@
-package loader
+package kafka
 
 import (
 	"context"
@@ -16,14 +16,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// kafkaSource consumes a topic as a member of a consumer group and writes it
+// Source consumes a topic as a member of a consumer group and writes it
 // in batches. Offsets live in PostgreSQL, written in each batch's transaction:
 // on assignment the source seeks to them, so Kafka's own committed offsets
 // only inform monitoring tools.
-type kafkaSource struct {
+type Source struct {
 	cfg    Config
 	writer *write.Writer
-	lag    *metrics // consumer lag, per partition
+	lag    LagGauge
 	log    *slog.Logger
 	cl     *kgo.Client
 
@@ -43,15 +43,29 @@ type topicPartition struct {
 	partition int32
 }
 
-// newKafkaSource connects a group member of cfg.Kafka.Group; Run consumes.
-// cfg has its defaults filled in; security holds the client options of
-// cfg.Kafka.Security.
-func newKafkaSource(w *write.Writer, lag *metrics, cfg Config, security []kgo.Opt, log *slog.Logger) (*kafkaSource, error) {
-	s := &kafkaSource{cfg: cfg, writer: w, lag: lag, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
+// Config is what a Source needs, with the loader's defaults filled in.
+type Config struct {
+	Brokers        []string
+	Topic          string
+	Group          string
+	SessionTimeout time.Duration
+	Batch          write.BatchLimits
+	Writers        int       // lanes: batches written at once
+	Opts           []kgo.Opt // TLS, SASL, hooks and any extra options, applied last
+}
+
+// LagGauge records a partition's consumer lag in messages.
+type LagGauge interface {
+	SetLag(topic string, partition int32, lag int64)
+}
+
+// NewSource connects a group member of cfg.Group; Run consumes.
+func NewSource(w *write.Writer, lag LagGauge, cfg Config, log *slog.Logger) (*Source, error) {
+	s := &Source{cfg: cfg, writer: w, lag: lag, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
 	opts := []kgo.Opt{
-		kgo.SeedBrokers(cfg.Kafka.Brokers...),
-		kgo.ConsumerGroup(cfg.Kafka.Group),
-		kgo.ConsumeTopics(cfg.Kafka.Topic),
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(cfg.Topic),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.AdjustFetchOffsetsFn(s.seekToStoredOffsets),
@@ -72,8 +86,8 @@ func newKafkaSource(w *write.Writer, lag *metrics, cfg Config, security []kgo.Op
 	}
 	// A member heartbeats a few times per timeout, so one lost heartbeat
 	// does not cost it its partitions.
-	opts = append(opts, kgo.SessionTimeout(cfg.Kafka.SessionTimeout), kgo.HeartbeatInterval(min(3*time.Second, cfg.Kafka.SessionTimeout/3)))
-	opts = append(append(opts, security...), cfg.Kafka.Opts...)
+	opts = append(opts, kgo.SessionTimeout(cfg.SessionTimeout), kgo.HeartbeatInterval(min(3*time.Second, cfg.SessionTimeout/3)))
+	opts = append(opts, cfg.Opts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka client: %w", err)
@@ -91,7 +105,7 @@ const ShutdownGrace = 20 * time.Second
 // group and closes the client. Batches are written by pipelines, one per lane
 // (see Config.Writers): the next batch is polled and decoded while the
 // previous ones are written.
-func (s *kafkaSource) Run(ctx context.Context) error {
+func (s *Source) Run(ctx context.Context) error {
 	defer func() { s.cl.AllowRebalance(); s.cl.Close() }() // Close waits for AllowRebalance after a poll: an error return must not hang
 	writeCtx, stopWrites := graceful(ctx, ShutdownGrace)
 	defer stopWrites()
@@ -170,7 +184,7 @@ func (s *kafkaSource) Run(ctx context.Context) error {
 }
 
 // flush writes every held batch and waits for all the lanes' outcomes.
-func (s *kafkaSource) flush(ctx context.Context) error {
+func (s *Source) flush(ctx context.Context) error {
 	for _, l := range s.lanes.all {
 		if err := s.enqueue(l); err != nil {
 			return err
@@ -187,7 +201,7 @@ func (s *kafkaSource) flush(ctx context.Context) error {
 // enqueue prepares the lane's batch (decoding it here, on the polling
 // goroutine), chains its offsets after the batches already queued,
 // hands it to the lane's pipeline and empties it.
-func (s *kafkaSource) enqueue(l *lane) error {
+func (s *Source) enqueue(l *lane) error {
 	if len(l.batch.Messages) == 0 {
 		return nil
 	}
@@ -201,7 +215,7 @@ func (s *kafkaSource) enqueue(l *lane) error {
 		s.inflight[topicPartition{o.Topic, o.Partition}] = o.Next
 	}
 	l.pl.Send(p)
-	l.batch = Batch{Messages: make([]decode.Message, 0, cap(l.batch.Messages))}
+	l.batch = write.Batch{Messages: make([]decode.Message, 0, cap(l.batch.Messages))}
 	l.size = 0
 	return nil
 }
@@ -210,8 +224,8 @@ func (s *kafkaSource) enqueue(l *lane) error {
 // move on; on an offset conflict the lane's partitions involved are re-read
 // from the stored offsets (another loader wrote them); any other error ends
 // the source.
-func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []write.Outcome) error {
-	var reseek []OffsetUpdate
+func (s *Source) handle(ctx context.Context, l *lane, outcomes []write.Outcome) error {
+	var reseek []write.OffsetUpdate
 	for _, o := range outcomes {
 		switch {
 		case o.Err == nil:
@@ -226,7 +240,7 @@ func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []write.Outc
 			}
 			s.mu.Unlock()
 			s.commitToKafka(o.Batch.Offsets)
-		case errors.Is(o.Err, ErrOffsetConflict), errors.Is(o.Err, write.ErrSkippedAfterFailure):
+		case errors.Is(o.Err, write.ErrOffsetConflict), errors.Is(o.Err, write.ErrSkippedAfterFailure):
 			reseek = append(reseek, o.Batch.Offsets...)
 		default:
 			return o.Err
@@ -258,7 +272,7 @@ func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []write.Outc
 
 // markReseeked records partitions whose already polled messages are stale:
 // Run drops them from the batch it holds.
-func (s *kafkaSource) markReseeked(offsets []OffsetUpdate) {
+func (s *Source) markReseeked(offsets []write.OffsetUpdate) {
 	if s.reseeked == nil {
 		s.reseeked = map[topicPartition]bool{}
 	}
@@ -270,9 +284,9 @@ func (s *kafkaSource) markReseeked(offsets []OffsetUpdate) {
 // shutdownError is what Run returns for the last batch's error when stopping:
 // a batch abandoned past the grace period is not an error (it was not
 // committed, so it will be read again).
-func (s *kafkaSource) shutdownError(err error) error {
+func (s *Source) shutdownError(err error) error {
 	switch {
-	case err == nil, errors.Is(err, ErrOffsetConflict):
+	case err == nil, errors.Is(err, write.ErrOffsetConflict):
 		return nil
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("stopped before the open batch was written; it will be read again", "error", err)
@@ -291,7 +305,7 @@ func graceful(parent context.Context, grace time.Duration) (context.Context, con
 	return ctx, func() { stop(); cancel() }
 }
 
-func (s *kafkaSource) leave() {
+func (s *Source) leave() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.cl.LeaveGroupContext(ctx); err != nil {
@@ -299,7 +313,7 @@ func (s *kafkaSource) leave() {
 	}
 }
 
-func (s *kafkaSource) offsetUpdates(msgs []decode.Message) []OffsetUpdate {
+func (s *Source) offsetUpdates(msgs []decode.Message) []write.OffsetUpdate {
 	next := map[topicPartition]int64{}
 	var order []topicPartition
 	for i := range msgs {
@@ -311,21 +325,21 @@ func (s *kafkaSource) offsetUpdates(msgs []decode.Message) []OffsetUpdate {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	updates := make([]OffsetUpdate, 0, len(order))
+	updates := make([]write.OffsetUpdate, 0, len(order))
 	for _, tp := range order {
 		expected, ok := s.inflight[tp]
 		if !ok {
 			if expected, ok = s.expected[tp]; !ok {
-				expected = NoStoredOffset
+				expected = write.NoStoredOffset
 			}
 		}
-		updates = append(updates, OffsetUpdate{Topic: tp.topic, Partition: tp.partition, Expected: expected, Next: next[tp]})
+		updates = append(updates, write.OffsetUpdate{Topic: tp.topic, Partition: tp.partition, Expected: expected, Next: next[tp]})
 	}
 	return updates
 }
 
 // commitToKafka tells Kafka what PostgreSQL already holds, for lag monitoring.
-func (s *kafkaSource) commitToKafka(offsets []OffsetUpdate) {
+func (s *Source) commitToKafka(offsets []write.OffsetUpdate) {
 	commit := map[string]map[int32]kgo.EpochOffset{}
 	for _, o := range offsets {
 		if commit[o.Topic] == nil {
@@ -341,7 +355,7 @@ func (s *kafkaSource) commitToKafka(offsets []OffsetUpdate) {
 }
 
 // reseek moves the given partitions back to their stored offsets.
-func (s *kafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error {
+func (s *Source) reseek(ctx context.Context, offsets []write.OffsetUpdate) error {
 	s.writer.Store.ForgetSenders()
 	set := map[string]map[int32]kgo.EpochOffset{}
 	for _, o := range offsets {
@@ -382,7 +396,7 @@ func withoutPartitions(msgs []decode.Message, drop map[topicPartition]bool) ([]d
 
 // seekToStoredOffsets is the AdjustFetchOffsetsFn: every assigned partition
 // starts at the offset stored in PostgreSQL, or at the earliest offset.
-func (s *kafkaSource) seekToStoredOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+func (s *Source) seekToStoredOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	var bo write.Backoff
 	for {
 		out, err := s.adjust(ctx, assigned)
@@ -396,7 +410,7 @@ func (s *kafkaSource) seekToStoredOffsets(ctx context.Context, assigned map[stri
 	}
 }
 
-func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+func (s *Source) adjust(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	out := make(map[string]map[int32]kgo.Offset, len(assigned))
 	for topic, partitions := range assigned {
 		ids := make([]int32, 0, len(partitions))
@@ -416,7 +430,7 @@ func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]
 				s.expected[tp] = next
 			} else {
 				out[topic][p] = kgo.NewOffset().AtStart()
-				s.expected[tp] = NoStoredOffset
+				s.expected[tp] = write.NoStoredOffset
 			}
 		}
 		s.mu.Unlock()
@@ -427,11 +441,11 @@ func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]
 }
 
 // Partitions moved: cached sender states may be stale now.
-func (s *kafkaSource) assigned(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
+func (s *Source) assigned(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
 	s.writer.Store.ForgetSenders()
 }
 
-func (s *kafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+func (s *Source) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
 	failpoint.Hit("revoked")
 	s.mu.Lock()
 	for topic, partitions := range lost {

@@ -1,4 +1,4 @@
-package loader
+package kafka
 
 import (
 	"time"
@@ -7,7 +7,7 @@ import (
 	"github.com/openrasa/analyticsdb/loader/internal/write"
 )
 
-// lane is one of a KafkaSource's writers: the batch it is filling and the
+// lane is one of a Source's writers: the batch it is filling and the
 // pipeline writing its previous ones, on a connection of its own. A partition
 // stays in one lane while any of its messages are held or being written, so
 // its batches commit in order; lanes commit in parallel, which lets one loader
@@ -15,7 +15,7 @@ import (
 // backend per transaction).
 type lane struct {
 	pl      *write.Pipeline
-	batch   Batch
+	batch   write.Batch
 	size    int       // bytes of message values in batch
 	started time.Time // when batch got its first message
 }
@@ -30,7 +30,7 @@ func (l *lane) add(m decode.Message, now time.Time) {
 }
 
 // due reports whether the lane's batch must be written now.
-func (l *lane) due(limits BatchLimits, now time.Time) bool {
+func (l *lane) due(limits write.BatchLimits, now time.Time) bool {
 	n := len(l.batch.Messages)
 	return n > 0 && (limits.Full(n, l.size) || !now.Before(l.started.Add(limits.MaxWait)))
 }

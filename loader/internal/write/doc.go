@@ -1,8 +1,6 @@
-// Package write is the third and last step of a message's path through the
-// loader: it stores a batch in one PostgreSQL transaction, the decoded events
-// by binary COPY, the rejected messages, the senders' session states and the
-// Kafka offsets the batch covers (a compare-and-set), retrying transient
-// errors and isolating rows PostgreSQL refuses. It also re-ingests rejected
-// messages (replay-rejected). It does not read Kafka or files (the sources
-// do) nor decide what a message means (decode does).
+// Package write is the last step of a message's path through the loader: it
+// stores a batch in one PostgreSQL transaction (the events by binary COPY,
+// the rejected messages, the senders' states and a compare-and-set of the
+// Kafka offsets), retries transient errors, bisects out rows PostgreSQL
+// refuses, and runs replay-rejected. Sources feed it; decode gives meaning.
 package write

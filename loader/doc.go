@@ -7,8 +7,17 @@
 //
 // This package is the loader's one public face: New builds a Loader from a
 // Config (DefaultConfig holds every default), and the Loader owns its
-// connection pool, batch store, statistics refresher and metrics. A message
-// travels through loader/internal/scan first (one pass over the JSON, and
-// every reason a message can be rejected for), then through the decoding,
-// session, COPY and Kafka files here.
+// connection pool, statistics refresher and metrics and wires the packages
+// below; the JSONL source (file.go) and Status are here too. A message reads
+// forward through them:
+//
+//   - loader/internal/kafka: the consumer group member, its lanes, client
+//     options and lag; it batches what it polls and hands the batches on.
+//   - loader/internal/scan: one pass over the JSON, and every reason a
+//     message can be rejected for.
+//   - loader/internal/decode: the event and its conversation session.
+//   - loader/internal/write: the batch's transaction: COPY, rejected
+//     messages, sender states, offsets; retries and replay-rejected.
+//
+// loader/internal/failpoint holds the crash points the reliability tests use.
 package loader

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/openrasa/analyticsdb/loader/internal/write"
 )
 
 // FileTotals sums a file replay.
@@ -22,7 +24,7 @@ type FileTotals struct {
 }
 
 // replayFile loads a JSONL stream through w (see Loader.Replay).
-func replayFile(ctx context.Context, w *writer, name string, r io.Reader, limits BatchLimits) (FileTotals, error) {
+func replayFile(ctx context.Context, w *write.Writer, name string, r io.Reader, limits BatchLimits) (FileTotals, error) {
 	start := time.Now()
 	var totals FileTotals
 	lines := make(chan Message, 1024)
@@ -36,35 +38,35 @@ func replayFile(ctx context.Context, w *writer, name string, r io.Reader, limits
 
 	// Batches are written by a pipeline: the next is decoded while the
 	// previous one is written.
-	pl := newPipeline(ctx, w)
-	defer pl.close()
-	count := func(outcomes []pipelineResult) error {
+	pl := write.NewPipeline(ctx, w)
+	defer pl.Close()
+	count := func(outcomes []write.Outcome) error {
 		for _, o := range outcomes {
-			if o.err != nil {
-				return o.err
+			if o.Err != nil {
+				return o.Err
 			}
 			totals.Batches++
-			totals.Stored += int64(o.res.Stored)
-			totals.Duplicates += int64(o.res.Duplicates)
-			totals.Rejected += int64(o.res.RejectedTotal())
+			totals.Stored += int64(o.Result.Stored)
+			totals.Duplicates += int64(o.Result.Duplicates)
+			totals.Rejected += int64(o.Result.RejectedTotal())
 		}
 		return nil
 	}
 	var batch Batch
 	size := 0
 	flush := func() error {
-		if err := count(pl.results()); err != nil {
+		if err := count(pl.Results()); err != nil {
 			return err
 		}
 		if len(batch.Messages) == 0 {
 			return nil
 		}
 		own := batch // the prepared batch keeps this; batch is reused
-		p, err := w.store.prepare(&own)
+		p, err := w.Store.Prepare(&own)
 		if err != nil {
 			return err
 		}
-		pl.send(p)
+		pl.Send(p)
 		batch = Batch{Messages: make([]Message, 0, len(own.Messages))}
 		size = 0
 		return nil
@@ -87,11 +89,11 @@ func replayFile(ctx context.Context, w *writer, name string, r io.Reader, limits
 				}
 				err := flush()
 				if err == nil {
-					err = count(pl.drain())
+					err = count(pl.Drain())
 				}
 				totals.Elapsed = time.Since(start)
 				if totals.BlankLines > 0 {
-					w.log.Info("skipped blank lines", "file", name, "blank_lines", totals.BlankLines)
+					w.Log.Info("skipped blank lines", "file", name, "blank_lines", totals.BlankLines)
 				}
 				return totals, err
 			}
@@ -101,7 +103,7 @@ func replayFile(ctx context.Context, w *writer, name string, r io.Reader, limits
 			totals.Lines++
 			batch.Messages = append(batch.Messages, msg)
 			size += len(msg.Value)
-			if limits.full(len(batch.Messages), size) {
+			if limits.Full(len(batch.Messages), size) {
 				if err := flush(); err != nil {
 					return totals, err
 				}

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/loader/internal/kafka"
+	"github.com/openrasa/analyticsdb/loader/internal/write"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -19,8 +22,8 @@ type Loader struct {
 	cfg       Config
 	kafkaOpts []kgo.Opt // from cfg.Kafka.Security
 	pool      *pgxpool.Pool
-	store     *store
-	writer    *writer
+	store     *write.Store
+	writer    *write.Writer
 	refresher *refresher
 	metrics   *metrics
 	log       *slog.Logger
@@ -38,7 +41,7 @@ func New(ctx context.Context, cfg Config) (*Loader, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := newStore(ctx, pool, storeConfig{
+	store, err := write.NewStore(ctx, pool, write.StoreConfig{
 		DefaultAssistant:   cfg.AssistantName,
 		DefaultEnvironment: cfg.Environment,
 		MaxEventBytes:      cfg.MaxEventBytes,
@@ -55,7 +58,7 @@ func New(ctx context.Context, cfg Config) (*Loader, error) {
 		pool.Close()
 		return nil, err
 	}
-	kafkaOpts = append(kafkaOpts, kgo.WithHooks(newConnectLogger(cfg.Log)))
+	kafkaOpts = append(kafkaOpts, kafka.LogFailedConnects(cfg.Log))
 	for _, w := range cfg.Kafka.Security.Warnings() {
 		cfg.Log.Warn(w)
 	}
@@ -67,7 +70,7 @@ func New(ctx context.Context, cfg Config) (*Loader, error) {
 		kafkaOpts: kafkaOpts,
 		pool:      pool,
 		store:     store,
-		writer:    &writer{store: store, refresher: refresher, metrics: metrics, log: cfg.Log},
+		writer:    &write.Writer{Store: store, Refresher: refresher, Metrics: metrics, Log: cfg.Log},
 		refresher: refresher,
 		metrics:   metrics,
 		log:       cfg.Log,
@@ -81,7 +84,15 @@ func (l *Loader) Close() { l.pool.Close() }
 // is done, then finishes the open batches and leaves the group. Offsets live
 // in PostgreSQL, written in each batch's transaction.
 func (l *Loader) RunKafka(ctx context.Context) error {
-	src, err := newKafkaSource(l.writer, l.cfg, l.kafkaOpts, l.log)
+	src, err := kafka.NewSource(l.writer, l.metrics, kafka.Config{
+		Brokers:        l.cfg.Kafka.Brokers,
+		Topic:          l.cfg.Kafka.Topic,
+		Group:          l.cfg.Kafka.Group,
+		SessionTimeout: l.cfg.Kafka.SessionTimeout,
+		Batch:          l.cfg.Batch,
+		Writers:        l.cfg.Writers,
+		Opts:           slices.Concat(l.kafkaOpts, l.cfg.Kafka.Opts),
+	}, l.log)
 	if err != nil {
 		return err
 	}
@@ -105,10 +116,10 @@ func (l *Loader) Replay(ctx context.Context, name string, r io.Reader) (FileTota
 
 // ReplayRejected re-ingests the rejected messages the database now accepts
 // (typically after a migration added an event type), in their original
-// stream positions, then refreshes the statistics. See Store.ReplayRejected.
+// stream positions, then refreshes the statistics. See write.Store.ReplayRejected.
 func (l *Loader) ReplayRejected(ctx context.Context) (ReplayTotals, error) {
 	stop := l.refreshWhileRunning(ctx)
-	totals, err := l.store.replayRejected(ctx, l.cfg.ReplayChunk)
+	totals, err := l.store.ReplayRejected(ctx, l.cfg.ReplayChunk)
 	stop()
 	if err != nil {
 		return totals, err
@@ -119,7 +130,7 @@ func (l *Loader) ReplayRejected(ctx context.Context) (ReplayTotals, error) {
 // Write stores one batch in one transaction, retrying transient errors, as
 // the sources do (tests write their own batches with it).
 func (l *Loader) Write(ctx context.Context, b *Batch) (Result, error) {
-	return l.writer.write(ctx, b)
+	return l.writer.Write(ctx, b)
 }
 
 // Status reads the stored offsets, rejected messages and refresh state, and

@@ -36,6 +36,11 @@ type metrics struct {
 	lag map[topicPartition]int64 // consumer lag in messages
 }
 
+type topicPartition struct {
+	topic     string
+	partition int32
+}
+
 // lagWindow is how many recent statistics lag samples the quantiles cover.
 const lagWindow = 4096
 
@@ -44,7 +49,7 @@ var (
 	lagBuckets      = []float64{0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30}
 )
 
-func (m *metrics) batchStored(r Result) {
+func (m *metrics) BatchStored(r Result) {
 	if m == nil {
 		return
 	}
@@ -67,7 +72,7 @@ func (m *metrics) batchStored(r Result) {
 	}
 }
 
-func (m *metrics) batchRetried() {
+func (m *metrics) BatchRetried() {
 	if m == nil {
 		return
 	}
@@ -76,7 +81,7 @@ func (m *metrics) batchRetried() {
 	m.mu.Unlock()
 }
 
-func (m *metrics) batchFailed() {
+func (m *metrics) BatchFailed() {
 	if m == nil {
 		return
 	}

@@ -2,13 +2,12 @@ package loader
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/loader/internal/kafka"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Status is what an operator asks first: how far each partition is stored,
@@ -101,42 +100,17 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 
 // addLag fills in end offsets and lag from the brokers.
 func (st *Status) addLag(ctx context.Context, brokers []string, opts ...kgo.Opt) error {
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
-	if err != nil {
-		return err
+	byTopic := map[string][]int32{}
+	for _, p := range st.Partitions {
+		byTopic[p.Topic] = append(byTopic[p.Topic], p.Partition)
 	}
-	defer cl.Close()
-	byTopic := map[string][]int{}
-	for i, p := range st.Partitions {
-		byTopic[p.Topic] = append(byTopic[p.Topic], i)
-	}
-	for topic, idx := range byTopic {
-		req := kmsg.NewPtrListOffsetsRequest()
-		rt := kmsg.NewListOffsetsRequestTopic()
-		rt.Topic = topic
-		for _, i := range idx {
-			rp := kmsg.NewListOffsetsRequestTopicPartition()
-			rp.Partition = st.Partitions[i].Partition
-			rp.Timestamp = -1 // the end of the partition
-			rt.Partitions = append(rt.Partitions, rp)
-		}
-		req.Topics = append(req.Topics, rt)
-		shards := cl.RequestSharded(ctx, req)
-		for _, shard := range shards {
-			if shard.Err != nil {
-				return fmt.Errorf("list offsets of %s: %w", topic, shard.Err)
-			}
-			for _, t := range shard.Resp.(*kmsg.ListOffsetsResponse).Topics {
-				for _, rp := range t.Partitions {
-					for _, i := range idx {
-						if st.Partitions[i].Partition == rp.Partition && rp.ErrorCode == 0 {
-							st.Partitions[i].EndOffset = rp.Offset
-							st.Partitions[i].Lag = max(0, rp.Offset-st.Partitions[i].NextOffset)
-						}
-					}
-				}
-			}
+	end, err := kafka.EndOffsets(ctx, brokers, byTopic, opts...)
+	for i := range st.Partitions {
+		p := &st.Partitions[i]
+		if offset, ok := end[p.Topic][p.Partition]; ok {
+			p.EndOffset = offset
+			p.Lag = max(0, offset-p.NextOffset)
 		}
 	}
-	return nil
+	return err
 }

@@ -1,4 +1,4 @@
-package loader
+package decode
 
 import (
 	"context"
@@ -7,17 +7,18 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// eventTypes maps Rasa's serialized event names to ConversationEventType
+// EventTypes maps Rasa's serialized event names to ConversationEventType
 // labels. It is built from the enum in the database, so a migration that adds
 // a label makes that event storable without a new loader (then
 // `replay-rejected` brings back what was rejected before).
-type eventTypes map[string]string
+type EventTypes map[string]string
 
 // legacyEventNames are Rasa names that do not upper-case to their type.
 var legacyEventNames = map[string]string{"form_validation": "LOOP_INTERRUPTED"}
 
-func newEventTypes(labels []string) eventTypes {
-	t := eventTypes{}
+// NewEventTypes maps the names of the given labels.
+func NewEventTypes(labels []string) EventTypes {
+	t := EventTypes{}
 	for _, label := range labels {
 		t[strings.ToLower(label)] = label
 	}
@@ -31,14 +32,15 @@ func newEventTypes(labels []string) eventTypes {
 
 // lookup returns the type of a Rasa event name. Rasa's names are lower case;
 // anything else (including "User") is unknown.
-func (t eventTypes) lookup(name string) (string, bool) {
+func (t EventTypes) lookup(name string) (string, bool) {
 	label, ok := t[name]
 	return label, ok
 }
 
-func loadEventTypes(ctx context.Context, q interface {
+// LoadEventTypes reads the labels of the database's ConversationEventType.
+func LoadEventTypes(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
-}) (eventTypes, error) {
+}) (EventTypes, error) {
 	rows, err := q.Query(ctx, `SELECT unnest(enum_range(NULL::"ConversationEventType"))::text`)
 	if err != nil {
 		return nil, err
@@ -47,5 +49,5 @@ func loadEventTypes(ctx context.Context, q interface {
 	if err != nil {
 		return nil, err
 	}
-	return newEventTypes(labels), nil
+	return NewEventTypes(labels), nil
 }

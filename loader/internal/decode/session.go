@@ -1,4 +1,4 @@
-package loader
+package decode
 
 // Session assignment (docs/decisions.md, "Input and decoding"). An event carrying
 // metadata.session_id belongs to that session. Every other event is placed by
@@ -14,30 +14,30 @@ const (
 	sessionStartSlot   = "session_started_metadata"
 )
 
-// senderState is where a sender's next event without session_id goes.
-type senderState struct {
-	conversationID          uuid // zero: the sender has no session yet
+// SenderState is where a sender's next event without session_id goes.
+type SenderState struct {
+	conversationID          UUID // zero: the sender has no session yet
 	afterSessionStartAction bool // the sender's last such event was action_session_start
 	// When the sender's last such event was a session_started_metadata slot:
 	// its event id, and the conversation it opens if action_session_start
 	// comes next. Until then the slot stays in the current session, as an
 	// ordinary event.
-	startSlot      uuid
-	startSlotOpens uuid
+	startSlot      UUID
+	startSlotOpens UUID
 }
 
-// eventMove re-points a stored event to another conversation: a start slot
+// EventMove re-points a stored event to another conversation: a start slot
 // written in an earlier batch whose action_session_start came in this one.
-type eventMove struct {
-	eventID, to uuid
+type EventMove struct {
+	EventID, To UUID
 }
 
-// assignSessions sets conversationID on every event, in stream order, starting
+// AssignSessions sets ConversationID on every event, in stream order, starting
 // from states (which it does not modify). It returns the new state of every
 // sender whose state changed, and the stored events that move to another
 // conversation.
-func assignSessions(events []*event, states map[string]senderState, defaultAssistant string) (map[string]senderState, []eventMove) {
-	changed := map[string]senderState{}
+func AssignSessions(events []*Event, states map[string]SenderState, defaultAssistant string) (map[string]SenderState, []EventMove) {
+	changed := map[string]SenderState{}
 	defer func() {
 		for sender, st := range changed {
 			if old, ok := states[sender]; ok && old == st {
@@ -45,75 +45,75 @@ func assignSessions(events []*event, states map[string]senderState, defaultAssis
 			}
 		}
 	}()
-	var moves []eventMove
-	slotInBatch := map[string]*event{} // the sender's start slot, when it is in this batch
+	var moves []EventMove
+	slotInBatch := map[string]*Event{} // the sender's start slot, when it is in this batch
 	for _, e := range events {
-		if e.sessionID != "" {
-			e.conversationID = sessionConversationID(e.sessionID)
+		if e.SessionID != "" {
+			e.ConversationID = sessionConversationID(e.SessionID)
 			continue
 		}
-		st, ok := changed[e.senderID]
+		st, ok := changed[e.SenderID]
 		if !ok {
-			st = states[e.senderID]
+			st = states[e.SenderID]
 		}
-		isStartAction := e.typ == "ACTION" && e.name.ok && e.name.s == sessionStartAction
+		isStartAction := e.Type == "ACTION" && e.Name.OK && e.Name.S == sessionStartAction
 		switch {
-		case isStartAction && !st.startSlot.isZero():
+		case isStartAction && !st.startSlot.IsZero():
 			// The slot before this action opened the session: it moves there
 			// unless it already is there (it formed an implicit session).
 			if st.conversationID != st.startSlotOpens {
-				if slot := slotInBatch[e.senderID]; slot != nil && slot.id == st.startSlot {
-					slot.conversationID = st.startSlotOpens
+				if slot := slotInBatch[e.SenderID]; slot != nil && slot.ID == st.startSlot {
+					slot.ConversationID = st.startSlotOpens
 				} else {
-					moves = append(moves, eventMove{eventID: st.startSlot, to: st.startSlotOpens})
+					moves = append(moves, EventMove{EventID: st.startSlot, To: st.startSlotOpens})
 				}
 			}
 			st.conversationID = st.startSlotOpens
-		case isStartAction || (e.typ == "SESSION_STARTED" && !st.afterSessionStartAction) || st.conversationID.isZero():
+		case isStartAction || (e.Type == "SESSION_STARTED" && !st.afterSessionStartAction) || st.conversationID.IsZero():
 			st.conversationID = openedConversationID(e, defaultAssistant)
 		}
 		st.afterSessionStartAction = isStartAction
-		st.startSlot, st.startSlotOpens = uuid{}, uuid{}
-		if e.typ == "SLOT" && e.name.ok && e.name.s == sessionStartSlot {
-			st.startSlot, st.startSlotOpens = e.id, openedConversationID(e, defaultAssistant)
-			slotInBatch[e.senderID] = e
+		st.startSlot, st.startSlotOpens = UUID{}, UUID{}
+		if e.Type == "SLOT" && e.Name.OK && e.Name.S == sessionStartSlot {
+			st.startSlot, st.startSlotOpens = e.ID, openedConversationID(e, defaultAssistant)
+			slotInBatch[e.SenderID] = e
 		}
-		e.conversationID = st.conversationID
-		changed[e.senderID] = st
+		e.ConversationID = st.conversationID
+		changed[e.SenderID] = st
 	}
 	return changed, moves
 }
 
 // openedConversationID is the id of the session whose first event is e.
-func openedConversationID(e *event, defaultAssistant string) uuid {
-	assistant := e.assistantID
+func openedConversationID(e *Event, defaultAssistant string) UUID {
+	assistant := e.AssistantID
 	if assistant == "" {
 		assistant = defaultAssistant
 	}
-	return uuidV5([]byte(assistant + "|" + e.senderID + "|" + e.id.String()))
+	return UUIDv5([]byte(assistant + "|" + e.SenderID + "|" + e.ID.String()))
 }
 
 // sessionConversationID is the conversation id of a Rasa session_id: the
 // session_id itself when it is a UUID, else its UUIDv5.
-func sessionConversationID(sessionID string) uuid {
+func sessionConversationID(sessionID string) UUID {
 	if u, ok := parseUUID(sessionID); ok {
 		return u
 	}
-	return uuidV5([]byte(sessionID))
+	return UUIDv5([]byte(sessionID))
 }
 
-// sendersNeedingState lists the senders of events without session_id whose
+// SendersNeedingState lists the senders of events without session_id whose
 // state is not in states, in first-seen order.
-func sendersNeedingState(events []*event, states map[string]senderState) []string {
+func SendersNeedingState(events []*Event, states map[string]SenderState) []string {
 	seen := map[string]bool{}
 	var senders []string
 	for _, e := range events {
-		if e.sessionID != "" || seen[e.senderID] {
+		if e.SessionID != "" || seen[e.SenderID] {
 			continue
 		}
-		seen[e.senderID] = true
-		if _, ok := states[e.senderID]; !ok {
-			senders = append(senders, e.senderID)
+		seen[e.SenderID] = true
+		if _, ok := states[e.SenderID]; !ok {
+			senders = append(senders, e.SenderID)
 		}
 	}
 	return senders

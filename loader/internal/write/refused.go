@@ -1,14 +1,15 @@
-package loader
+package write
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
 // isRefusedData reports a COPY that PostgreSQL refused because of a value in
@@ -30,8 +31,8 @@ func isRefusedData(err error) bool {
 // a single event that fails alone is refused. The decoder should catch all of
 // these first; this is the safety net that keeps one unforeseen value from
 // blocking a partition forever.
-func (w *batchWrite) isolateRefused(ctx context.Context) (map[*event]string, error) {
-	refused := map[*event]string{}
+func (w *batchWrite) isolateRefused(ctx context.Context) (map[*decode.Event]string, error) {
+	refused := map[*decode.Event]string{}
 	err := w.store.inTx(ctx, func(tx pgx.Tx) error {
 		if err := w.store.skipForeignKeyChecks(ctx, tx); err != nil {
 			return err
@@ -40,8 +41,8 @@ func (w *batchWrite) isolateRefused(ctx context.Context) (map[*event]string, err
 		if err != nil {
 			return err
 		}
-		var bisect func(events []*event) error
-		bisect = func(events []*event) error {
+		var bisect func(events []*decode.Event) error
+		bisect = func(events []*decode.Event) error {
 			if len(events) == 0 {
 				return nil
 			}
@@ -104,10 +105,10 @@ func (w *batchWrite) moveRefusedToRejections(ctx context.Context) error {
 			continue
 		}
 		w.rejections = append(w.rejections, rejection{
-			msg:      &w.batch.Messages[e.index],
+			msg:      &w.batch.Messages[e.Index],
 			err:      scan.Reject(scan.DatabaseRefused, "%s", reason),
-			senderID: e.senderID,
-			index:    e.index,
+			senderID: e.SenderID,
+			index:    e.Index,
 		})
 	}
 	w.candidates = kept

@@ -1,4 +1,4 @@
-package loader
+package write
 
 import (
 	"bytes"
@@ -7,27 +7,29 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/iotest"
+
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
 )
 
 // The COPY input is the header, every event's tuple in order and the
 // trailer, however the reader is read: in one go, byte by byte, or across
 // chunk boundaries.
 func TestRowReaderStreamsTheWholeCopyInput(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "events", "*.json"))
-	d := decoder{types: testEventTypes}
-	var events []*event
+	files, _ := filepath.Glob(filepath.Join("..", "decode", "testdata", "events", "*.json"))
+	d := decode.Decoder{Types: decode.NewEventTypes(fuzzLabels)}
+	var events []*decode.Event
 	for range 40 { // more than one chunk
 		for i, f := range files {
 			value, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			e, err := d.decode(&Message{Value: bytes.TrimSpace(value)})
+			e, err := d.Decode(&decode.Message{Value: bytes.TrimSpace(value)})
 			if err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
-			e.sequenceNumber = int64(len(events))
-			e.conversationID[0] = byte(i)
+			e.SequenceNumber = int64(len(events))
+			e.ConversationID[0] = byte(i)
 			events = append(events, e)
 		}
 	}

@@ -1,4 +1,4 @@
-package loader
+package decode
 
 import (
 	"fmt"
@@ -36,9 +36,9 @@ func (p Position) String() string {
 	return fmt.Sprintf("%s/%d@%d", p.Topic, p.Partition, p.Offset)
 }
 
-// identity is the part of a position that names the message stably across
+// Identity is the part of a position that names the message stably across
 // replays: the topic, partition and offset, or the file's base name and line.
-func (p Position) identity() string {
+func (p Position) Identity() string {
 	if p.File != "" {
 		return fmt.Sprintf("%s:%d", filepath.Base(p.File), p.Line)
 	}

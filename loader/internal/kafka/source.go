@@ -1,4 +1,4 @@
-package loader
+package kafka
 
 import (
 	"context"
@@ -9,18 +9,21 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/failpoint"
+	"github.com/openrasa/analyticsdb/loader/internal/write"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// kafkaSource consumes a topic as a member of a consumer group and writes it
+// Source consumes a topic as a member of a consumer group and writes it
 // in batches. Offsets live in PostgreSQL, written in each batch's transaction:
 // on assignment the source seeks to them, so Kafka's own committed offsets
 // only inform monitoring tools.
-type kafkaSource struct {
+type Source struct {
 	cfg    Config
-	writer *writer
+	writer *write.Writer
+	lag    LagGauge
 	log    *slog.Logger
 	cl     *kgo.Client
 
@@ -40,15 +43,29 @@ type topicPartition struct {
 	partition int32
 }
 
-// newKafkaSource connects a group member of cfg.Kafka.Group; Run consumes.
-// cfg has its defaults filled in; security holds the client options of
-// cfg.Kafka.Security.
-func newKafkaSource(w *writer, cfg Config, security []kgo.Opt, log *slog.Logger) (*kafkaSource, error) {
-	s := &kafkaSource{cfg: cfg, writer: w, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
+// Config is what a Source needs, with the loader's defaults filled in.
+type Config struct {
+	Brokers        []string
+	Topic          string
+	Group          string
+	SessionTimeout time.Duration
+	Batch          write.BatchLimits
+	Writers        int       // lanes: batches written at once
+	Opts           []kgo.Opt // TLS, SASL, hooks and any extra options, applied last
+}
+
+// LagGauge records a partition's consumer lag in messages.
+type LagGauge interface {
+	SetLag(topic string, partition int32, lag int64)
+}
+
+// NewSource connects a group member of cfg.Group; Run consumes.
+func NewSource(w *write.Writer, lag LagGauge, cfg Config, log *slog.Logger) (*Source, error) {
+	s := &Source{cfg: cfg, writer: w, lag: lag, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
 	opts := []kgo.Opt{
-		kgo.SeedBrokers(cfg.Kafka.Brokers...),
-		kgo.ConsumerGroup(cfg.Kafka.Group),
-		kgo.ConsumeTopics(cfg.Kafka.Topic),
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(cfg.Topic),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.AdjustFetchOffsetsFn(s.seekToStoredOffsets),
@@ -69,8 +86,8 @@ func newKafkaSource(w *writer, cfg Config, security []kgo.Opt, log *slog.Logger)
 	}
 	// A member heartbeats a few times per timeout, so one lost heartbeat
 	// does not cost it its partitions.
-	opts = append(opts, kgo.SessionTimeout(cfg.Kafka.SessionTimeout), kgo.HeartbeatInterval(min(3*time.Second, cfg.Kafka.SessionTimeout/3)))
-	opts = append(append(opts, security...), cfg.Kafka.Opts...)
+	opts = append(opts, kgo.SessionTimeout(cfg.SessionTimeout), kgo.HeartbeatInterval(min(3*time.Second, cfg.SessionTimeout/3)))
+	opts = append(opts, cfg.Opts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka client: %w", err)
@@ -88,23 +105,23 @@ const ShutdownGrace = 20 * time.Second
 // group and closes the client. Batches are written by pipelines, one per lane
 // (see Config.Writers): the next batch is polled and decoded while the
 // previous ones are written.
-func (s *kafkaSource) Run(ctx context.Context) error {
+func (s *Source) Run(ctx context.Context) error {
 	defer func() { s.cl.AllowRebalance(); s.cl.Close() }() // Close waits for AllowRebalance after a poll: an error return must not hang
 	writeCtx, stopWrites := graceful(ctx, ShutdownGrace)
 	defer stopWrites()
 	s.writeCtx = writeCtx
 	s.lanes = newLanes(s.cfg.Writers)
 	for _, l := range s.lanes.all {
-		l.pl = newPipeline(writeCtx, s.writer)
+		l.pl = write.NewPipeline(writeCtx, s.writer)
 	}
 	defer func() {
 		for _, l := range s.lanes.all {
-			l.pl.close()
+			l.pl.Close()
 		}
 	}()
 	for {
 		for _, l := range s.lanes.all {
-			if err := s.handle(ctx, l, l.pl.results()); err != nil {
+			if err := s.handle(ctx, l, l.pl.Results()); err != nil {
 				return err
 			}
 		}
@@ -149,7 +166,7 @@ func (s *kafkaSource) Run(ctx context.Context) error {
 		})
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 			if n := len(p.Records); n > 0 {
-				s.writer.metrics.SetLag(p.Topic, p.Partition, p.HighWatermark-p.Records[n-1].Offset-1)
+				s.lag.SetLag(p.Topic, p.Partition, p.HighWatermark-p.Records[n-1].Offset-1)
 			}
 		})
 		now := time.Now()
@@ -167,14 +184,14 @@ func (s *kafkaSource) Run(ctx context.Context) error {
 }
 
 // flush writes every held batch and waits for all the lanes' outcomes.
-func (s *kafkaSource) flush(ctx context.Context) error {
+func (s *Source) flush(ctx context.Context) error {
 	for _, l := range s.lanes.all {
 		if err := s.enqueue(l); err != nil {
 			return err
 		}
 	}
 	for _, l := range s.lanes.all {
-		if err := s.handle(ctx, l, l.pl.drain()); err != nil {
+		if err := s.handle(ctx, l, l.pl.Drain()); err != nil {
 			return err
 		}
 	}
@@ -184,21 +201,21 @@ func (s *kafkaSource) flush(ctx context.Context) error {
 // enqueue prepares the lane's batch (decoding it here, on the polling
 // goroutine), chains its offsets after the batches already queued,
 // hands it to the lane's pipeline and empties it.
-func (s *kafkaSource) enqueue(l *lane) error {
+func (s *Source) enqueue(l *lane) error {
 	if len(l.batch.Messages) == 0 {
 		return nil
 	}
 	own := l.batch // the prepared batch keeps this; l.batch is reused
 	own.Offsets = s.offsetUpdates(own.Messages)
-	p, err := s.writer.store.prepare(&own)
+	p, err := s.writer.Store.Prepare(&own)
 	if err != nil {
 		return err
 	}
 	for _, o := range own.Offsets {
 		s.inflight[topicPartition{o.Topic, o.Partition}] = o.Next
 	}
-	l.pl.send(p)
-	l.batch = Batch{Messages: make([]Message, 0, cap(l.batch.Messages))}
+	l.pl.Send(p)
+	l.batch = write.Batch{Messages: make([]decode.Message, 0, cap(l.batch.Messages))}
 	l.size = 0
 	return nil
 }
@@ -207,14 +224,14 @@ func (s *kafkaSource) enqueue(l *lane) error {
 // move on; on an offset conflict the lane's partitions involved are re-read
 // from the stored offsets (another loader wrote them); any other error ends
 // the source.
-func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []pipelineResult) error {
-	var reseek []OffsetUpdate
+func (s *Source) handle(ctx context.Context, l *lane, outcomes []write.Outcome) error {
+	var reseek []write.OffsetUpdate
 	for _, o := range outcomes {
 		switch {
-		case o.err == nil:
-			failpoint("after-commit")
+		case o.Err == nil:
+			failpoint.Hit("after-commit")
 			s.mu.Lock()
-			for _, u := range o.p.batch.Offsets {
+			for _, u := range o.Batch.Offsets {
 				tp := topicPartition{u.Topic, u.Partition}
 				s.expected[tp] = u.Next
 				if s.inflight[tp] == u.Next {
@@ -222,21 +239,21 @@ func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []pipelineRe
 				}
 			}
 			s.mu.Unlock()
-			s.commitToKafka(o.p.batch.Offsets)
-		case errors.Is(o.err, ErrOffsetConflict), errors.Is(o.err, errSkippedAfterFailure):
-			reseek = append(reseek, o.p.batch.Offsets...)
+			s.commitToKafka(o.Batch.Offsets)
+		case errors.Is(o.Err, write.ErrOffsetConflict), errors.Is(o.Err, write.ErrSkippedAfterFailure):
+			reseek = append(reseek, o.Batch.Offsets...)
 		default:
-			return o.err
+			return o.Err
 		}
 	}
 	if len(reseek) == 0 {
 		return nil
 	}
 	// Batches still queued in the lane were chained on the failed one: they fail too.
-	for _, o := range l.pl.close() {
-		reseek = append(reseek, o.p.batch.Offsets...)
+	for _, o := range l.pl.Close() {
+		reseek = append(reseek, o.Batch.Offsets...)
 	}
-	l.pl = newPipeline(s.writeCtx, s.writer)
+	l.pl = write.NewPipeline(s.writeCtx, s.writer)
 	for _, o := range reseek { // nothing of these partitions is in flight any more
 		delete(s.inflight, topicPartition{o.Topic, o.Partition})
 	}
@@ -255,7 +272,7 @@ func (s *kafkaSource) handle(ctx context.Context, l *lane, outcomes []pipelineRe
 
 // markReseeked records partitions whose already polled messages are stale:
 // Run drops them from the batch it holds.
-func (s *kafkaSource) markReseeked(offsets []OffsetUpdate) {
+func (s *Source) markReseeked(offsets []write.OffsetUpdate) {
 	if s.reseeked == nil {
 		s.reseeked = map[topicPartition]bool{}
 	}
@@ -267,9 +284,9 @@ func (s *kafkaSource) markReseeked(offsets []OffsetUpdate) {
 // shutdownError is what Run returns for the last batch's error when stopping:
 // a batch abandoned past the grace period is not an error (it was not
 // committed, so it will be read again).
-func (s *kafkaSource) shutdownError(err error) error {
+func (s *Source) shutdownError(err error) error {
 	switch {
-	case err == nil, errors.Is(err, ErrOffsetConflict):
+	case err == nil, errors.Is(err, write.ErrOffsetConflict):
 		return nil
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("stopped before the open batch was written; it will be read again", "error", err)
@@ -288,7 +305,7 @@ func graceful(parent context.Context, grace time.Duration) (context.Context, con
 	return ctx, func() { stop(); cancel() }
 }
 
-func (s *kafkaSource) leave() {
+func (s *Source) leave() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.cl.LeaveGroupContext(ctx); err != nil {
@@ -296,7 +313,7 @@ func (s *kafkaSource) leave() {
 	}
 }
 
-func (s *kafkaSource) offsetUpdates(msgs []Message) []OffsetUpdate {
+func (s *Source) offsetUpdates(msgs []decode.Message) []write.OffsetUpdate {
 	next := map[topicPartition]int64{}
 	var order []topicPartition
 	for i := range msgs {
@@ -308,21 +325,21 @@ func (s *kafkaSource) offsetUpdates(msgs []Message) []OffsetUpdate {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	updates := make([]OffsetUpdate, 0, len(order))
+	updates := make([]write.OffsetUpdate, 0, len(order))
 	for _, tp := range order {
 		expected, ok := s.inflight[tp]
 		if !ok {
 			if expected, ok = s.expected[tp]; !ok {
-				expected = NoStoredOffset
+				expected = write.NoStoredOffset
 			}
 		}
-		updates = append(updates, OffsetUpdate{Topic: tp.topic, Partition: tp.partition, Expected: expected, Next: next[tp]})
+		updates = append(updates, write.OffsetUpdate{Topic: tp.topic, Partition: tp.partition, Expected: expected, Next: next[tp]})
 	}
 	return updates
 }
 
 // commitToKafka tells Kafka what PostgreSQL already holds, for lag monitoring.
-func (s *kafkaSource) commitToKafka(offsets []OffsetUpdate) {
+func (s *Source) commitToKafka(offsets []write.OffsetUpdate) {
 	commit := map[string]map[int32]kgo.EpochOffset{}
 	for _, o := range offsets {
 		if commit[o.Topic] == nil {
@@ -338,11 +355,11 @@ func (s *kafkaSource) commitToKafka(offsets []OffsetUpdate) {
 }
 
 // reseek moves the given partitions back to their stored offsets.
-func (s *kafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error {
-	s.writer.store.forgetSenders()
+func (s *Source) reseek(ctx context.Context, offsets []write.OffsetUpdate) error {
+	s.writer.Store.ForgetSenders()
 	set := map[string]map[int32]kgo.EpochOffset{}
 	for _, o := range offsets {
-		stored, err := s.storedOffsets(ctx, o.Topic, []int32{o.Partition})
+		stored, err := s.writer.Store.StoredOffsets(ctx, o.Topic, []int32{o.Partition})
 		if err != nil {
 			return err
 		}
@@ -366,7 +383,7 @@ func (s *kafkaSource) reseek(ctx context.Context, offsets []OffsetUpdate) error 
 
 // withoutPartitions drops the messages of the given partitions, in place, and
 // returns the size of the rest.
-func withoutPartitions(msgs []Message, drop map[topicPartition]bool) ([]Message, int) {
+func withoutPartitions(msgs []decode.Message, drop map[topicPartition]bool) ([]decode.Message, int) {
 	kept, size := msgs[:0], 0
 	for _, m := range msgs {
 		if !drop[topicPartition{m.Pos.Topic, m.Pos.Partition}] {
@@ -379,28 +396,28 @@ func withoutPartitions(msgs []Message, drop map[topicPartition]bool) ([]Message,
 
 // seekToStoredOffsets is the AdjustFetchOffsetsFn: every assigned partition
 // starts at the offset stored in PostgreSQL, or at the earliest offset.
-func (s *kafkaSource) seekToStoredOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
-	var bo backoff
+func (s *Source) seekToStoredOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	var bo write.Backoff
 	for {
 		out, err := s.adjust(ctx, assigned)
-		if err == nil || !isTransient(err) || ctx.Err() != nil {
+		if err == nil || !write.IsTransient(err) || ctx.Err() != nil {
 			return out, err
 		}
 		s.log.Warn("read stored offsets; retrying", "error", err)
-		if err := bo.wait(ctx); err != nil {
+		if err := bo.Wait(ctx); err != nil {
 			return nil, err
 		}
 	}
 }
 
-func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+func (s *Source) adjust(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	out := make(map[string]map[int32]kgo.Offset, len(assigned))
 	for topic, partitions := range assigned {
 		ids := make([]int32, 0, len(partitions))
 		for p := range partitions {
 			ids = append(ids, p)
 		}
-		stored, err := s.storedOffsets(ctx, topic, ids)
+		stored, err := s.writer.Store.StoredOffsets(ctx, topic, ids)
 		if err != nil {
 			return nil, err
 		}
@@ -413,43 +430,23 @@ func (s *kafkaSource) adjust(ctx context.Context, assigned map[string]map[int32]
 				s.expected[tp] = next
 			} else {
 				out[topic][p] = kgo.NewOffset().AtStart()
-				s.expected[tp] = NoStoredOffset
+				s.expected[tp] = write.NoStoredOffset
 			}
 		}
 		s.mu.Unlock()
 		s.log.Info("partitions assigned; starting from stored offsets", "topic", topic, "partitions", ids, "stored", stored)
 	}
-	failpoint("assigned")
+	failpoint.Hit("assigned")
 	return out, nil
 }
 
-func (s *kafkaSource) storedOffsets(ctx context.Context, topic string, partitions []int32) (map[int32]int64, error) {
-	rows, err := s.writer.store.pool.Query(ctx,
-		`SELECT "partition", "nextOffset" FROM "KafkaOffset" WHERE "topic" = $1 AND "partition" = ANY ($2)`,
-		topic, partitions)
-	if err != nil {
-		return nil, fmt.Errorf("read stored offsets of %s: %w", topic, err)
-	}
-	stored := map[int32]int64{}
-	var p int32
-	var next int64
-	_, err = pgx.ForEachRow(rows, []any{&p, &next}, func() error {
-		stored[p] = next
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read stored offsets of %s: %w", topic, err)
-	}
-	return stored, nil
-}
-
 // Partitions moved: cached sender states may be stale now.
-func (s *kafkaSource) assigned(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
-	s.writer.store.forgetSenders()
+func (s *Source) assigned(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
+	s.writer.Store.ForgetSenders()
 }
 
-func (s *kafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
-	failpoint("revoked")
+func (s *Source) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	failpoint.Hit("revoked")
 	s.mu.Lock()
 	for topic, partitions := range lost {
 		for _, p := range partitions {
@@ -457,17 +454,17 @@ func (s *kafkaSource) revoked(_ context.Context, _ *kgo.Client, lost map[string]
 		}
 	}
 	s.mu.Unlock()
-	s.writer.store.forgetSenders()
+	s.writer.Store.ForgetSenders()
 }
 
 // messageOf copies a record out of the client's fetch buffers: a batch then
 // keeps only its own bytes alive, not every decompressed fetch it touched.
-func messageOf(r *kgo.Record) Message {
-	m := Message{Key: clone(r.Key), Value: clone(r.Value), Pos: Position{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset}}
+func messageOf(r *kgo.Record) decode.Message {
+	m := decode.Message{Key: clone(r.Key), Value: clone(r.Value), Pos: decode.Position{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset}}
 	if len(r.Headers) > 0 {
-		m.Headers = make([]Header, len(r.Headers))
+		m.Headers = make([]decode.Header, len(r.Headers))
 		for i, h := range r.Headers {
-			m.Headers[i] = Header{Key: h.Key, Value: clone(h.Value)}
+			m.Headers[i] = decode.Header{Key: h.Key, Value: clone(h.Value)}
 		}
 	}
 	return m

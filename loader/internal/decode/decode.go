@@ -1,98 +1,93 @@
-package loader
+package decode
 
 import (
-	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
-// event is one decoded message: a ConversationEvent row plus what session
+// Event is one decoded message: a ConversationEvent row plus what session
 // assignment needs.
-type event struct {
-	id             uuid
-	conversationID uuid
-	timestamp      time.Time
-	modelID        uuid // zero when the event names no model
-	typ            string
-	rawData        []byte
-	metadata       []byte
-	actionText     optString
-	name           optString
-	flowID         optString
-	stepID         optString
-	agentID        optString
-	slotValue      []byte // nil when absent or JSON null
-	senderID       string
-	sequenceNumber int64
-	environmentID  uuid // zero when the message names no environment
-	environment    string
+type Event struct {
+	ID             UUID
+	ConversationID UUID
+	Timestamp      time.Time
+	ModelID        UUID // zero when the event names no model
+	Type           string
+	RawData        []byte
+	Metadata       []byte
+	ActionText     OptString
+	Name           OptString
+	FlowID         OptString
+	StepID         OptString
+	AgentID        OptString
+	SlotValue      []byte // nil when absent or JSON null
+	SenderID       string
+	SequenceNumber int64
+	EnvironmentID  UUID // zero when the message names no environment
+	Environment    string
 
-	index       int    // position in its batch
-	sessionID   string // metadata.session_id (Rasa >= 3.16)
-	assistantID string // metadata.assistant_id
-	pos         Position
+	Index       int    // position in its batch
+	SessionID   string // metadata.session_id (Rasa >= 3.16)
+	AssistantID string // metadata.assistant_id
+	Pos         Position
 }
 
-type optString struct {
-	s  string
-	ok bool
+// OptString is a text column's value: S, or NULL when not OK.
+type OptString struct {
+	S  string
+	OK bool
 }
 
-func (o optString) value() any {
-	if !o.ok {
-		return nil
-	}
-	return o.s
+// Decoder turns message values into events.
+type Decoder struct {
+	Types              EventTypes
+	DefaultEnvironment string // used when a message has no RASA_ENVIRONMENT header
+	MaxEventBytes      int
 }
 
-// decoder turns message values into events.
-type decoder struct {
-	types              eventTypes
-	defaultEnvironment string // used when a message has no RASA_ENVIRONMENT header
-	maxEventBytes      int
-}
-
-// decode returns the event of msg, or a *scan.Error saying why it cannot be
+// Decode returns the event of msg, or a *scan.Error saying why it cannot be
 // stored; with an error, the event (if not nil) holds what was decoded, such as
 // the sender id, for the rejected events table.
-func (d *decoder) decode(msg *Message) (*event, error) {
-	if d.maxEventBytes > 0 && len(msg.Value) > d.maxEventBytes {
-		return nil, scan.Reject(scan.TooLarge, "message of %d bytes exceeds the limit of %d bytes (--max-event-bytes)", len(msg.Value), d.maxEventBytes)
+func (d *Decoder) Decode(msg *Message) (*Event, error) {
+	if d.MaxEventBytes > 0 && len(msg.Value) > d.MaxEventBytes {
+		return nil, scan.Reject(scan.TooLarge, "message of %d bytes exceeds the limit of %d bytes (--max-event-bytes)", len(msg.Value), d.MaxEventBytes)
 	}
 	m, err := scan.Message(msg.Value, scan.MaxDepth)
 	if err != nil {
 		return nil, err
 	}
-	e := &event{id: uuidV5(msg.Value), rawData: m.JSON, pos: msg.Pos}
+	e := &Event{ID: UUIDv5(msg.Value), RawData: m.JSON, Pos: msg.Pos}
 
-	if e.senderID, err = requiredString(&m, "sender_id"); err != nil {
+	if e.SenderID, err = requiredString(&m, "sender_id"); err != nil {
 		return nil, err
 	}
-	if err := checkIdentifier("sender_id", e.senderID); err != nil {
+	if err := checkIdentifier("sender_id", e.SenderID); err != nil {
 		return nil, err
 	}
 	name, err := requiredString(&m, "event")
 	if err != nil {
 		return e, err
 	}
-	if e.timestamp, err = timestampField(&m); err != nil {
+	if e.Timestamp, err = timestampField(&m); err != nil {
 		return e, err
 	}
 	var ok bool
-	if e.typ, ok = d.types.lookup(name); !ok {
+	if e.Type, ok = d.Types.lookup(name); !ok {
 		return e, scan.Reject(scan.UnknownType, "unknown event type %q", scan.Truncate(name, 100))
 	}
 	if err := d.environmentOf(msg, e); err != nil {
 		return e, err
 	}
 
-	e.metadata = []byte("{}")
+	e.Metadata = []byte("{}")
 	var meta []scan.Field
 	if raw, ok := m.Value("metadata"); ok && len(raw) > 0 && raw[0] == '{' {
-		e.metadata = raw
+		e.Metadata = raw
 		if meta, err = scan.Object(raw, scan.MaxDepth); err != nil {
 			return e, err
 		}
@@ -101,43 +96,43 @@ func (d *decoder) decode(msg *Message) (*event, error) {
 	if err := checkIdentifierFields(&m, meta); err != nil {
 		return e, err
 	}
-	e.assistantID = metaString("assistant_id")
-	e.sessionID = metaString("session_id")
+	e.AssistantID = metaString("assistant_id")
+	e.SessionID = metaString("session_id")
 	if modelID := metaString("model_id"); modelID != "" {
-		e.modelID = uuidV5([]byte(modelID))
+		e.ModelID = UUIDv5([]byte(modelID))
 	}
 
-	e.name = optionalString(&m, "name")
-	switch e.typ {
+	e.Name = optionalString(&m, "name")
+	switch e.Type {
 	case "USER":
-		e.name = intentName(&m)
+		e.Name = intentName(&m)
 	case "ACTION":
 		// the name of the action executed; an end-to-end bot action has none,
 		// only the text it uttered (docs/decisions.md)
-		e.actionText = e.name
-		if e.actionText.s == "" {
-			e.actionText = optionalString(&m, "action_text")
+		e.ActionText = e.Name
+		if e.ActionText.S == "" {
+			e.ActionText = optionalString(&m, "action_text")
 		}
 	}
-	e.flowID = optionalString(&m, "flow_id")
-	if !e.flowID.ok {
-		e.flowID = optOf(metaString("active_flow"))
+	e.FlowID = optionalString(&m, "flow_id")
+	if !e.FlowID.OK {
+		e.FlowID = optOf(metaString("active_flow"))
 	}
-	e.stepID = optionalString(&m, "step_id")
-	if !e.stepID.ok {
-		e.stepID = optOf(metaString("step_id"))
+	e.StepID = optionalString(&m, "step_id")
+	if !e.StepID.OK {
+		e.StepID = optOf(metaString("step_id"))
 	}
-	e.agentID = optionalString(&m, "agent_id")
-	if e.typ == "SLOT" {
+	e.AgentID = optionalString(&m, "agent_id")
+	if e.Type == "SLOT" {
 		if raw, ok := m.Value("value"); ok && !scan.IsNull(raw) {
-			e.slotValue = raw
+			e.SlotValue = raw
 		}
 	}
 	return e, nil
 }
 
-func (d *decoder) environmentOf(msg *Message, e *event) error {
-	env := d.defaultEnvironment
+func (d *Decoder) environmentOf(msg *Message, e *Event) error {
+	env := d.DefaultEnvironment
 	if v, ok := msg.header(environmentHeader); ok {
 		env = string(v)
 	}
@@ -150,8 +145,8 @@ func (d *decoder) environmentOf(msg *Message, e *event) error {
 	if err := checkIdentifier("header "+environmentHeader, env); err != nil {
 		return err
 	}
-	e.environment = env
-	e.environmentID = uuidV5([]byte(env))
+	e.Environment = env
+	e.EnvironmentID = UUIDv5([]byte(env))
 	return nil
 }
 
@@ -275,33 +270,33 @@ func inRange(us int64) bool {
 	return us >= minTimestamp*1_000_000 && us < maxTimestamp*1_000_000
 }
 
-func optionalString(m *scan.Scanned, key string) optString {
+func optionalString(m *scan.Scanned, key string) OptString {
 	raw, _ := m.Value(key)
 	s, ok := scan.String(raw)
-	return optString{s, ok}
+	return OptString{s, ok}
 }
 
-func optOf(s string) optString { return optString{s, s != ""} }
+func optOf(s string) OptString { return OptString{s, s != ""} }
 
 // intentName is parse_data.intent.name of a USER event.
-func intentName(m *scan.Scanned) optString {
+func intentName(m *scan.Scanned) OptString {
 	parseData, ok := m.Value("parse_data")
 	if !ok || len(parseData) == 0 || parseData[0] != '{' {
-		return optString{}
+		return OptString{}
 	}
 	fields, err := scan.Object(parseData, scan.MaxDepth)
 	if err != nil {
-		return optString{}
+		return OptString{}
 	}
 	intent := lastField(fields, "intent")
 	if len(intent) == 0 || intent[0] != '{' {
-		return optString{}
+		return OptString{}
 	}
 	if fields, err = scan.Object(intent, scan.MaxDepth); err != nil {
-		return optString{}
+		return OptString{}
 	}
 	s, ok := scan.String(lastField(fields, "name"))
-	return optString{s, ok}
+	return OptString{s, ok}
 }
 
 func lastField(fields []scan.Field, key string) []byte {

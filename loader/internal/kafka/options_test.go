@@ -1,4 +1,4 @@
-package loader
+package kafka
 
 import (
 	"bytes"
@@ -11,10 +11,10 @@ import (
 )
 
 func TestSASLPlainWithoutTLSWarns(t *testing.T) {
-	if w := (KafkaSecurity{SASLMechanism: "plain"}).Warnings(); len(w) != 1 || !strings.Contains(w[0], "clear text") {
+	if w := (Security{SASLMechanism: "plain"}).Warnings(); len(w) != 1 || !strings.Contains(w[0], "clear text") {
 		t.Errorf("SASL PLAIN without TLS: warnings %q", w)
 	}
-	for _, k := range []KafkaSecurity{{SASLMechanism: "PLAIN", TLS: true}, {SASLMechanism: "SCRAM-SHA-512"}, {}} {
+	for _, k := range []Security{{SASLMechanism: "PLAIN", TLS: true}, {SASLMechanism: "SCRAM-SHA-512"}, {}} {
 		if w := k.Warnings(); len(w) != 0 {
 			t.Errorf("%+v: warnings %q", k, w)
 		}

@@ -1,9 +1,11 @@
-package loader
+package write
 
 import (
 	"encoding/binary"
 	"io"
 	"time"
+
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
 )
 
 // Events are sent to PostgreSQL in COPY's binary format, encoded as the
@@ -26,40 +28,40 @@ var (
 )
 
 // encodeRow appends e as one binary COPY tuple to buf.
-func encodeRow(buf []byte, e *event) []byte {
+func encodeRow(buf []byte, e *decode.Event) []byte {
 	buf = binary.BigEndian.AppendUint16(buf, copyFieldCount)
-	buf = appendUUID(buf, e.id)
-	buf = appendUUID(buf, e.conversationID)
+	buf = appendUUID(buf, e.ID)
+	buf = appendUUID(buf, e.ConversationID)
 	buf = appendLen(buf, 8)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(e.timestamp.UnixMicro()-postgresEpochMicros))
-	buf = appendOptionalUUID(buf, e.modelID)
-	buf = appendText(buf, e.typ)
-	buf = appendJSONB(buf, e.rawData)
-	buf = appendJSONB(buf, e.metadata)
-	for _, s := range []optString{e.actionText, e.name, e.flowID, e.stepID, e.agentID} {
-		if s.ok {
-			buf = appendText(buf, s.s)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(e.Timestamp.UnixMicro()-postgresEpochMicros))
+	buf = appendOptionalUUID(buf, e.ModelID)
+	buf = appendText(buf, e.Type)
+	buf = appendJSONB(buf, e.RawData)
+	buf = appendJSONB(buf, e.Metadata)
+	for _, s := range []decode.OptString{e.ActionText, e.Name, e.FlowID, e.StepID, e.AgentID} {
+		if s.OK {
+			buf = appendText(buf, s.S)
 		} else {
 			buf = appendNull(buf)
 		}
 	}
-	if e.slotValue != nil {
-		buf = appendJSONB(buf, e.slotValue)
+	if e.SlotValue != nil {
+		buf = appendJSONB(buf, e.SlotValue)
 	} else {
 		buf = appendNull(buf)
 	}
-	buf = appendText(buf, e.senderID)
+	buf = appendText(buf, e.SenderID)
 	buf = appendLen(buf, 8)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(e.sequenceNumber))
-	return appendOptionalUUID(buf, e.environmentID)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(e.SequenceNumber))
+	return appendOptionalUUID(buf, e.EnvironmentID)
 }
 
-func appendLen(buf []byte, n int) []byte   { return binary.BigEndian.AppendUint32(buf, uint32(n)) }
-func appendNull(buf []byte) []byte         { return binary.BigEndian.AppendUint32(buf, 0xffffffff) }
-func appendUUID(buf []byte, u uuid) []byte { return append(appendLen(buf, 16), u[:]...) }
+func appendLen(buf []byte, n int) []byte          { return binary.BigEndian.AppendUint32(buf, uint32(n)) }
+func appendNull(buf []byte) []byte                { return binary.BigEndian.AppendUint32(buf, 0xffffffff) }
+func appendUUID(buf []byte, u decode.UUID) []byte { return append(appendLen(buf, 16), u[:]...) }
 
-func appendOptionalUUID(buf []byte, u uuid) []byte {
-	if u.isZero() {
+func appendOptionalUUID(buf []byte, u decode.UUID) []byte {
+	if u.IsZero() {
 		return appendNull(buf)
 	}
 	return appendUUID(buf, u)
@@ -77,7 +79,7 @@ func appendJSONB(buf []byte, json []byte) []byte {
 // rowReader is a COPY's input: the header, the events' tuples, the trailer,
 // encoded a chunk at a time as they are read.
 type rowReader struct {
-	events  []*event
+	events  []*decode.Event
 	next    int    // first event not yet encoded
 	chunk   []byte // encoded, from off on not yet read
 	off     int
@@ -87,7 +89,7 @@ type rowReader struct {
 
 const rowChunkBytes = 64 << 10
 
-func newRowReader(events []*event) *rowReader { return &rowReader{events: events} }
+func newRowReader(events []*decode.Event) *rowReader { return &rowReader{events: events} }
 
 func (r *rowReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {

@@ -1,13 +1,13 @@
-package loader
+package write
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"sort"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
 // ReplayTotals sums a replay of rejected messages.
@@ -19,20 +19,20 @@ type ReplayTotals struct {
 	Rebuilt       int // conversations rebuilt
 }
 
-// replayRejected re-ingests the rejected messages the database now accepts
+// ReplayRejected re-ingests the rejected messages the database now accepts
 // (typically after a migration added an event type), in their original stream
 // positions: each goes back where it was read, the sessions of its sender are
 // derived again, and every conversation involved is rebuilt. Messages still
 // refused keep their row, with the reason updated. Run it while no loader is
 // consuming the same senders, or accept that a loader may keep, for one batch,
 // a session it cached before the replay.
-func (s *store) replayRejected(ctx context.Context, chunk int) (ReplayTotals, error) {
+func (s *Store) ReplayRejected(ctx context.Context, chunk int) (ReplayTotals, error) {
 	var totals ReplayTotals
-	types, err := loadEventTypes(ctx, s.pool)
+	types, err := decode.LoadEventTypes(ctx, s.pool)
 	if err != nil {
 		return totals, fmt.Errorf("read event types: %w", err)
 	}
-	s.decoder.types = types
+	s.decoder.Types = types
 	after := int64(-1)
 	for {
 		var n int
@@ -57,7 +57,7 @@ func (s *store) replayRejected(ctx context.Context, chunk int) (ReplayTotals, er
 
 // replayChunk replays up to limit rejected messages after sequence number
 // after; it returns how many it looked at and the last sequence number.
-func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit int, totals *ReplayTotals) (int, int64, error) {
+func (s *Store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit int, totals *ReplayTotals) (int, int64, error) {
 	rows, err := tx.Query(ctx, `
 		SELECT "id", "value", "key", "headers", coalesce("topic", ''), coalesce("partition", 0), coalesce("offset", 0),
 		       coalesce("fileName", ''), coalesce("lineNumber", 0), "sequenceNumber", "reason"
@@ -71,7 +71,7 @@ func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 	}
 	type rejected struct {
 		id       [16]byte
-		msg      Message
+		msg      decode.Message
 		sequence int64
 		reason   string
 	}
@@ -96,10 +96,10 @@ func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 	after = batch[len(batch)-1].sequence
 	totals.Examined += len(batch)
 
-	var accepted []*event
-	replayed := map[uuid][16]byte{} // event id → rejected row id
+	var accepted []*decode.Event
+	replayed := map[decode.UUID][16]byte{} // event id → rejected row id
 	for _, r := range batch {
-		e, err := s.decoder.decode(&r.msg)
+		e, err := s.decoder.Decode(&r.msg)
 		if err != nil {
 			rerr, _ := err.(*scan.Error)
 			totals.StillRejected++
@@ -111,9 +111,9 @@ func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 			}
 			continue
 		}
-		e.sequenceNumber = r.sequence
+		e.SequenceNumber = r.sequence
 		accepted = append(accepted, e)
-		replayed[e.id] = r.id
+		replayed[e.ID] = r.id
 	}
 	accepted, _ = dropRepeats(accepted)
 	fresh, err := withoutStored(ctx, tx, accepted)
@@ -143,30 +143,30 @@ func (s *store) replayChunk(ctx context.Context, tx pgx.Tx, after int64, limit i
 // senders' sessions again over everything stored; analytics.rebuild_moved_sessions
 // then moves the stored events whose session changed and rebuilds every
 // conversation involved. It returns how many conversations were rebuilt.
-func (s *store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*event) (int, error) {
-	senders := sendersNeedingState(fresh, nil)
+func (s *Store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*decode.Event) (int, error) {
+	senders := decode.SendersNeedingState(fresh, nil)
 	stored, err := storedStreams(ctx, tx, senders)
 	if err != nil {
 		return 0, err
 	}
 	// The senders' whole streams, stored and replayed, in stream order.
-	stream := append(append([]*event(nil), stored...), fresh...)
-	sort.SliceStable(stream, func(i, j int) bool { return stream[i].sequenceNumber < stream[j].sequenceNumber })
-	oldConversation := make(map[*event]uuid, len(stored))
+	stream := append(append([]*decode.Event(nil), stored...), fresh...)
+	sort.SliceStable(stream, func(i, j int) bool { return stream[i].SequenceNumber < stream[j].SequenceNumber })
+	oldConversation := make(map[*decode.Event]decode.UUID, len(stored))
 	for _, e := range stored {
-		oldConversation[e] = e.conversationID
+		oldConversation[e] = e.ConversationID
 	}
 	// The whole stream is at hand, so every start slot moves in place: no moves come back.
-	final, _ := assignSessions(stream, map[string]senderState{}, s.cfg.DefaultAssistant)
+	final, _ := decode.AssignSessions(stream, map[string]decode.SenderState{}, s.cfg.DefaultAssistant)
 
 	var moved, to, also [][16]byte
 	for _, e := range stored {
-		if oldConversation[e] != e.conversationID {
-			moved, to = append(moved, e.id), append(to, e.conversationID)
+		if oldConversation[e] != e.ConversationID {
+			moved, to = append(moved, e.ID), append(to, e.ConversationID)
 		}
 	}
 	for _, e := range fresh {
-		also = append(also, e.conversationID)
+		also = append(also, e.ConversationID)
 	}
 	if err := s.insertEnvironments(ctx, tx, fresh); err != nil {
 		return 0, err
@@ -178,12 +178,12 @@ func (s *store) reinsert(ctx context.Context, tx pgx.Tx, fresh []*event) (int, e
 	if err := tx.QueryRow(ctx, `SELECT analytics.rebuild_moved_sessions($1, $2, $3)`, moved, to, also).Scan(&rebuilt); err != nil {
 		return 0, fmt.Errorf("move events to their re-derived sessions and rebuild them: %w", err)
 	}
-	return rebuilt, saveSenderStates(ctx, tx, final)
+	return rebuilt, decode.SaveSenderStates(ctx, tx, final)
 }
 
 // storedStreams reads the stored events of these senders that carry no
 // session_id, with what session assignment needs.
-func storedStreams(ctx context.Context, tx pgx.Tx, senders []string) ([]*event, error) {
+func storedStreams(ctx context.Context, tx pgx.Tx, senders []string) ([]*decode.Event, error) {
 	if len(senders) == 0 {
 		return nil, nil
 	}
@@ -198,39 +198,18 @@ func storedStreams(ctx context.Context, tx pgx.Tx, senders []string) ([]*event, 
 		return nil, fmt.Errorf("read the senders' stored events: %w", err)
 	}
 	defer rows.Close()
-	var out []*event
+	var out []*decode.Event
 	for rows.Next() {
-		e := &event{}
+		e := &decode.Event{}
 		var name *string
-		if err := rows.Scan((*[16]byte)(&e.id), (*[16]byte)(&e.conversationID), &e.typ, &name, &e.assistantID,
-			&e.senderID, &e.sequenceNumber); err != nil {
+		if err := rows.Scan((*[16]byte)(&e.ID), (*[16]byte)(&e.ConversationID), &e.Type, &name, &e.AssistantID,
+			&e.SenderID, &e.SequenceNumber); err != nil {
 			return nil, err
 		}
 		if name != nil {
-			e.name = optString{*name, true}
+			e.Name = decode.OptString{S: *name, OK: true}
 		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// parseHeadersJSON reverses headersJSON.
-func parseHeadersJSON(raw []byte) []Header {
-	var hs []struct {
-		Key    string `json:"key"`
-		Value  string `json:"value"`
-		Base64 []byte `json:"base64"`
-	}
-	if json.Unmarshal(raw, &hs) != nil {
-		return nil
-	}
-	out := make([]Header, 0, len(hs))
-	for _, h := range hs {
-		v := []byte(h.Value)
-		if h.Base64 != nil {
-			v = h.Base64
-		}
-		out = append(out, Header{Key: h.Key, Value: v})
-	}
-	return out
 }

@@ -1,23 +1,24 @@
-package loader
+package decode
 
 import "sync"
 
-// senderCache remembers sender states between batches so the database is
+// SenderCache remembers sender states between batches so the database is
 // asked only for senders not seen recently. It is dropped whenever partitions
 // move, because another loader may have moved a sender's stream on meanwhile.
-type senderCache struct {
+type SenderCache struct {
 	mu     sync.Mutex
-	states map[string]senderState
+	states map[string]SenderState
 	max    int
 	epoch  int64 // analytics.sender_session_epoch when the states were read
 }
 
-func newSenderCache(max int) *senderCache {
-	return &senderCache{states: map[string]senderState{}, max: max}
+// NewSenderCache keeps at most max senders' states.
+func NewSenderCache(max int) *SenderCache {
+	return &SenderCache{states: map[string]SenderState{}, max: max}
 }
 
 // snapshot copies the cached states of the given senders into into.
-func (c *senderCache) snapshot(senders []string, into map[string]senderState) {
+func (c *SenderCache) snapshot(senders []string, into map[string]SenderState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, s := range senders {
@@ -27,8 +28,8 @@ func (c *senderCache) snapshot(senders []string, into map[string]senderState) {
 	}
 }
 
-// store records committed states, evicting arbitrary entries beyond max.
-func (c *senderCache) store(states map[string]senderState) {
+// Store records committed states, evicting arbitrary entries beyond max.
+func (c *SenderCache) Store(states map[string]SenderState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for s, st := range states {
@@ -42,15 +43,16 @@ func (c *senderCache) store(states map[string]senderState) {
 	}
 }
 
-func (c *senderCache) clear() {
+// Clear drops every state.
+func (c *SenderCache) Clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.states)
 }
 
-// syncEpoch drops every state when sessions were re-derived since they were
+// SyncEpoch drops every state when sessions were re-derived since they were
 // read (replay-rejected moves analytics.sender_session_epoch on).
-func (c *senderCache) syncEpoch(epoch int64) {
+func (c *SenderCache) SyncEpoch(epoch int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if epoch != c.epoch {

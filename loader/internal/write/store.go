@@ -1,10 +1,9 @@
-package loader
+package write
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"log/slog"
 	"sync"
 	"time"
@@ -12,10 +11,13 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
-// storeConfig configures how batches are written (see Config).
-type storeConfig struct {
+// StoreConfig configures how batches are written (the loader fills it from
+// its Config).
+type StoreConfig struct {
 	DefaultAssistant   string // assistantName of sessions whose events carry no metadata.assistant_id
 	DefaultEnvironment string // environment of messages without a RASA_ENVIRONMENT header ("" = none)
 	MaxEventBytes      int    // larger messages are rejected as too_large
@@ -24,23 +26,23 @@ type storeConfig struct {
 	EnforceForeignKeys bool   // keep per-row foreign key checks on COPY
 }
 
-// store writes batches of messages into PostgreSQL, one transaction each.
-type store struct {
+// Store writes batches of messages into PostgreSQL, one transaction each.
+type Store struct {
 	pool    *pgxpool.Pool
-	cfg     storeConfig
-	decoder decoder
-	senders *senderCache
+	cfg     StoreConfig
+	decoder decode.Decoder
+	senders *decode.SenderCache
 	log     *slog.Logger
 
 	skipFKChecks bool // write batches with session_replication_role = replica
 
 	mu           sync.Mutex
-	environments map[uuid]bool // known to exist in "Environment"
+	environments map[decode.UUID]bool // known to exist in "Environment"
 }
 
-// newStore reads the event types the database knows and prepares a Store.
-func newStore(ctx context.Context, pool *pgxpool.Pool, cfg storeConfig, log *slog.Logger) (*store, error) {
-	types, err := loadEventTypes(ctx, pool)
+// NewStore reads the event types the database knows and prepares a Store.
+func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slog.Logger) (*Store, error) {
+	types, err := decode.LoadEventTypes(ctx, pool)
 	if err != nil {
 		return nil, fmt.Errorf("read event types: %w", err)
 	}
@@ -54,88 +56,34 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, cfg storeConfig, log *slo
 				"(GRANT SET ON PARAMETER session_replication_role TO <role> makes ingestion faster)")
 		}
 	}
-	return &store{
+	return &Store{
 		skipFKChecks: skip,
 		pool:         pool,
 		cfg:          cfg,
-		decoder:      decoder{types: types, defaultEnvironment: cfg.DefaultEnvironment, maxEventBytes: cfg.MaxEventBytes},
-		senders:      newSenderCache(cfg.SenderCacheSize),
+		decoder:      decode.Decoder{Types: types, DefaultEnvironment: cfg.DefaultEnvironment, MaxEventBytes: cfg.MaxEventBytes},
+		senders:      decode.NewSenderCache(cfg.SenderCacheSize),
 		log:          log,
-		environments: map[uuid]bool{},
+		environments: map[decode.UUID]bool{},
 	}, nil
 }
 
-// MaxBatchMessages bounds a batch: each message's sequence number is its batch
-// block times 2^20 plus its position in the batch.
-const MaxBatchMessages = 1<<20 - 1
-
-// Batch is a run of messages in stream order, with the Kafka offsets it covers.
-type Batch struct {
-	Messages []Message
-	Offsets  []OffsetUpdate
-}
-
-// OffsetUpdate moves one partition's stored next offset from Expected (what
-// this loader read at assignment or last wrote; NoStoredOffset when the
-// partition had none) to Next.
-type OffsetUpdate struct {
-	Topic     string
-	Partition int32
-	Expected  int64
-	Next      int64
-}
-
-// NoStoredOffset is OffsetUpdate.Expected for a partition with no stored offset.
-const NoStoredOffset = -1
-
-// ErrOffsetConflict means another loader stored offsets of a partition in this
-// batch since this loader read them: the batch was not written, and the
-// partitions must be re-read from the stored offsets.
-var ErrOffsetConflict = errors.New("stored Kafka offsets moved: another loader owns these partitions now")
-
-// Result is what a batch write did.
-type Result struct {
-	Messages   int
-	Stored     int
-	Duplicates int                 // exact duplicates of stored or earlier messages, dropped
-	Rejected   map[scan.Reason]int // by reason
-	Elapsed    time.Duration
-}
-
-// RejectedTotal is the number of rejected messages.
-func (r Result) RejectedTotal() int {
-	n := 0
-	for _, c := range r.Rejected {
-		n += c
-	}
-	return n
-}
-
-// rejection is a message that cannot be stored, with why.
-type rejection struct {
-	msg      *Message
-	err      *scan.Error
-	senderID string
-	index    int // position in the batch
-}
-
-// decodedBatch is a batch decoded for COPY: the work that needs no database,
+// DecodedBatch is a batch decoded for COPY: the work that needs no database,
 // done before the batch's transaction (and, in a pipeline, while the previous
 // batch is being written).
-type decodedBatch struct {
+type DecodedBatch struct {
 	batch      *Batch
-	candidates []*event // decoded, without repeats inside the batch
+	candidates []*decode.Event // decoded, without repeats inside the batch
 	rejections []rejection
 	repeats    int // exact duplicates inside the batch
 	started    time.Time
 }
 
-// prepare decodes a batch.
-func (s *store) prepare(b *Batch) (*decodedBatch, error) {
+// Prepare decodes a batch.
+func (s *Store) Prepare(b *Batch) (*DecodedBatch, error) {
 	if len(b.Messages) > MaxBatchMessages {
 		return nil, fmt.Errorf("batch of %d messages exceeds %d", len(b.Messages), MaxBatchMessages)
 	}
-	p := &decodedBatch{batch: b, started: time.Now()}
+	p := &DecodedBatch{batch: b, started: time.Now()}
 	events, rejections := s.decodeAll(b.Messages)
 	p.candidates, p.repeats = dropRepeats(events)
 	p.rejections = rejections
@@ -146,9 +94,9 @@ func (s *store) prepare(b *Batch) (*decodedBatch, error) {
 // messages, the senders' session states and the offsets, atomically. Exact
 // duplicates are dropped; the fast path COPYs without looking for them and
 // falls back to a second attempt that removes already stored events when the
-// first hits one. A failed commit may be retried with the same decodedBatch
+// first hits one. A failed commit may be retried with the same DecodedBatch
 // (the writer does, for transient errors).
-func (s *store) commit(ctx context.Context, p *decodedBatch) (Result, error) {
+func (s *Store) commit(ctx context.Context, p *DecodedBatch) (Result, error) {
 	w := &batchWrite{store: s, batch: p.batch, candidates: p.candidates, rejections: p.rejections}
 	err := w.run(ctx, false)
 	if isDuplicateEvent(err) {
@@ -162,7 +110,7 @@ func (s *store) commit(ctx context.Context, p *decodedBatch) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	s.senders.store(w.senderStates)
+	s.senders.Store(w.senderStates)
 	s.rememberEnvironments(w.events)
 
 	res := Result{
@@ -178,14 +126,14 @@ func (s *store) commit(ctx context.Context, p *decodedBatch) (Result, error) {
 	return res, nil
 }
 
-// forgetSenders drops cached sender states; call it when partitions move.
-func (s *store) forgetSenders() { s.senders.clear() }
+// ForgetSenders drops cached sender states; call it when partitions move.
+func (s *Store) ForgetSenders() { s.senders.Clear() }
 
-func (s *store) decodeAll(msgs []Message) ([]*event, []rejection) {
-	events := make([]*event, 0, len(msgs))
+func (s *Store) decodeAll(msgs []decode.Message) ([]*decode.Event, []rejection) {
+	events := make([]*decode.Event, 0, len(msgs))
 	var rejections []rejection
 	for i := range msgs {
-		e, err := s.decoder.decode(&msgs[i])
+		e, err := s.decoder.Decode(&msgs[i])
 		if err != nil {
 			var rerr *scan.Error
 			if !errors.As(err, &rerr) {
@@ -193,52 +141,52 @@ func (s *store) decodeAll(msgs []Message) ([]*event, []rejection) {
 			}
 			r := rejection{msg: &msgs[i], err: rerr, index: i}
 			if e != nil {
-				r.senderID = e.senderID
+				r.senderID = e.SenderID
 			}
 			rejections = append(rejections, r)
 			continue
 		}
-		e.index = i
+		e.Index = i
 		events = append(events, e)
 	}
 	return events, rejections
 }
 
 // dropRepeats removes events whose id (hence bytes) occurred earlier in the batch.
-func dropRepeats(events []*event) ([]*event, int) {
-	seen := make(map[uuid]struct{}, len(events))
+func dropRepeats(events []*decode.Event) ([]*decode.Event, int) {
+	seen := make(map[decode.UUID]struct{}, len(events))
 	kept := events[:0]
 	for _, e := range events {
-		if _, dup := seen[e.id]; dup {
+		if _, dup := seen[e.ID]; dup {
 			continue
 		}
-		seen[e.id] = struct{}{}
+		seen[e.ID] = struct{}{}
 		kept = append(kept, e)
 	}
 	return kept, len(events) - len(kept)
 }
 
-func (s *store) rememberEnvironments(events []*event) {
+func (s *Store) rememberEnvironments(events []*decode.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range events {
-		if !e.environmentID.isZero() {
-			s.environments[e.environmentID] = true
+		if !e.EnvironmentID.IsZero() {
+			s.environments[e.EnvironmentID] = true
 		}
 	}
 }
 
-func (s *store) unknownEnvironments(events []*event) (ids [][16]byte, names []string) {
+func (s *Store) unknownEnvironments(events []*decode.Event) (ids [][16]byte, names []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	seen := map[uuid]bool{}
+	seen := map[decode.UUID]bool{}
 	for _, e := range events {
-		if e.environmentID.isZero() || s.environments[e.environmentID] || seen[e.environmentID] {
+		if e.EnvironmentID.IsZero() || s.environments[e.EnvironmentID] || seen[e.EnvironmentID] {
 			continue
 		}
-		seen[e.environmentID] = true
-		ids = append(ids, e.environmentID)
-		names = append(names, e.environment)
+		seen[e.EnvironmentID] = true
+		ids = append(ids, e.EnvironmentID)
+		names = append(names, e.Environment)
 	}
 	return ids, names
 }
@@ -262,6 +210,6 @@ func maySkipFKChecks(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 }
 
 // inTx runs fn in a transaction on a pooled connection.
-func (s *store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
 }

@@ -1,19 +1,20 @@
-package loader
+package decode
 
 import (
 	"bytes"
 	"crypto/sha1"
 	"errors"
-	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
 // The ConversationEventType labels, as the first migration creates them.
-var testEventTypes = newEventTypes(strings.Fields(`ACTION SESSION_STARTED SLOT RESET_SLOTS FLOW_STARTED
+var testEventTypes = NewEventTypes(strings.Fields(`ACTION SESSION_STARTED SLOT RESET_SLOTS FLOW_STARTED
 	FLOW_INTERRUPTED FLOW_RESUMED FLOW_COMPLETED FLOW_CANCELLED FORM ACTIVE_LOOP RESTART CONVERSATION_INACTIVE
 	SESSION_ENDED ENTITIES FOLLOWUP ACTION_EXECUTION_REJECTED STACK ROUTING_SESSION_ENDED REMINDER CANCEL_REMINDER
 	REWIND UNDO EXPORT PAUSE RESUME LOOP_INTERRUPTED AGENT_STARTED AGENT_COMPLETED AGENT_INTERRUPTED AGENT_CANCELLED
@@ -70,7 +71,7 @@ func TestDecodeEveryRasaEventType(t *testing.T) {
 	if len(files) != len(wants) {
 		t.Fatalf("%d fixtures for %d event names", len(files), len(wants))
 	}
-	d := decoder{types: testEventTypes}
+	d := Decoder{Types: testEventTypes}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".json")
 		w, ok := wants[name]
@@ -84,24 +85,24 @@ func TestDecodeEveryRasaEventType(t *testing.T) {
 		}
 		value = bytes.TrimSpace(value)
 		msg := &Message{Value: value, Headers: []Header{{Key: "RASA_ENVIRONMENT", Value: []byte("production")}}}
-		e, err := d.decode(msg)
+		e, err := d.Decode(msg)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		got := want{typ: e.typ, name: e.name.s, flow: e.flowID.s, step: e.stepID.s, agent: e.agentID.s,
-			actionText: e.actionText.s, slot: string(e.slotValue), session: e.sessionID}
+		got := want{typ: e.Type, name: e.Name.S, flow: e.FlowID.S, step: e.StepID.S, agent: e.AgentID.S,
+			actionText: e.ActionText.S, slot: string(e.SlotValue), session: e.SessionID}
 		if got != w {
 			t.Errorf("%s decoded as %+v, want %+v", name, got, w)
 		}
-		if e.id != uuidV5(value) || e.timestamp != time.UnixMicro(1727272173989652).UTC() || e.senderID != "c0a8f00e5b4c4a2e" {
-			t.Errorf("%s: id, timestamp or sender wrong: %v %v %q", name, e.id, e.timestamp, e.senderID)
+		if e.ID != UUIDv5(value) || e.Timestamp != time.UnixMicro(1727272173989652).UTC() || e.SenderID != "c0a8f00e5b4c4a2e" {
+			t.Errorf("%s: id, timestamp or sender wrong: %v %v %q", name, e.ID, e.Timestamp, e.SenderID)
 		}
-		if e.environment != "production" || e.environmentID != uuidV5([]byte("production")) {
-			t.Errorf("%s: environment %q", name, e.environment)
+		if e.Environment != "production" || e.EnvironmentID != UUIDv5([]byte("production")) {
+			t.Errorf("%s: environment %q", name, e.Environment)
 		}
-		if name != "session_paused" && e.modelID != uuidV5([]byte("2fbbd6456437492c92a5079c90ecb33b")) {
-			t.Errorf("%s: modelId %v", name, e.modelID)
+		if name != "session_paused" && e.ModelID != UUIDv5([]byte("2fbbd6456437492c92a5079c90ecb33b")) {
+			t.Errorf("%s: modelId %v", name, e.ModelID)
 		}
 	}
 }
@@ -109,25 +110,25 @@ func TestDecodeEveryRasaEventType(t *testing.T) {
 // actionText is the executed action's name on ACTION events, the uttered text
 // of an end-to-end bot action that has no name, and NULL on any other type.
 func TestDecodeActionText(t *testing.T) {
-	d := decoder{types: testEventTypes}
+	d := Decoder{Types: testEventTypes}
 	for _, c := range []struct {
 		value string
-		want  optString
+		want  OptString
 	}{
-		{`{"sender_id":"s","event":"action","timestamp":1,"name":"action_listen","action_text":null}`, optString{"action_listen", true}},
-		{`{"sender_id":"s","event":"action","timestamp":1,"name":"utter_greet","action_text":"Hello"}`, optString{"utter_greet", true}},
-		{`{"sender_id":"s","event":"action","timestamp":1,"name":null,"action_text":"Hello there"}`, optString{"Hello there", true}},
-		{`{"sender_id":"s","event":"action","timestamp":1,"action_text":"Hello there"}`, optString{"Hello there", true}},
-		{`{"sender_id":"s","event":"action","timestamp":1,"name":null,"action_text":null}`, optString{}},
-		{`{"sender_id":"s","event":"slot","timestamp":1,"name":"x","value":1,"action_text":"t"}`, optString{}},
-		{`{"sender_id":"s","event":"bot","timestamp":1,"text":"hi","action_text":"t"}`, optString{}},
+		{`{"sender_id":"s","event":"action","timestamp":1,"name":"action_listen","action_text":null}`, OptString{"action_listen", true}},
+		{`{"sender_id":"s","event":"action","timestamp":1,"name":"utter_greet","action_text":"Hello"}`, OptString{"utter_greet", true}},
+		{`{"sender_id":"s","event":"action","timestamp":1,"name":null,"action_text":"Hello there"}`, OptString{"Hello there", true}},
+		{`{"sender_id":"s","event":"action","timestamp":1,"action_text":"Hello there"}`, OptString{"Hello there", true}},
+		{`{"sender_id":"s","event":"action","timestamp":1,"name":null,"action_text":null}`, OptString{}},
+		{`{"sender_id":"s","event":"slot","timestamp":1,"name":"x","value":1,"action_text":"t"}`, OptString{}},
+		{`{"sender_id":"s","event":"bot","timestamp":1,"text":"hi","action_text":"t"}`, OptString{}},
 	} {
-		e, err := d.decode(&Message{Value: []byte(c.value)})
+		e, err := d.Decode(&Message{Value: []byte(c.value)})
 		if err != nil {
 			t.Fatalf("%s: %v", c.value, err)
 		}
-		if e.actionText != c.want {
-			t.Errorf("%s: actionText %+v, want %+v", c.value, e.actionText, c.want)
+		if e.ActionText != c.want {
+			t.Errorf("%s: actionText %+v, want %+v", c.value, e.ActionText, c.want)
 		}
 	}
 }
@@ -135,7 +136,7 @@ func TestDecodeActionText(t *testing.T) {
 // uuidV5 must be RFC 4122's name-based SHA-1 UUID in the URL namespace.
 func TestUUIDv5(t *testing.T) {
 	// Python: uuid.uuid5(uuid.NAMESPACE_URL, "production")
-	if got := uuidV5([]byte("production")).String(); got != "b44d1036-8423-5b74-a766-1ab4a4c93001" {
+	if got := UUIDv5([]byte("production")).String(); got != "b44d1036-8423-5b74-a766-1ab4a4c93001" {
 		h := sha1.Sum(append(urlNamespace[:], "production"...))
 		t.Errorf("uuidV5(production) = %s (sha1 %x)", got, h)
 	}
@@ -153,7 +154,7 @@ func TestUUIDv5(t *testing.T) {
 }
 
 func TestDecodeRejectsWithReasons(t *testing.T) {
-	d := decoder{types: testEventTypes, maxEventBytes: 200}
+	d := Decoder{Types: testEventTypes, MaxEventBytes: 200}
 	for _, tc := range []struct {
 		value  string
 		reason scan.Reason
@@ -173,7 +174,7 @@ func TestDecodeRejectsWithReasons(t *testing.T) {
 		{`{"sender_id": "a"`, scan.NotJSON},
 		{`{"sender_id": "a", "event": "bot", "timestamp": 1, "text": "` + strings.Repeat("x", 200) + `"}`, scan.TooLarge},
 	} {
-		_, err := d.decode(&Message{Value: []byte(tc.value)})
+		_, err := d.Decode(&Message{Value: []byte(tc.value)})
 		var rerr *scan.Error
 		if !errors.As(err, &rerr) || rerr.Reason != tc.reason {
 			t.Errorf("%.60s: %v, want reason %s", tc.value, err, tc.reason)
@@ -181,7 +182,7 @@ func TestDecodeRejectsWithReasons(t *testing.T) {
 	}
 	// Years 1 and 9999 are fine.
 	for _, ts := range []string{"-62135596800", "253402300799.999999"} {
-		if _, err := d.decode(&Message{Value: []byte(`{"sender_id": "a", "event": "user", "timestamp": ` + ts + `}`)}); err != nil {
+		if _, err := d.Decode(&Message{Value: []byte(`{"sender_id": "a", "event": "user", "timestamp": ` + ts + `}`)}); err != nil {
 			t.Errorf("timestamp %s: %v", ts, err)
 		}
 	}
@@ -203,7 +204,7 @@ func TestEpochMicrosRoundsTheSeventhDecimal(t *testing.T) {
 }
 
 func TestDecodeBoundsIdentifiersThatGoIntoIndexes(t *testing.T) {
-	d := decoder{types: testEventTypes}
+	d := Decoder{Types: testEventTypes}
 	long := strings.Repeat("x", maxIdentifierBytes+1)
 	for _, value := range []string{
 		`{"sender_id": "` + long + `", "event": "user", "timestamp": 1}`,
@@ -211,13 +212,13 @@ func TestDecodeBoundsIdentifiersThatGoIntoIndexes(t *testing.T) {
 		`{"sender_id": "a", "event": "flow_started", "timestamp": 1, "flow_id": "` + long + `"}`,
 		`{"sender_id": "a", "event": "bot", "timestamp": 1, "metadata": {"assistant_id": "` + long + `"}}`,
 	} {
-		_, err := d.decode(&Message{Value: []byte(value)})
+		_, err := d.Decode(&Message{Value: []byte(value)})
 		var rerr *scan.Error
 		if !errors.As(err, &rerr) || rerr.Reason != scan.InvalidField || !strings.Contains(rerr.Detail, "cannot be indexed") {
 			t.Errorf("%.80s: %v, want an invalid_field rejection", value, err)
 		}
 	}
-	if _, err := d.decode(&Message{Value: []byte(`{"sender_id": "a", "event": "bot", "timestamp": 1}`),
+	if _, err := d.Decode(&Message{Value: []byte(`{"sender_id": "a", "event": "bot", "timestamp": 1}`),
 		Headers: []Header{{Key: environmentHeader, Value: []byte(long)}}}); err == nil {
 		t.Error("a RASA_ENVIRONMENT header too long for an index was accepted")
 	}
@@ -227,16 +228,16 @@ func TestDecodeBoundsIdentifiersThatGoIntoIndexes(t *testing.T) {
 		`{"sender_id": "a", "event": "bot", "timestamp": 1, "metadata": {"assistant_id": [1e131000, 1e70000]}}`,
 		`{"sender_id": "a", "event": "user", "timestamp": 1, "input_channel": {"x": "` + long + `"}}`,
 	} {
-		e, err := d.decode(&Message{Value: []byte(value)})
-		if err != nil || e.assistantID != "" {
-			t.Errorf("%.80s: %v (assistant %q), want it stored without the identifier", value, err, e.assistantID)
+		e, err := d.Decode(&Message{Value: []byte(value)})
+		if err != nil || e.AssistantID != "" {
+			t.Errorf("%.80s: %v (assistant %q), want it stored without the identifier", value, err, e.AssistantID)
 		}
 	}
 	// The limit counts decoded bytes: escapes do not make a short id too long.
 	atLimit := strings.Repeat("x", maxIdentifierBytes)
 	escaped := strings.Repeat(`\u0078`, maxIdentifierBytes)
 	for _, id := range []string{atLimit, escaped} {
-		if _, err := d.decode(&Message{Value: []byte(`{"sender_id": "` + id + `", "event": "user", "timestamp": 1}`)}); err != nil {
+		if _, err := d.Decode(&Message{Value: []byte(`{"sender_id": "` + id + `", "event": "user", "timestamp": 1}`)}); err != nil {
 			t.Errorf("sender_id of %d source bytes: %v", len(id), err)
 		}
 	}

@@ -1,22 +1,27 @@
-package loader
+package kafka
 
-import "time"
+import (
+	"time"
 
-// lane is one of a KafkaSource's writers: the batch it is filling and the
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/write"
+)
+
+// lane is one of a Source's writers: the batch it is filling and the
 // pipeline writing its previous ones, on a connection of its own. A partition
 // stays in one lane while any of its messages are held or being written, so
 // its batches commit in order; lanes commit in parallel, which lets one loader
 // use more than one database core (the COPY and its triggers run in one
 // backend per transaction).
 type lane struct {
-	pl      *pipeline
-	batch   Batch
+	pl      *write.Pipeline
+	batch   write.Batch
 	size    int       // bytes of message values in batch
 	started time.Time // when batch got its first message
 }
 
 // add appends a message to the lane's batch.
-func (l *lane) add(m Message, now time.Time) {
+func (l *lane) add(m decode.Message, now time.Time) {
 	if len(l.batch.Messages) == 0 {
 		l.started = now
 	}
@@ -25,9 +30,9 @@ func (l *lane) add(m Message, now time.Time) {
 }
 
 // due reports whether the lane's batch must be written now.
-func (l *lane) due(limits BatchLimits, now time.Time) bool {
+func (l *lane) due(limits write.BatchLimits, now time.Time) bool {
 	n := len(l.batch.Messages)
-	return n > 0 && (limits.full(n, l.size) || !now.Before(l.started.Add(limits.MaxWait)))
+	return n > 0 && (limits.Full(n, l.size) || !now.Before(l.started.Add(limits.MaxWait)))
 }
 
 // lanes routes partitions to lanes.
@@ -90,7 +95,7 @@ func (ls *lanes) mostHeld() int {
 func (ls *lanes) pending() int {
 	n := 0
 	for _, l := range ls.all {
-		n += l.pl.pending
+		n += l.pl.Pending()
 	}
 	return n
 }

@@ -1,16 +1,18 @@
-package loader
+package write
 
 import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/openrasa/analyticsdb/loader/internal/decode"
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 )
 
 // fuzzLabels are the ConversationEventType labels the first migration creates.
@@ -121,8 +123,8 @@ func FuzzDecode(f *testing.F) {
 	for _, line := range sampleLines(f) {
 		f.Add(line, []byte("production"), true)
 	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "events", "*.json"))
-	files2, _ := filepath.Glob(filepath.Join("internal", "scan", "testdata", "rawjson", "*.json"))
+	files, _ := filepath.Glob(filepath.Join("..", "decode", "testdata", "events", "*.json"))
+	files2, _ := filepath.Glob(filepath.Join("..", "scan", "testdata", "rawjson", "*.json"))
 	for _, name := range append(files, files2...) {
 		if v, err := os.ReadFile(name); err == nil {
 			f.Add(v, []byte("RASA_ENVIRONMENT_NOT_SET"), true)
@@ -137,13 +139,13 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(v), []byte("\xff"), true)
 	}
 
-	types := newEventTypes(fuzzLabels)
+	types := decode.NewEventTypes(fuzzLabels)
 	labels := map[string]bool{}
 	for _, l := range fuzzLabels {
 		labels[l] = true
 	}
-	d := decoder{types: types, maxEventBytes: 1 << 20}
-	store := &store{decoder: d}
+	d := decode.Decoder{Types: types, MaxEventBytes: 1 << 20}
+	store := &Store{decoder: d}
 	valid := [][]byte{
 		[]byte(`{"sender_id": "v1", "event": "user", "timestamp": 1730000000.5, "text": "hi"}`),
 		[]byte(`{"sender_id": "v2", "event": "bot", "timestamp": 1730000001.25, "text": "hello"}`),
@@ -151,11 +153,11 @@ func FuzzDecode(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, value, env []byte, hasEnv bool) {
 		orig := bytes.Clone(value)
-		msg := Message{Value: value, Pos: Position{Topic: "rasa-events", Partition: 1, Offset: 7}}
+		msg := decode.Message{Value: value, Pos: decode.Position{Topic: "rasa-events", Partition: 1, Offset: 7}}
 		if hasEnv {
-			msg.Headers = []Header{{Key: environmentHeader, Value: env}}
+			msg.Headers = []decode.Header{{Key: "RASA_ENVIRONMENT", Value: env}}
 		}
-		e, err := d.decode(&msg)
+		e, err := d.Decode(&msg)
 		if !bytes.Equal(value, orig) {
 			t.Fatal("decode modified the message value")
 		}
@@ -174,8 +176,8 @@ func FuzzDecode(f *testing.F) {
 			checkAcceptedEvent(t, e, value, labels)
 		}
 
-		batch := &Batch{Messages: []Message{{Value: valid[0]}, msg, {Value: valid[1]}}}
-		p, perr := store.prepare(batch)
+		batch := &Batch{Messages: []decode.Message{{Value: valid[0]}, msg, {Value: valid[1]}}}
+		p, perr := store.Prepare(batch)
 		if perr != nil {
 			t.Fatalf("Prepare: %v", perr)
 		}
@@ -184,7 +186,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		kept := map[int]bool{}
 		for _, c := range p.candidates {
-			kept[c.index] = true
+			kept[c.Index] = true
 			checkTuple(t, encodeRow(nil, c))
 		}
 		if !kept[0] || (!kept[2] && !bytes.Equal(value, valid[1])) {
@@ -196,36 +198,36 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-func checkAcceptedEvent(t *testing.T, e *event, value []byte, labels map[string]bool) {
+func checkAcceptedEvent(t *testing.T, e *decode.Event, value []byte, labels map[string]bool) {
 	t.Helper()
-	if y := e.timestamp.Year(); y < 1 || y > 9999 {
-		t.Fatalf("accepted timestamp %v outside years 1 to 9999", e.timestamp)
+	if y := e.Timestamp.Year(); y < 1 || y > 9999 {
+		t.Fatalf("accepted timestamp %v outside years 1 to 9999", e.Timestamp)
 	}
-	if !labels[e.typ] {
-		t.Fatalf("accepted type %q is not a label", e.typ)
+	if !labels[e.Type] {
+		t.Fatalf("accepted type %q is not a label", e.Type)
 	}
-	if e.id != uuidV5(value) {
+	if e.ID != decode.UUIDv5(value) {
 		t.Fatal("event id is not UUIDv5(value)")
 	}
-	if !json.Valid(e.rawData) || !utf8.Valid(e.rawData) {
-		t.Fatalf("rawData is not valid JSON: %.200q", e.rawData)
+	if !json.Valid(e.RawData) || !utf8.Valid(e.RawData) {
+		t.Fatalf("rawData is not valid JSON: %.200q", e.RawData)
 	}
-	again, err := scan.Message(e.rawData, scan.MaxDepth)
-	if err != nil || again.NonFinite != 0 || !bytes.Equal(again.JSON, e.rawData) {
+	again, err := scan.Message(e.RawData, scan.MaxDepth)
+	if err != nil || again.NonFinite != 0 || !bytes.Equal(again.JSON, e.RawData) {
 		t.Fatalf("the scanner does not accept rawData again unchanged: %v", err)
 	}
-	if m, _ := scan.Message(value, scan.MaxDepth); m.NonFinite == 0 && !bytes.Equal(e.rawData, value) {
+	if m, _ := scan.Message(value, scan.MaxDepth); m.NonFinite == 0 && !bytes.Equal(e.RawData, value) {
 		t.Fatal("rawData differs from the value though nothing was replaced")
 	}
-	if len(e.metadata) == 0 || e.metadata[0] != '{' || !json.Valid(e.metadata) {
-		t.Fatalf("metadata is not a JSON object: %.200q", e.metadata)
+	if len(e.Metadata) == 0 || e.Metadata[0] != '{' || !json.Valid(e.Metadata) {
+		t.Fatalf("metadata is not a JSON object: %.200q", e.Metadata)
 	}
-	if e.slotValue != nil && (!json.Valid(e.slotValue) || string(e.slotValue) == "null") {
-		t.Fatalf("slot value %.200q", e.slotValue)
+	if e.SlotValue != nil && (!json.Valid(e.SlotValue) || string(e.SlotValue) == "null") {
+		t.Fatalf("slot value %.200q", e.SlotValue)
 	}
-	for name, s := range map[string]string{"sender_id": e.senderID, "name": e.name.s, "action_text": e.actionText.s,
-		"flow_id": e.flowID.s, "step_id": e.stepID.s, "agent_id": e.agentID.s, "environment": e.environment,
-		"assistant_id": e.assistantID, "session_id": e.sessionID} {
+	for name, s := range map[string]string{"sender_id": e.SenderID, "name": e.Name.S, "action_text": e.ActionText.S,
+		"flow_id": e.FlowID.S, "step_id": e.StepID.S, "agent_id": e.AgentID.S, "environment": e.Environment,
+		"assistant_id": e.AssistantID, "session_id": e.SessionID} {
 		if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
 			t.Fatalf("%s %q cannot go into a text column", name, s)
 		}
@@ -262,7 +264,7 @@ func checkTuple(t *testing.T, tuple []byte) {
 // sampleLines returns the lines of the shared sample stream.
 func sampleLines(t testing.TB) [][]byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "tests", "fixtures", "sample", "rasa-events-small.jsonl"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "tests", "fixtures", "sample", "rasa-events-small.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

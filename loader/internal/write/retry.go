@@ -1,4 +1,4 @@
-package loader
+package write
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// isTransient reports errors after which the same batch may well succeed:
+// IsTransient reports errors after which the same batch may well succeed:
 // lost connections, a restarting or overloaded server, serialization
 // failures, deadlocks, lock and statement timeouts.
-func isTransient(err error) bool {
+func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
@@ -48,10 +48,10 @@ func isTransient(err error) bool {
 		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection refused")
 }
 
-// backoff yields growing waits, 100 ms doubling to 10 s.
-type backoff struct{ next time.Duration }
+// Backoff yields growing waits, 100 ms doubling to 10 s.
+type Backoff struct{ next time.Duration }
 
-func (b *backoff) wait(ctx context.Context) error {
+func (b *Backoff) Wait(ctx context.Context) error {
 	if b.next == 0 {
 		b.next = 100 * time.Millisecond
 	}

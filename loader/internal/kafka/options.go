@@ -1,4 +1,4 @@
-package loader
+package kafka
 
 import (
 	"crypto/tls"
@@ -16,9 +16,9 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
-// KafkaSecurity is how the loader authenticates to Kafka: the settings
+// Security is how the loader authenticates to Kafka: the settings
 // Rasa's own broker config offers (security_protocol, ssl_*, sasl_*).
-type KafkaSecurity struct {
+type Security struct {
 	ClientID           string
 	TLS                bool
 	CAFile             string
@@ -30,7 +30,7 @@ type KafkaSecurity struct {
 }
 
 // ClientOpts turns the settings into franz-go options.
-func (k KafkaSecurity) ClientOpts() ([]kgo.Opt, error) {
+func (k Security) ClientOpts() ([]kgo.Opt, error) {
 	var opts []kgo.Opt
 	if k.ClientID != "" {
 		opts = append(opts, kgo.ClientID(k.ClientID))
@@ -71,7 +71,7 @@ func (k KafkaSecurity) ClientOpts() ([]kgo.Opt, error) {
 }
 
 // Warnings are the settings an operator should hear about at start-up.
-func (k KafkaSecurity) Warnings() []string {
+func (k Security) Warnings() []string {
 	tlsOn := k.TLS || k.CAFile != "" || k.CertFile != ""
 	if strings.EqualFold(k.SASLMechanism, "PLAIN") && !tlsOn {
 		return []string{"Kafka SASL PLAIN without TLS: the Kafka password crosses the network in clear text (set --kafka-tls)"}
@@ -87,6 +87,10 @@ type connectLogger struct {
 	mu   sync.Mutex
 	last map[string]time.Time
 }
+
+// LogFailedConnects is the client option that logs failed connections (see
+// connectLogger).
+func LogFailedConnects(log *slog.Logger) kgo.Opt { return kgo.WithHooks(newConnectLogger(log)) }
 
 func newConnectLogger(log *slog.Logger) *connectLogger {
 	return &connectLogger{log: log, last: map[string]time.Time{}}

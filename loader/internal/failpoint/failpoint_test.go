@@ -1,4 +1,4 @@
-package loader
+package failpoint
 
 import (
 	"os"
@@ -6,7 +6,7 @@ import (
 )
 
 func TestParseFailpoints(t *testing.T) {
-	fps, err := parseFailpoints(" after-copy:3, before-copy ,assigned:1")
+	fps, err := parse(" after-copy:3, before-copy ,assigned:1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,11 +19,11 @@ func TestParseFailpoints(t *testing.T) {
 		t.Errorf("%d failpoints, want 3", len(fps))
 	}
 	for _, bad := range []string{"after-copy:0", "after-copy:x", "nowhere:1", "after-copy:-2"} {
-		if _, err := parseFailpoints(bad); err == nil {
+		if _, err := parse(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
-	if fps, err := parseFailpoints(""); err != nil || len(fps) != 0 {
+	if fps, err := parse(""); err != nil || len(fps) != 0 {
 		t.Errorf("empty: %v, %v", fps, err)
 	}
 }
@@ -32,20 +32,20 @@ func TestParseFailpoints(t *testing.T) {
 // failpoint call allocates nothing and kills nothing (the reliability tests
 // set it in child processes only).
 func TestFailpointsCostNothingWhenUnset(t *testing.T) {
-	if os.Getenv(FailpointEnv) != "" {
-		t.Skipf("%s is set", FailpointEnv)
+	if os.Getenv(Env) != "" {
+		t.Skipf("%s is set", Env)
 	}
-	if failpointsOn {
+	if on {
 		t.Fatal("failpoints are on without the environment variable")
 	}
-	if n := testing.AllocsPerRun(1000, func() { failpoint("after-copy") }); n != 0 {
+	if n := testing.AllocsPerRun(1000, func() { Hit("after-copy") }); n != 0 {
 		t.Errorf("a failpoint call allocates %v times", n)
 	}
 }
 
 // TestFailpointCountsHits: a point armed for its 3rd hit lets two pass.
 func TestFailpointCountsHits(t *testing.T) {
-	fp := &failpointSpec{at: 3}
+	fp := &spec{at: 3}
 	for i := 0; i < 2; i++ {
 		if fp.hits.Add(1) == fp.at {
 			t.Fatalf("hit %d would kill", i+1)
@@ -58,6 +58,6 @@ func TestFailpointCountsHits(t *testing.T) {
 
 func BenchmarkFailpointUnset(b *testing.B) {
 	for b.Loop() {
-		failpoint("after-copy")
+		Hit("after-copy")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/openrasa/analyticsdb/loader/internal/scan"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -94,17 +95,6 @@ func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) 
 	return p, w.store.insertEnvironments(ctx, tx, p.events)
 }
 
-// copyEvents COPYs the events, encoding them as the COPY reads them.
-func copyEvents(ctx context.Context, tx pgx.Tx, events []*event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	if _, err := tx.Conn().PgConn().CopyFrom(ctx, newRowReader(events), copyColumnsSQL); err != nil {
-		return fmt.Errorf("copy %d events: %w", len(events), err)
-	}
-	return nil
-}
-
 // moveEvents re-points stored events to the sessions this batch derived for
 // them, after the COPY created those sessions.
 func moveEvents(ctx context.Context, tx pgx.Tx, moves []eventMove) error {
@@ -136,10 +126,14 @@ func (s *store) skipForeignKeyChecks(ctx context.Context, tx pgx.Tx) error {
 
 func withoutStored(ctx context.Context, tx pgx.Tx, events []*event) ([]*event, error) {
 	ids := make([][16]byte, len(events))
+	times := make([]time.Time, len(events))
 	for i, e := range events {
-		ids[i] = e.id
+		ids[i], times[i] = e.id, e.timestamp
 	}
-	rows, err := tx.Query(ctx, `SELECT "id" FROM "ConversationEvent" WHERE "id" = ANY ($1)`, ids)
+	// By key, timestamp included: each id is looked up in the one partition
+	// that may hold it, not in all of them.
+	rows, err := tx.Query(ctx, `SELECT e."id" FROM unnest($1::uuid[], $2::timestamptz[]) AS k("id", "timestamp")
+		JOIN "ConversationEvent" AS e ON e."id" = k."id" AND e."timestamp" = k."timestamp"`, ids, times)
 	if err != nil {
 		return nil, fmt.Errorf("look up stored events: %w", err)
 	}

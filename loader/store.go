@@ -245,7 +245,7 @@ func (s *store) unknownEnvironments(events []*event) (ids [][16]byte, names []st
 
 func isDuplicateEvent(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "ConversationEvent_pkey"
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && isEventKey(pgErr.ConstraintName)
 }
 
 // maySkipFKChecks reports whether this role may set session_replication_role.

@@ -654,11 +654,14 @@ $$;
 -- Name: event_partitions(); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.event_partitions() RETURNS TABLE(partition text, "from" timestamp with time zone, "to" timestamp with time zone)
+CREATE FUNCTION analytics.event_partitions() RETURNS TABLE(partition text, "from" timestamp with time zone, "to" timestamp with time zone, "insertTrigger" boolean)
     LANGUAGE sql STABLE
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $_$
-  SELECT c.relname::text, b[1]::timestamptz, b[2]::timestamptz
+  SELECT c.relname::text, b[1]::timestamptz, b[2]::timestamptz,
+         EXISTS (SELECT 1 FROM pg_trigger AS t
+                 WHERE t.tgrelid = c.oid AND t.tgname = 'conversation_event_after_insert' AND t.tgenabled = 'A'
+                   AND t.tgfoid = 'analytics.apply_inserted_events()'::regprocedure)
   FROM pg_inherits AS i
   JOIN pg_class AS c ON c.oid = i.inhrelid
   CROSS JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid),

@@ -54,11 +54,12 @@ func copyEvents(ctx context.Context, tx pgx.Tx, events []*event) error {
 }
 
 // eventLeaves returns the leaves that hold instants of the events' time
-// span, in time order. It first locks the partitioned table (not its
-// leaves) until the transaction ends, so that retention cannot drop one of
-// them before the COPY (a DROP takes an ACCESS EXCLUSIVE lock on it). A leaf
-// attached meanwhile is missed: its rows go through the partitioned table,
-// which routes them there.
+// span and carry the insert trigger, in time order (the rows of a leaf
+// without it go through the partitioned table, whose trigger fires). It
+// first locks the partitioned table (not its leaves) until the transaction
+// ends, so that retention cannot drop one of them before the COPY (a DROP
+// takes an ACCESS EXCLUSIVE lock on it). A leaf attached meanwhile is missed:
+// its rows go through the partitioned table, which routes them there.
 func eventLeaves(ctx context.Context, tx pgx.Tx, events []*event) ([]eventLeaf, error) {
 	first, last := events[0].timestamp, events[0].timestamp
 	for _, e := range events {
@@ -73,7 +74,7 @@ func eventLeaves(ctx context.Context, tx pgx.Tx, events []*event) ([]eventLeaf, 
 		return nil, fmt.Errorf("lock ConversationEvent: %w", err)
 	}
 	rows, err := tx.Query(ctx, `SELECT p."partition", p."from", p."to" FROM analytics.event_partitions() AS p
-		WHERE p."to" > $1 AND p."from" <= $2`, first, last)
+		WHERE p."to" > $1 AND p."from" <= $2 AND p."insertTrigger"`, first, last)
 	if err != nil {
 		return nil, fmt.Errorf("read the partitions of ConversationEvent: %w", err)
 	}

@@ -67,6 +67,25 @@ func TestLoaderCopiesIntoTheLeavesThatHoldTheRows(t *testing.T) {
 	}
 }
 
+// TestLeafWithoutTheTriggerGetsItsRowsThroughTheParent: a leaf made by hand,
+// without the insert trigger, is not COPYed into directly (the merge would
+// not run): its rows go through the partitioned table, whose trigger fires,
+// and the result equals the reference.
+func TestLeafWithoutTheTriggerGetsItsRowsThroughTheParent(t *testing.T) {
+	t.Parallel()
+	stream := randomStream(rand.New(rand.NewPCG(5, 7)))
+	b := setup(t)
+	b.exec(`CREATE TABLE "ConversationEvent_by_hand" PARTITION OF "ConversationEvent"
+	        FOR VALUES FROM ('2024-11-01') TO ('2024-12-01')`)
+	countCopiesThroughParent(b)
+	b.load(stream, 29)
+	compareWithReference(t, b, reference.Compute(stream, reference.Options{DefaultAssistant: defaultAssistant}))
+	inLeaf := one[int](b, `SELECT count(*)::int FROM "ConversationEvent_by_hand"`)
+	if through := one[int](b, `SELECT coalesce(sum(n), 0)::int FROM parent_copies`); inLeaf == 0 || through != inLeaf {
+		t.Errorf("%d rows in the leaf without the trigger, %d went through the partitioned table; want all of them", inLeaf, through)
+	}
+}
+
 // TestDefaultPartitionRowsMoveIntoLeavesOfTheirOwn: events stored while no
 // leaf held them wait in the default partition; maintenance gives them
 // leaves of their own, moving them without firing a trigger (Conversation

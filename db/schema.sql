@@ -1026,6 +1026,37 @@ $$;
 
 
 --
+-- Name: move_table_dependents(regclass, regclass); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.move_table_dependents(p_old regclass, p_new regclass) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v record;
+BEGIN
+  FOR v IN SELECT t.tgname, pg_get_triggerdef(t.oid) AS def, t.tgenabled FROM pg_trigger AS t
+           WHERE t.tgrelid = p_old AND NOT t.tgisinternal LOOP
+    EXECUTE replace(v.def, ' ON ' || p_old::text || ' ', ' ON ' || p_new::text || ' ');
+    IF v.tgenabled = 'A' THEN
+      EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', p_new, v.tgname);
+    END IF;
+  END LOOP;
+  FOR v IN SELECT DISTINCT r.ev_class::regclass AS view FROM pg_depend AS d JOIN pg_rewrite AS r ON r.oid = d.objid
+           WHERE d.refobjid = p_old AND r.ev_class <> p_old LOOP
+    EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', v.view, replace(pg_get_viewdef(v.view), p_old::text, p_new::text));
+  END LOOP;
+  FOR v IN SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
+           FROM pg_class AS c, aclexplode(c.relacl) AS a
+           WHERE c.oid = p_old AND a.grantee <> c.relowner LOOP
+    EXECUTE format('GRANT %s ON %s TO %s', v.privilege_type, p_new, v.grantee);
+  END LOOP;
+END;
+$$;
+
+
+--
 -- Name: on_assistant_settings_change(); Type: FUNCTION; Schema: analytics; Owner: -
 --
 

@@ -98,11 +98,27 @@ func tablesHolding(t *testing.T, b *bundle, needle string) []string {
 // runCLI runs the analyticsdb binary against the bundle's database.
 func runCLI(t *testing.T, b *bundle, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(loaderBinary(t), args...)
-	cmd.Env = append(cmd.Environ(), "DATABASE_URL="+b.db.URL)
-	out, err := cmd.CombinedOutput()
+	out, err := cliOutput(t, b, args...)
 	if err != nil {
 		t.Fatalf("analyticsdb %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return string(out)
+	return out
+}
+
+// runCLIFailing runs the analyticsdb binary, which must fail, and returns its output.
+func runCLIFailing(t *testing.T, b *bundle, args ...string) string {
+	t.Helper()
+	out, err := cliOutput(t, b, args...)
+	if err == nil {
+		t.Fatalf("analyticsdb %s succeeded:\n%s", strings.Join(args, " "), out)
+	}
+	return out
+}
+
+func cliOutput(t *testing.T, b *bundle, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(loaderBinary(t), args...)
+	cmd.Env = append(cmd.Environ(), "DATABASE_URL="+b.db.URL)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -477,16 +476,4 @@ func rowsOf(b *bundle, tables ...string) []string {
 		}
 	}
 	return out
-}
-
-// runCLIFailing runs the analyticsdb binary, which must fail, and returns its output.
-func runCLIFailing(t *testing.T, b *bundle, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(loaderBinary(t), args...)
-	cmd.Env = append(cmd.Environ(), "DATABASE_URL="+b.db.URL)
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatalf("analyticsdb %s succeeded:\n%s", strings.Join(args, " "), out)
-	}
-	return string(out)
 }

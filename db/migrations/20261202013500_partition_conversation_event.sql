@@ -5,36 +5,8 @@
 -- before the triggers exist (Conversation already holds what they say). The
 -- migration holds ConversationEvent locked until it commits: about a minute
 -- per 3 million events on the development box (docs/operations.md, "Event
--- partitions and retention").
-
--- Give what the old table's dependents (triggers, views, grants) say about it
--- to the new one.
-CREATE FUNCTION pg_temp.carry_over(p_old regclass, p_new regclass)
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp  -- so that names print schema-qualified, here and in the definitions
-AS $$
-DECLARE
-  v record;
-BEGIN
-  FOR v IN SELECT t.tgname, pg_get_triggerdef(t.oid) AS def, t.tgenabled FROM pg_trigger AS t
-           WHERE t.tgrelid = p_old AND NOT t.tgisinternal LOOP
-    EXECUTE replace(v.def, ' ON ' || p_old::text || ' ', ' ON ' || p_new::text || ' ');
-    IF v.tgenabled = 'A' THEN
-      EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', p_new, v.tgname);
-    END IF;
-  END LOOP;
-  FOR v IN SELECT DISTINCT r.ev_class::regclass AS view FROM pg_depend AS d JOIN pg_rewrite AS r ON r.oid = d.objid
-           WHERE d.refobjid = p_old AND r.ev_class <> p_old LOOP
-    EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', v.view, replace(pg_get_viewdef(v.view), p_old::text, p_new::text));
-  END LOOP;
-  FOR v IN SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
-           FROM pg_class AS c, aclexplode(c.relacl) AS a
-           WHERE c.oid = p_old AND a.grantee <> c.relowner LOOP
-    EXECUTE format('GRANT %s ON %s TO %s', v.privilege_type, p_new, v.grantee);
-  END LOOP;
-END;
-$$;
+-- partitions and retention"). The old table's triggers, views and grants
+-- go to the new one (analytics.move_table_dependents).
 
 ALTER TABLE public."ConversationEvent" RENAME TO "ConversationEvent_unpartitioned";
 ALTER TABLE public."ConversationEvent_unpartitioned" RENAME CONSTRAINT "ConversationEvent_pkey" TO "ConversationEvent_unpartitioned_pkey";
@@ -64,38 +36,11 @@ ALTER TABLE public."ConversationEvent" ADD CONSTRAINT "ConversationEvent_convers
   FOREIGN KEY ("conversationId") REFERENCES public."Conversation" ("id") DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE public."ConversationEvent" ADD CONSTRAINT "ConversationEvent_modelId_fkey"
   FOREIGN KEY ("modelId") REFERENCES public."MachineLearningModel" ("id") DEFERRABLE INITIALLY DEFERRED;
-SELECT pg_temp.carry_over('public."ConversationEvent_unpartitioned"', 'public."ConversationEvent"');
+SELECT analytics.move_table_dependents('public."ConversationEvent_unpartitioned"', 'public."ConversationEvent"');
 DROP TABLE public."ConversationEvent_unpartitioned";
 ANALYZE public."ConversationEvent";
 
 -- migrate:down
-CREATE FUNCTION pg_temp.carry_over(p_old regclass, p_new regclass)
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp  -- so that names print schema-qualified, here and in the definitions
-AS $$
-DECLARE
-  v record;
-BEGIN
-  FOR v IN SELECT t.tgname, pg_get_triggerdef(t.oid) AS def, t.tgenabled FROM pg_trigger AS t
-           WHERE t.tgrelid = p_old AND NOT t.tgisinternal LOOP
-    EXECUTE replace(v.def, ' ON ' || p_old::text || ' ', ' ON ' || p_new::text || ' ');
-    IF v.tgenabled = 'A' THEN
-      EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', p_new, v.tgname);
-    END IF;
-  END LOOP;
-  FOR v IN SELECT DISTINCT r.ev_class::regclass AS view FROM pg_depend AS d JOIN pg_rewrite AS r ON r.oid = d.objid
-           WHERE d.refobjid = p_old AND r.ev_class <> p_old LOOP
-    EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', v.view, replace(pg_get_viewdef(v.view), p_old::text, p_new::text));
-  END LOOP;
-  FOR v IN SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
-           FROM pg_class AS c, aclexplode(c.relacl) AS a
-           WHERE c.oid = p_old AND a.grantee <> c.relowner LOOP
-    EXECUTE format('GRANT %s ON %s TO %s', v.privilege_type, p_new, v.grantee);
-  END LOOP;
-END;
-$$;
-
 ALTER TABLE public."ConversationEvent" RENAME TO "ConversationEvent_partitioned";
 ALTER TABLE public."ConversationEvent_partitioned" RENAME CONSTRAINT "ConversationEvent_pkey" TO "ConversationEvent_partitioned_pkey";
 ALTER TABLE public."ConversationEvent_partitioned" RENAME CONSTRAINT "ConversationEvent_conversationId_fkey" TO "ConversationEvent_partitioned_conversationId_fkey";
@@ -112,5 +57,5 @@ ALTER TABLE public."ConversationEvent" ADD CONSTRAINT "ConversationEvent_convers
   FOREIGN KEY ("conversationId") REFERENCES public."Conversation" ("id") DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE public."ConversationEvent" ADD CONSTRAINT "ConversationEvent_modelId_fkey"
   FOREIGN KEY ("modelId") REFERENCES public."MachineLearningModel" ("id") DEFERRABLE INITIALLY DEFERRED;
-SELECT pg_temp.carry_over('public."ConversationEvent_partitioned"', 'public."ConversationEvent"');
+SELECT analytics.move_table_dependents('public."ConversationEvent_partitioned"', 'public."ConversationEvent"');
 DROP TABLE public."ConversationEvent_partitioned";

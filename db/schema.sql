@@ -454,6 +454,54 @@ $$;
 
 
 --
+-- Name: create_event_partition(timestamp with time zone); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.create_event_partition(p_at timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $_$
+DECLARE
+  v_unit text;
+  v_from timestamptz;
+  v_to timestamptz;
+  v_name text;
+BEGIN
+  IF NOT isfinite(p_at) THEN
+    RAISE EXCEPTION 'no partition can hold %', p_at USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  LOCK TABLE public."ConversationEvent" IN SHARE UPDATE EXCLUSIVE MODE;
+  IF EXISTS (SELECT 1 FROM analytics.event_partitions() AS e WHERE p_at >= e."from" AND p_at < e."to") THEN
+    RETURN NULL;
+  END IF;
+  SELECT s."interval" INTO STRICT v_unit FROM "EventPartitionSettings" AS s;
+  v_from := date_trunc(v_unit, p_at);
+  v_to := v_from + ('1 ' || v_unit)::interval;
+  v_from := greatest(v_from, (SELECT max(e."to") FROM analytics.event_partitions() AS e WHERE e."to" <= p_at));
+  v_to := least(v_to, (SELECT min(e."from") FROM analytics.event_partitions() AS e WHERE e."from" > p_at));
+  v_name := 'ConversationEvent_p' || to_char(v_from, 'YYYYMMDD');
+
+  LOCK TABLE public."Conversation" IN SHARE ROW EXCLUSIVE MODE;
+  LOCK TABLE public."ConversationEvent_default" IN ACCESS EXCLUSIVE MODE;
+  EXECUTE format('CREATE TABLE public.%I (LIKE public."ConversationEvent" INCLUDING DEFAULTS INCLUDING STORAGE INCLUDING COMPRESSION)', v_name);
+  EXECUTE format('WITH moved AS (DELETE FROM public."ConversationEvent_default" AS d
+                                 WHERE d."timestamp" >= $1 AND d."timestamp" < $2 RETURNING d.*)
+                  INSERT INTO public.%I SELECT * FROM moved', v_name)
+    USING v_from, v_to;
+  EXECUTE format('ALTER TABLE public.%I ADD CONSTRAINT %I PRIMARY KEY ("id", "timestamp")', v_name, v_name || '_pkey');
+  EXECUTE format('CREATE INDEX %I ON public.%I ("conversationId", "sequenceNumber")', v_name || '_conversationId_idx', v_name);
+  EXECUTE format('ALTER TABLE public."ConversationEvent" ATTACH PARTITION public.%I FOR VALUES FROM (%L) TO (%L)',
+                 v_name, v_from, v_to);
+  EXECUTE format('CREATE TRIGGER conversation_event_after_insert AFTER INSERT ON public.%I
+                  REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION analytics.apply_inserted_events()', v_name);
+  EXECUTE format('ALTER TABLE public.%I ENABLE ALWAYS TRIGGER conversation_event_after_insert', v_name);
+  RETURN v_name;
+END;
+$_$;
+
+
+--
 -- Name: create_readonly_role(name, text, boolean); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -529,6 +577,76 @@ $$;
 
 
 --
+-- Name: drop_event_partitions(timestamp with time zone); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.drop_event_partitions(p_before timestamp with time zone) RETURNS TABLE(partition text, "from" timestamp with time zone, "to" timestamp with time zone, events bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+DECLARE
+  v_leaf record;
+BEGIN
+  IF p_before IS NULL OR p_before > now() - interval '1 day' THEN
+    RAISE EXCEPTION 'drop_event_partitions(%): retention keeps at least the last day of events', p_before
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM analytics.partition_default_events();
+  FOR v_leaf IN SELECT e.* FROM analytics.event_partitions() AS e WHERE e."to" <= p_before ORDER BY e."from" LOOP
+    "partition" := v_leaf."partition";
+    "from" := v_leaf."from";
+    "to" := v_leaf."to";
+    EXECUTE format('SELECT count(*) FROM public.%I', v_leaf."partition") INTO "events";
+    EXECUTE format('DROP TABLE public.%I', v_leaf."partition");
+    INSERT INTO "DroppedEventRange" ("partition", "from", "to", "events")
+    VALUES ("partition", "from", "to", "events");
+    RETURN NEXT;
+  END LOOP;
+END;
+$$;
+
+
+--
+-- Name: ensure_event_partitions(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.ensure_event_partitions(p_from timestamp with time zone DEFAULT NULL::timestamp with time zone, p_to timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+DECLARE
+  v_step interval;
+  v_at timestamptz;
+  v_to timestamptz;
+  v_next timestamptz;
+  v_made integer;
+BEGIN
+  SELECT ('1 ' || s."interval")::interval, coalesce(p_from, date_trunc(s."interval", now())),
+         coalesce(p_to, now() + s."intervalsAhead" * ('1 ' || s."interval")::interval)
+  INTO STRICT v_step, v_at, v_to
+  FROM "EventPartitionSettings" AS s;
+  IF NOT (isfinite(v_at) AND isfinite(v_to)) OR v_to > v_at + 1000 * v_step THEN
+    RAISE EXCEPTION 'ensure_event_partitions(%, %): more than 1000 partitions', v_at, v_to
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  v_made := analytics.partition_default_events();
+  WHILE v_at < v_to LOOP
+    SELECT e."to" INTO v_next FROM analytics.event_partitions() AS e WHERE v_at >= e."from" AND v_at < e."to";
+    IF NOT FOUND THEN
+      PERFORM analytics.create_event_partition(v_at);
+      v_made := v_made + 1;
+      SELECT e."to" INTO STRICT v_next FROM analytics.event_partitions() AS e WHERE v_at >= e."from" AND v_at < e."to";
+    END IF;
+    v_at := v_next;
+  END LOOP;
+  RETURN v_made;
+END;
+$$;
+
+
+--
 -- Name: erase_sender(text); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -556,6 +674,42 @@ BEGIN
   DELETE FROM "DirtyConversation" AS d WHERE d."conversationId" = ANY (v_ids);
   RETURN NEXT;
 END;
+$$;
+
+
+--
+-- Name: event_partitions(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.event_partitions() RETURNS TABLE(partition text, "from" timestamp with time zone, "to" timestamp with time zone, "insertTrigger" boolean)
+    LANGUAGE sql STABLE
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+  -- The bounds as PostgreSQL prints them: FOR VALUES FROM ('…') TO ('…')
+  -- (split_part costs a third of a regular expression; MINVALUE and
+  -- MAXVALUE bounds, unquoted, are left out).
+  SELECT c.relname::text, split_part(b, '''', 2)::timestamptz, split_part(b, '''', 4)::timestamptz,
+         EXISTS (SELECT 1 FROM pg_trigger AS t
+                 WHERE t.tgrelid = c.oid AND t.tgname = 'conversation_event_after_insert' AND t.tgenabled = 'A'
+                   AND t.tgfoid = 'analytics.apply_inserted_events()'::regprocedure)
+  FROM pg_inherits AS i
+  JOIN pg_class AS c ON c.oid = i.inhrelid
+  CROSS JOIN LATERAL pg_get_expr(c.relpartbound, c.oid) AS b
+  WHERE i.inhparent = 'public."ConversationEvent"'::regclass
+    AND b LIKE 'FOR VALUES FROM (''%'') TO (''%'')'
+  ORDER BY 2
+$$;
+
+
+--
+-- Name: events_dropped_before(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.events_dropped_before() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+  SELECT max(d."to") FROM "DroppedEventRange" AS d
 $$;
 
 
@@ -839,6 +993,32 @@ $$;
 
 
 --
+-- Name: maintain_event_partitions(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.maintain_event_partitions() RETURNS TABLE(created integer, dropped integer)
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET lock_timeout TO '1s'
+    AS $$
+DECLARE
+  v_keep interval;
+BEGIN
+  "created" := 0;
+  "dropped" := 0;
+  SELECT s."keepEvents" INTO v_keep FROM "EventPartitionSettings" AS s FOR UPDATE SKIP LOCKED;
+  IF FOUND THEN
+    "created" := analytics.ensure_event_partitions();
+    IF v_keep IS NOT NULL THEN
+      SELECT count(*) INTO "dropped" FROM analytics.drop_event_partitions(now() - v_keep);
+    END IF;
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+
+--
 -- Name: move_events(uuid[], uuid[]); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -868,6 +1048,37 @@ BEGIN
   )
   SELECT count(*) INTO v_moved FROM moved;
   RETURN v_moved;
+END;
+$$;
+
+
+--
+-- Name: move_table_dependents(regclass, regclass); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.move_table_dependents(p_old regclass, p_new regclass) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v record;
+BEGIN
+  FOR v IN SELECT t.tgname, pg_get_triggerdef(t.oid) AS def, t.tgenabled FROM pg_trigger AS t
+           WHERE t.tgrelid = p_old AND NOT t.tgisinternal LOOP
+    EXECUTE replace(v.def, ' ON ' || p_old::text || ' ', ' ON ' || p_new::text || ' ');
+    IF v.tgenabled = 'A' THEN
+      EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', p_new, v.tgname);
+    END IF;
+  END LOOP;
+  FOR v IN SELECT DISTINCT r.ev_class::regclass AS view FROM pg_depend AS d JOIN pg_rewrite AS r ON r.oid = d.objid
+           WHERE d.refobjid = p_old AND r.ev_class <> p_old LOOP
+    EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', v.view, replace(pg_get_viewdef(v.view), p_old::text, p_new::text));
+  END LOOP;
+  FOR v IN SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
+           FROM pg_class AS c, aclexplode(c.relacl) AS a
+           WHERE c.oid = p_old AND a.grantee <> c.relowner LOOP
+    EXECUTE format('GRANT %s ON %s TO %s', v.privilege_type, p_new, v.grantee);
+  END LOOP;
 END;
 $$;
 
@@ -926,6 +1137,38 @@ BEGIN
   FROM "Conversation" AS c
   WHERE c."assistantName" IN (OLD."assistantName", NEW."assistantName");
   RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: partition_default_events(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.partition_default_events() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+DECLARE
+  v_unit text;
+  v_at timestamptz;
+  v_made integer := 0;
+BEGIN
+  SELECT s."interval" INTO STRICT v_unit FROM "EventPartitionSettings" AS s;
+  -- Each creation moves at least the earliest row of its interval; a leaf cut
+  -- short by a neighbour may leave some of the interval's rows for the next round.
+  FOR i IN 1 .. 10 LOOP
+    FOR v_at IN SELECT min(d."timestamp") FROM public."ConversationEvent_default" AS d
+                WHERE isfinite(d."timestamp")
+                GROUP BY date_trunc(v_unit, d."timestamp") LOOP
+      IF analytics.create_event_partition(v_at) IS NOT NULL THEN
+        v_made := v_made + 1;
+      END IF;
+    END LOOP;
+    EXIT WHEN NOT EXISTS (SELECT 1 FROM public."ConversationEvent_default" AS d WHERE isfinite(d."timestamp"));
+  END LOOP;
+  RETURN v_made;
 END;
 $$;
 
@@ -1258,10 +1501,18 @@ CREATE FUNCTION analytics.rebuild_conversations(p_ids uuid[]) RETURNS integer
     AS $$
 DECLARE
   v_rebuilt integer;
+  v_dropped_before timestamptz := analytics.events_dropped_before();
 BEGIN
   -- Wait for inserts in flight and keep new ones out until this commits, so
   -- no batch merges into a conversation while it is rebuilt (readers go on).
   LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
+
+  IF v_dropped_before IS NOT NULL THEN
+    SELECT coalesce(array_agg(i."id"), '{}') INTO p_ids
+    FROM unnest(p_ids) AS i("id")
+    WHERE NOT EXISTS (SELECT 1 FROM "Conversation" AS c
+                      WHERE c."id" = i."id" AND c."startDate" < v_dropped_before);
+  END IF;
 
   -- Take them out of the statistics groups they count in now; the replay
   -- below puts them back where they belong (it sees them reset, so it takes
@@ -1345,16 +1596,17 @@ CREATE FUNCTION analytics.recompute(p_from date DEFAULT NULL::date, p_to date DE
     SET jit TO 'off'
     AS $$
 DECLARE
+  v_from date := analytics.recompute_from(p_from, p_to);
   v_after uuid;
   v_chunks integer := 0;
 BEGIN
   PERFORM 1 FROM "RefreshLog" FOR UPDATE;  -- the refresh's lock: one at a time
   LOOP
-    v_after := analytics.recompute_conversations(p_from, p_to, v_after, 1000);
+    v_after := analytics.recompute_conversations(v_from, p_to, v_after, 1000);
     EXIT WHEN v_after IS NULL;
     v_chunks := v_chunks + 1;
   END LOOP;
-  RETURN v_chunks + analytics.recompute_statistics(p_from, p_to);
+  RETURN v_chunks + analytics.recompute_statistics(v_from, p_to);
 END;
 $$;
 
@@ -1383,6 +1635,38 @@ BEGIN
   END IF;
   PERFORM analytics.rebuild_conversations(v_ids);
   RETURN v_ids[cardinality(v_ids)];
+END;
+$$;
+
+
+--
+-- Name: recompute_from(date, date); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.recompute_from(p_from date, p_to date) RETURNS date
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'analytics', 'public', 'pg_temp'
+    AS $$
+DECLARE
+  v_dropped_before timestamptz := analytics.events_dropped_before();
+  v_first_kept date;
+BEGIN
+  IF v_dropped_before IS NULL THEN
+    RETURN p_from;
+  END IF;
+  SELECT max(c."statisticsDate") + 1 INTO v_first_kept
+  FROM "Conversation" AS c
+  WHERE c."startDate" < v_dropped_before;
+  IF v_first_kept IS NULL OR p_from >= v_first_kept THEN
+    RETURN p_from;
+  END IF;
+  IF p_from IS NULL AND (p_to IS NULL OR p_to >= v_first_kept) THEN
+    RETURN v_first_kept;
+  END IF;
+  RAISE EXCEPTION 'cannot recompute days before %: retention dropped the events before % (analytics."DroppedEventRange"), and sessions on those days started earlier',
+    v_first_kept, v_dropped_before
+    USING ERRCODE = 'object_not_in_prerequisite_state',
+          HINT = format('Recompute from %s on; the conversations and statistics of earlier days stay as they are.', v_first_kept);
 END;
 $$;
 
@@ -1963,6 +2247,50 @@ CREATE TABLE analytics."DirtyVersionStatistics" (
 
 
 --
+-- Name: DroppedEventRange; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."DroppedEventRange" (
+    partition text NOT NULL,
+    "from" timestamp with time zone NOT NULL,
+    "to" timestamp with time zone NOT NULL,
+    events bigint NOT NULL,
+    "droppedAt" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE "DroppedEventRange"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."DroppedEventRange" IS 'Leaves of ConversationEvent dropped by retention (analytics.drop_event_partitions), with the events they held.';
+
+
+--
+-- Name: EventPartitionSettings; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."EventPartitionSettings" (
+    id smallint DEFAULT 1 NOT NULL,
+    "interval" text DEFAULT 'month'::text NOT NULL,
+    "intervalsAhead" integer DEFAULT 2 NOT NULL,
+    "keepEvents" interval,
+    "updatedAt" timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT "EventPartitionSettings_id_check" CHECK ((id = 1)),
+    CONSTRAINT "EventPartitionSettings_interval_check" CHECK (("interval" = ANY (ARRAY['day'::text, 'week'::text, 'month'::text]))),
+    CONSTRAINT "EventPartitionSettings_intervalsAhead_check" CHECK ((("intervalsAhead" >= 1) AND ("intervalsAhead" <= 100))),
+    CONSTRAINT "EventPartitionSettings_keepEvents_check" CHECK (("keepEvents" >= '1 day'::interval))
+);
+
+
+--
+-- Name: TABLE "EventPartitionSettings"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."EventPartitionSettings" IS 'One leaf of ConversationEvent per interval (UTC day, ISO week or month), made intervalsAhead intervals ahead; with keepEvents set, the loaders'' maintenance drops leaves older than that.';
+
+
+--
 -- Name: EventReplay; Type: TABLE; Schema: analytics; Owner: -
 --
 
@@ -2282,14 +2610,15 @@ CREATE TABLE public."ConversationEvent" (
     "senderId" text NOT NULL,
     "sequenceNumber" bigint NOT NULL,
     "environmentId" uuid
-);
+)
+PARTITION BY RANGE ("timestamp");
 
 
 --
 -- Name: TABLE "ConversationEvent"; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public."ConversationEvent" IS 'One row per Rasa event as received; id = UUIDv5(URL namespace, message value bytes).';
+COMMENT ON TABLE public."ConversationEvent" IS 'One row per Rasa event as received; id = UUIDv5(URL namespace, message value bytes). Range-partitioned by timestamp.';
 
 
 --
@@ -2297,6 +2626,37 @@ COMMENT ON TABLE public."ConversationEvent" IS 'One row per Rasa event as receiv
 --
 
 COMMENT ON COLUMN public."ConversationEvent"."sequenceNumber" IS 'Extension: stream order (increasing along each sender''s stream).';
+
+
+--
+-- Name: ConversationEvent_default; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public."ConversationEvent_default" (
+    id uuid NOT NULL,
+    "conversationId" uuid NOT NULL,
+    "timestamp" timestamp with time zone NOT NULL,
+    "modelId" uuid,
+    type public."ConversationEventType" NOT NULL,
+    "rawData" jsonb NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    "actionText" text,
+    name text,
+    "flowId" text,
+    "stepId" text,
+    "agentId" text,
+    "slotValue" jsonb,
+    "senderId" text NOT NULL,
+    "sequenceNumber" bigint NOT NULL,
+    "environmentId" uuid
+);
+
+
+--
+-- Name: TABLE "ConversationEvent_default"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public."ConversationEvent_default" IS 'Events no leaf holds yet; the loaders'' maintenance moves them into leaves of their own (analytics.partition_default_events).';
 
 
 --
@@ -2780,6 +3140,13 @@ CREATE TABLE public.schema_migrations (
 
 
 --
+-- Name: ConversationEvent_default; Type: TABLE ATTACH; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."ConversationEvent" ATTACH PARTITION public."ConversationEvent_default" DEFAULT;
+
+
+--
 -- Name: AssistantRebuild AssistantRebuild_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
 --
 
@@ -2793,6 +3160,14 @@ ALTER TABLE ONLY analytics."AssistantRebuild"
 
 ALTER TABLE ONLY analytics."ConversationState"
     ADD CONSTRAINT "ConversationState_pkey" PRIMARY KEY ("conversationId");
+
+
+--
+-- Name: EventPartitionSettings EventPartitionSettings_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."EventPartitionSettings"
+    ADD CONSTRAINT "EventPartitionSettings_pkey" PRIMARY KEY (id);
 
 
 --
@@ -2864,7 +3239,15 @@ ALTER TABLE ONLY public."AssistantSettings"
 --
 
 ALTER TABLE ONLY public."ConversationEvent"
-    ADD CONSTRAINT "ConversationEvent_pkey" PRIMARY KEY (id);
+    ADD CONSTRAINT "ConversationEvent_pkey" PRIMARY KEY (id, "timestamp");
+
+
+--
+-- Name: ConversationEvent_default ConversationEvent_default_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."ConversationEvent_default"
+    ADD CONSTRAINT "ConversationEvent_default_pkey" PRIMARY KEY (id, "timestamp");
 
 
 --
@@ -2990,7 +3373,14 @@ CREATE INDEX "QuarantinedDelta_groupKey_idx" ON analytics."QuarantinedDelta" USI
 -- Name: ConversationEvent_conversationId_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX "ConversationEvent_conversationId_idx" ON public."ConversationEvent" USING btree ("conversationId", "sequenceNumber");
+CREATE INDEX "ConversationEvent_conversationId_idx" ON ONLY public."ConversationEvent" USING btree ("conversationId", "sequenceNumber");
+
+
+--
+-- Name: ConversationEvent_default_conversationId_sequenceNumber_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX "ConversationEvent_default_conversationId_sequenceNumber_idx" ON public."ConversationEvent_default" USING btree ("conversationId", "sequenceNumber");
 
 
 --
@@ -3026,6 +3416,20 @@ CREATE INDEX "RejectedEvent_pending_idx" ON public."RejectedEvent" USING btree (
 --
 
 CREATE INDEX "RejectedEvent_senderId_idx" ON public."RejectedEvent" USING btree ("senderId") WHERE ("senderId" IS NOT NULL);
+
+
+--
+-- Name: ConversationEvent_default_conversationId_sequenceNumber_idx; Type: INDEX ATTACH; Schema: public; Owner: -
+--
+
+ALTER INDEX public."ConversationEvent_conversationId_idx" ATTACH PARTITION public."ConversationEvent_default_conversationId_sequenceNumber_idx";
+
+
+--
+-- Name: ConversationEvent_default_pkey; Type: INDEX ATTACH; Schema: public; Owner: -
+--
+
+ALTER INDEX public."ConversationEvent_pkey" ATTACH PARTITION public."ConversationEvent_default_pkey";
 
 
 --
@@ -3124,7 +3528,7 @@ ALTER TABLE ONLY analytics."QuarantinedDelta"
 -- Name: ConversationEvent ConversationEvent_conversationId_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
-ALTER TABLE ONLY public."ConversationEvent"
+ALTER TABLE public."ConversationEvent"
     ADD CONSTRAINT "ConversationEvent_conversationId_fkey" FOREIGN KEY ("conversationId") REFERENCES public."Conversation"(id) DEFERRABLE INITIALLY DEFERRED;
 
 
@@ -3132,7 +3536,7 @@ ALTER TABLE ONLY public."ConversationEvent"
 -- Name: ConversationEvent ConversationEvent_modelId_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
-ALTER TABLE ONLY public."ConversationEvent"
+ALTER TABLE public."ConversationEvent"
     ADD CONSTRAINT "ConversationEvent_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES public."MachineLearningModel"(id) DEFERRABLE INITIALLY DEFERRED;
 
 
@@ -3192,4 +3596,8 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202012100'),
     ('20261202012243'),
     ('20261202013300'),
-    ('20261202013430');
+    ('20261202013400'),
+    ('20261202013430'),
+    ('20261202013448'),
+    ('20261202013500'),
+    ('20261202025717');

@@ -3,8 +3,11 @@
 -- whose insert trigger is ConversationEvent's (analytics.apply_inserted_events). Used when stream order was broken (a replayed
 -- rejected event, an edited or deleted event) and when settings change.
 -- A conversation left without events is deleted. reviewState, lastReviewedAt and
--- the default assistant name it was created with are kept. Returns how many
--- conversations were rebuilt.
+-- the default assistant name it was created with are kept. A conversation
+-- that started before analytics.events_dropped_before() is left as it is:
+-- retention dropped some of its events, and its row is all that is left of
+-- them (docs/operations.md, "Retention"). Returns how many conversations were
+-- rebuilt.
 CREATE OR REPLACE FUNCTION analytics.rebuild_conversations(p_ids uuid[])
 RETURNS integer
 LANGUAGE plpgsql
@@ -13,10 +16,18 @@ SET jit = off  -- compiling these plans costs seconds and saves nothing on batch
 AS $$
 DECLARE
   v_rebuilt integer;
+  v_dropped_before timestamptz := analytics.events_dropped_before();
 BEGIN
   -- Wait for inserts in flight and keep new ones out until this commits, so
   -- no batch merges into a conversation while it is rebuilt (readers go on).
   LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
+
+  IF v_dropped_before IS NOT NULL THEN
+    SELECT coalesce(array_agg(i."id"), '{}') INTO p_ids
+    FROM unnest(p_ids) AS i("id")
+    WHERE NOT EXISTS (SELECT 1 FROM "Conversation" AS c
+                      WHERE c."id" = i."id" AND c."startDate" < v_dropped_before);
+  END IF;
 
   -- Take them out of the statistics groups they count in now; the replay
   -- below puts them back where they belong (it sees them reset, so it takes

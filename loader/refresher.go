@@ -34,8 +34,9 @@ func (r *refresher) Kick() {
 	}
 }
 
-// Run refreshes until ctx is done.
+// Run refreshes, and maintains the event partitions beside, until ctx is done.
 func (r *refresher) Run(ctx context.Context) {
+	go maintainPartitions(ctx, r.pool, r.log)
 	ticker := time.NewTicker(r.interval)
 	defer ticker.Stop()
 	var last time.Time

@@ -104,3 +104,14 @@ func runCLI(t *testing.T, b *bundle, args ...string) string {
 	}
 	return out
 }
+
+// runCLIFailing runs the analyticsdb binary, which must fail (exit 1: the
+// work failed), and returns its output.
+func runCLIFailing(t *testing.T, b *bundle, args ...string) string {
+	t.Helper()
+	out, code := runCLIEnv(t, []string{"DATABASE_URL=" + b.db.URL}, args...)
+	if code != 1 {
+		t.Fatalf("analyticsdb %s: exit %d, want 1:\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}

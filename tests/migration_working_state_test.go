@@ -9,20 +9,16 @@ import (
 	"github.com/openrasa/analyticsdb/tests/reference"
 )
 
-// TestWorkingStateMigrationCarriesSessions: sessions half loaded while their
-// message instants and active flows lived in Conversation go on, after the
-// migration that moves them to analytics."ConversationState", exactly as if
-// the stream had been loaded in one go (latency samples pair a user message
+// TestWorkingStateMigrationCarriesSessions: sessions half loaded, whose
+// message instants and active flows the rollback carries back into
+// Conversation, go on after the migration that moves them to
+// analytics."ConversationState" exactly as if the stream had been loaded in
+// one go (latency samples pair a user message
 // stored before the migration with a bot message after it).
 func TestWorkingStateMigrationCarriesSessions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
-	for range migrationsSince(t, "20261202012100") {
-		if err := db.Rollback(ctx, b.db.URL, io.Discard); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// sessions interleaved, so that many are open at the split
 	cfg := trafficConfig(7, 6000)
 	cfg.TimeOrdered = true
@@ -31,7 +27,14 @@ func TestWorkingStateMigrationCarriesSessions(t *testing.T) {
 		msgs = append(msgs, r.Value)
 	}
 	half := len(msgs) / 2
+	// The first half stored today, then the schema rolled back to before the
+	// move (its rollback carries the state back into Conversation).
 	b.write(msgs[:half], 300)
+	for range migrationsSince(t, "20261202012100") {
+		if err := db.Rollback(ctx, b.db.URL, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if n := one[int](b, `SELECT count(*)::int FROM "Conversation" WHERE cardinality("userMessageAt") > 0 AND cardinality("flowsActive") > 0`); n == 0 {
 		t.Fatal("no session holds message instants and active flows before the migration: the test proves nothing")
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/internal/pgurl"
@@ -66,6 +68,17 @@ func recomputeCommand() *cli.Command {
 			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
 				start := time.Now()
 				from, to := c.Timestamp("from"), c.Timestamp("to")
+				// Days whose sessions lost events to retention are refused, or
+				// skipped when no --from was given (analytics.recompute_from).
+				var first *time.Time
+				if err := pool.QueryRow(ctx, `SELECT analytics.recompute_from($1::date, $2::date)`, from, to).Scan(&first); err != nil {
+					return withHint(err)
+				}
+				if from == nil && first != nil {
+					fmt.Printf("recomputing from %s on: retention dropped the events of earlier sessions, whose conversations and statistics stay as they are\n",
+						first.Format(time.DateOnly))
+				}
+				from = first
 				chunks := 0
 				var after *[16]byte
 				for {
@@ -89,6 +102,15 @@ func recomputeCommand() *cli.Command {
 			})
 		},
 	}
+}
+
+// withHint adds a PostgreSQL error's hint to its message.
+func withHint(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Hint != "" {
+		return fmt.Errorf("%w\n%s", err, pgErr.Hint)
+	}
+	return err
 }
 
 func reviewCommand() *cli.Command {

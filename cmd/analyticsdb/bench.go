@@ -16,6 +16,9 @@ func benchCommand() *cli.Command {
 		Flags: withFlags(logFlags(), []cli.Flag{
 			&cli.IntFlag{Name: "events", EnvVars: []string{"BENCH_EVENTS"}, Value: 200_000, Usage: "events in the measured stream"},
 			&cli.IntFlag{Name: "history", EnvVars: []string{"BENCH_HISTORY"}, Value: 1_000_000, Usage: "events already stored for the history run, then copied once more for the bare COPY (0: skip; about 2 GB of disk per million)"},
+			&cli.IntFlag{Name: "history-days", EnvVars: []string{"BENCH_HISTORY_DAYS"}, Usage: "days before the measured week the history is spread over (default: one per 40,000 events, at least 7)"},
+			&cli.StringFlag{Name: "partition-interval", EnvVars: []string{"BENCH_PARTITION_INTERVAL"}, Usage: "day, week or month: the leaves of ConversationEvent in every database the bench makes " +
+				"(default: the migration's); none: no leaf for the bench's days, every row through the partitioned table"},
 			&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BENCH_BATCH_SIZE"}, Value: loader.DefaultConfig().Batch.MaxMessages},
 			&cli.IntFlag{Name: "loaders", EnvVars: []string{"BENCH_LOADERS"}, Value: 1, Usage: "loaders sharing the consumer group in the measured runs"},
 			&cli.IntFlag{Name: "writers", EnvVars: []string{"BENCH_WRITERS"}, Value: loader.DefaultConfig().Writers, Usage: "parallel writers per loader (the loader's --writers)"},
@@ -39,18 +42,20 @@ func benchCommand() *cli.Command {
 				}
 			}
 			o := bench.Options{
-				ServerURL:     c.String("server-url"),
-				Events:        c.Int("events"),
-				History:       c.Int("history"),
-				BatchSize:     c.Int("batch-size"),
-				Loaders:       c.Int("loaders"),
-				Writers:       c.Int("writers"),
-				Rounds:        c.Int("rounds"),
-				Seed:          c.Int64("seed"),
-				SharedBuffers: c.String("shared-buffers"),
-				LoaderBinary:  binary,
-				Out:           os.Stdout,
-				Log:           quietLogger(c),
+				ServerURL:         c.String("server-url"),
+				Events:            c.Int("events"),
+				History:           c.Int("history"),
+				HistoryDays:       c.Int("history-days"),
+				PartitionInterval: c.String("partition-interval"),
+				BatchSize:         c.Int("batch-size"),
+				Loaders:           c.Int("loaders"),
+				Writers:           c.Int("writers"),
+				Rounds:            c.Int("rounds"),
+				Seed:              c.Int64("seed"),
+				SharedBuffers:     c.String("shared-buffers"),
+				LoaderBinary:      binary,
+				Out:               os.Stdout,
+				Log:               quietLogger(c),
 			}
 			if c.Bool("busy-day") {
 				if !c.IsSet("events") {

@@ -36,6 +36,7 @@ func main() {
 			recomputeCommand(),
 			reviewCommand(),
 			eraseCommand(),
+			retentionCommand(),
 			grantReadonlyCommand(),
 			statusCommand(),
 			healthcheckCommand(),

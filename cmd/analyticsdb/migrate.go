@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/db"
 	"github.com/openrasa/analyticsdb/internal/pgurl"
 	"github.com/urfave/cli/v2"
@@ -18,9 +21,31 @@ func migrateCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return db.Migrate(c.Context, url, os.Stdout)
+			if err := db.Migrate(c.Context, url, os.Stdout); err != nil {
+				return err
+			}
+			return ensureEventPartitions(c.Context, url)
 		},
 	}
+}
+
+// ensureEventPartitions makes the leaves of ConversationEvent that ingestion
+// needs next (analytics.ensure_event_partitions), as the loaders' maintenance
+// does: a database migrated with dbmate gets them when a loader starts.
+func ensureEventPartitions(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return pgurl.RedactError(err, url)
+	}
+	defer conn.Close(ctx)
+	var created int
+	if err := conn.QueryRow(ctx, `SELECT analytics.ensure_event_partitions()`).Scan(&created); err != nil {
+		return fmt.Errorf("create event partitions: %w", err)
+	}
+	if created > 0 {
+		fmt.Printf("created %d partitions of ConversationEvent ahead of time\n", created)
+	}
+	return nil
 }
 
 func rollbackCommand() *cli.Command {

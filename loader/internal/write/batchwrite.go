@@ -3,6 +3,7 @@ package write
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/loader/internal/decode"
@@ -93,17 +94,6 @@ func (w *batchWrite) prepare(ctx context.Context, tx pgx.Tx, removeStored bool) 
 	return p, w.store.insertEnvironments(ctx, tx, p.events)
 }
 
-// copyEvents COPYs the events, encoding them as the COPY reads them.
-func copyEvents(ctx context.Context, tx pgx.Tx, events []*decode.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	if _, err := tx.Conn().PgConn().CopyFrom(ctx, newRowReader(events), copyColumnsSQL); err != nil {
-		return fmt.Errorf("copy %d events: %w", len(events), err)
-	}
-	return nil
-}
-
 // moveEvents re-points stored events to the sessions this batch derived for
 // them, after the COPY created those sessions.
 func moveEvents(ctx context.Context, tx pgx.Tx, moves []decode.EventMove) error {
@@ -135,10 +125,14 @@ func (s *Store) skipForeignKeyChecks(ctx context.Context, tx pgx.Tx) error {
 
 func withoutStored(ctx context.Context, tx pgx.Tx, events []*decode.Event) ([]*decode.Event, error) {
 	ids := make([][16]byte, len(events))
+	times := make([]time.Time, len(events))
 	for i, e := range events {
-		ids[i] = e.ID
+		ids[i], times[i] = e.ID, e.Timestamp
 	}
-	rows, err := tx.Query(ctx, `SELECT "id" FROM "ConversationEvent" WHERE "id" = ANY ($1)`, ids)
+	// By key, timestamp included: each id is looked up in the one partition
+	// that may hold it, not in all of them.
+	rows, err := tx.Query(ctx, `SELECT e."id" FROM unnest($1::uuid[], $2::timestamptz[]) AS k("id", "timestamp")
+		JOIN "ConversationEvent" AS e ON e."id" = k."id" AND e."timestamp" = k."timestamp"`, ids, times)
 	if err != nil {
 		return nil, fmt.Errorf("look up stored events: %w", err)
 	}

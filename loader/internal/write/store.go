@@ -193,7 +193,7 @@ func (s *Store) unknownEnvironments(events []*decode.Event) (ids [][16]byte, nam
 
 func isDuplicateEvent(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "ConversationEvent_pkey"
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && isEventKey(pgErr.ConstraintName)
 }
 
 // maySkipFKChecks reports whether this role may set session_replication_role.

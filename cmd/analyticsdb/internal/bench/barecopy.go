@@ -48,14 +48,30 @@ func dumpRows(ctx context.Context, rowsURL string, batchSize int) (bareRows, err
 }
 
 // createBareTable creates bench_bare, a copy of ConversationEvent with the
-// same indexes and no triggers or foreign keys, in the database at dbURL.
+// same columns, keys, indexes and leaves and no triggers or foreign keys, in
+// the database at dbURL. Without a trigger, a COPY into the partitioned
+// table keeps COPY's batched inserts (one buffer per leaf): the physical
+// limit of the loader's COPYs into leaves.
 func createBareTable(ctx context.Context, dbURL string) error {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `CREATE TABLE bench_bare (LIKE "ConversationEvent" INCLUDING ALL)`)
+	_, err = conn.Exec(ctx, `
+		CREATE TABLE bench_bare (LIKE "ConversationEvent" INCLUDING DEFAULTS) PARTITION BY RANGE ("timestamp");
+		ALTER TABLE bench_bare ADD PRIMARY KEY ("id", "timestamp");
+		CREATE INDEX ON bench_bare ("conversationId", "sequenceNumber");
+		CREATE TABLE bench_bare_default PARTITION OF bench_bare DEFAULT;
+		DO $$
+		DECLARE
+		  p record;
+		BEGIN
+		  FOR p IN SELECT * FROM analytics.event_partitions() LOOP
+		    EXECUTE format('CREATE TABLE %I PARTITION OF bench_bare FOR VALUES FROM (%L) TO (%L)',
+		                   'bench_bare_' || p."partition", p."from", p."to");
+		  END LOOP;
+		END $$`)
 	return err
 }
 

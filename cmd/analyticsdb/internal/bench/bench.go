@@ -28,18 +28,26 @@ import (
 
 // Options size a run.
 type Options struct {
-	ServerURL     string // a server where the bench may create databases; empty: start one
-	Events        int    // events of the measured stream
-	History       int    // events already stored for the history run; 0 skips it
-	BatchSize     int
-	Loaders       int // loaders in the consumer group of the measured runs (default 1)
-	Writers       int // parallel writers per loader (the loader's --writers; default 2)
-	Rounds        int // bare COPY and end-to-end runs, alternating; the median ratio is reported (default 1)
-	Seed          int64
-	SharedBuffers string // of the server the bench starts; "" means 1GB
-	LoaderBinary  string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
-	Out           io.Writer
-	Log           *slog.Logger
+	ServerURL string // a server where the bench may create databases; empty: start one
+	Events    int    // events of the measured stream
+	History   int    // events already stored for the history run; 0 skips it
+	// HistoryDays spreads the history over the days before the measured
+	// stream; 0 means one day per 40,000 events, at least 7.
+	HistoryDays int
+	// PartitionInterval is analytics."EventPartitionSettings"."interval" of
+	// every database the bench makes ("": the migration's default). "none"
+	// makes no leaf for the bench's days: every row then goes through the
+	// partitioned table into its default partition, COPY's row-by-row path.
+	PartitionInterval string
+	BatchSize         int
+	Loaders           int // loaders in the consumer group of the measured runs (default 1)
+	Writers           int // parallel writers per loader (the loader's --writers; default 2)
+	Rounds            int // bare COPY and end-to-end runs, alternating; the median ratio is reported (default 1)
+	Seed              int64
+	SharedBuffers     string // of the server the bench starts; "" means 1GB
+	LoaderBinary      string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
+	Out               io.Writer
+	Log               *slog.Logger
 }
 
 // Result is one run's figures; throughput is events per second.
@@ -54,6 +62,8 @@ type Result struct {
 	Ratio               float64   `json:"ratio"`       // of the round with the median ratio
 	RoundRatios         []float64 `json:"roundRatios"` // every round's, in order
 	HistoryEvents       int       `json:"historyEvents"`
+	HistoryDays         int       `json:"historyDays,omitempty"`
+	PartitionInterval   string    `json:"partitionInterval"`
 	HistoryEventsPerSec float64   `json:"historyEndToEndEventsPerSec,omitempty"`
 	HistoryRatio        float64   `json:"historyRatio,omitempty"`
 	// The bare COPY into a table already holding the same history, and its
@@ -89,10 +99,12 @@ type CPUPerThousand struct {
 	HistoryLoader    float64 `json:"historyLoader,omitempty"`
 }
 
-const (
-	topic        = "bench"
-	historyTopic = "bench-history"
-)
+const topic = "bench"
+
+// The measured stream's week; the history comes before it.
+var streamStart = time.Date(2024, 11, 4, 0, 0, 0, 0, time.UTC)
+
+const streamDays = 7
 
 // Run runs the benchmark and prints a table and a JSON line to o.Out.
 func Run(ctx context.Context, o Options) (Result, error) {
@@ -107,7 +119,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Writers <= 0 {
 		o.Writers = loader.DefaultConfig().Writers
 	}
-	res := Result{Events: o.Events, BatchSize: o.BatchSize, Loaders: o.Loaders, Writers: o.Writers, LoaderPeakRSSMB: -1}
+	if o.History > 0 && o.HistoryDays <= 0 {
+		o.HistoryDays = max(7, o.History/40_000)
+	}
+	res := Result{Events: o.Events, BatchSize: o.BatchSize, Loaders: o.Loaders, Writers: o.Writers, LoaderPeakRSSMB: -1,
+		HistoryDays: o.HistoryDays}
 	if o.ServerURL == "" {
 		res.SharedBuffers = cmp.Or(o.SharedBuffers, "1GB")
 	}
@@ -117,13 +133,27 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	defer stop()
 
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, topic, historyTopic))
+	// Every database gets the same leaves, for the history's days and the
+	// measured week, so that the runs with and without history differ in
+	// what the leaves hold only.
+	historyStart := streamStart.AddDate(0, 0, -o.HistoryDays)
+	fresh := func(name string) (string, error) {
+		url, err := freshDatabase(ctx, serverURL, name)
+		if err != nil {
+			return "", err
+		}
+		interval, err := preparePartitions(ctx, url, o.PartitionInterval, historyStart, streamStart.AddDate(0, 0, streamDays+1))
+		res.PartitionInterval = interval
+		return url, err
+	}
+
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, topic))
 	if err != nil {
 		return res, err
 	}
 	defer cluster.Close()
 	brokers := cluster.ListenAddrs()
-	stream := trafficConfig(o.Seed, o.Events, time.Date(2024, 11, 4, 0, 0, 0, 0, time.UTC), 7)
+	stream := trafficConfig(o.Seed, o.Events, streamStart, streamDays)
 	messages, err := produce(ctx, brokers, topic, stream)
 	if err != nil {
 		return res, err
@@ -132,7 +162,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	// A first, unmeasured run stores the rows the bare COPY then copies, and
 	// warms the binary and the server alike for both measured runs.
-	rowsURL, err := freshDatabase(ctx, serverURL, "bench_rows")
+	rowsURL, err := fresh("bench_rows")
 	if err != nil {
 		return res, err
 	}
@@ -150,7 +180,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	var rounds []round
 	for i := range max(1, o.Rounds) {
-		r, err := sideBySide(ctx, o, meter, serverURL, rows, brokers, messages, i)
+		r, err := sideBySide(ctx, o, meter, fresh, rows, brokers, messages, i)
 		if err != nil {
 			return res, err
 		}
@@ -182,22 +212,18 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	// (d) the full path again, with history already stored
 	if o.History > 0 {
-		histURL, err := freshDatabase(ctx, serverURL, "bench_history")
-		if err != nil {
-			return res, err
-		}
-		days := max(7, o.History/40_000)
-		hist := trafficConfig(o.Seed+1000, o.History, time.Date(2024, 11, 4, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -days), days)
-		histMessages, err := produce(ctx, brokers, historyTopic, hist)
+		histURL, err := fresh("bench_history")
 		if err != nil {
 			return res, err
 		}
 		start := time.Now()
-		if _, err := runLoader(ctx, Options{BatchSize: o.BatchSize, Loaders: 1, Writers: o.Writers, Log: o.Log}, histURL, brokers, historyTopic, "bench-history", histMessages); err != nil {
+		hist := trafficConfig(o.Seed+1000, o.History, historyStart, o.HistoryDays)
+		histMessages, err := loadHistory(ctx, o, histURL, hist)
+		if err != nil {
 			return res, fmt.Errorf("load history: %w", err)
 		}
 		res.HistoryEvents = histMessages
-		fmt.Fprintf(o.Out, "history: %d events stored in %s\n", histMessages, time.Since(start).Round(time.Second))
+		fmt.Fprintf(o.Out, "history: %d events over %d days stored in %s\n", histMessages, o.HistoryDays, time.Since(start).Round(time.Second))
 		historyEnd, err := lastSequenceNumber(ctx, histURL)
 		if err != nil {
 			return res, err
@@ -279,9 +305,9 @@ func (r round) ratio() float64 { return r.full.eventsPerSec / r.copyRate }
 
 // sideBySide runs round i: the bare COPY into a fresh bare table, then the
 // full path into a fresh empty database.
-func sideBySide(ctx context.Context, o Options, meter cpuMeter, serverURL string, rows bareRows, brokers []string, messages, i int) (round, error) {
+func sideBySide(ctx context.Context, o Options, meter cpuMeter, fresh func(string) (string, error), rows bareRows, brokers []string, messages, i int) (round, error) {
 	var r round
-	bareURL, err := freshDatabase(ctx, serverURL, "bench_bare")
+	bareURL, err := fresh("bench_bare")
 	if err != nil {
 		return r, err
 	}
@@ -291,7 +317,7 @@ func sideBySide(ctx context.Context, o Options, meter cpuMeter, serverURL string
 	if r.copyRate, r.copyWAL, r.copyCPU, err = bareCopy(ctx, meter, rows, bareURL); err != nil {
 		return r, fmt.Errorf("bare COPY: %w", err)
 	}
-	emptyURL, err := freshDatabase(ctx, serverURL, "bench_empty")
+	emptyURL, err := fresh("bench_empty")
 	if err != nil {
 		return r, err
 	}
@@ -354,7 +380,16 @@ func prewarm(ctx context.Context, pool *pgxpool.Pool, tables []string) bool {
 	if _, err := pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_prewarm`); err != nil {
 		return false
 	}
-	_, err := pool.Exec(ctx, `SELECT pg_prewarm(i.indexrelid) FROM pg_index i WHERE i.indrelid = ANY ($1::text[]::regclass[])`, tables)
+	// The leaves of a partitioned table oldest first, so that what stays in
+	// shared_buffers when they do not all fit is the newest, where a running
+	// system writes.
+	_, err := pool.Exec(ctx, `SELECT pg_prewarm(x.indexrelid) FROM (
+		SELECT i.indexrelid FROM unnest($1::text[]::regclass[]) AS r
+		CROSS JOIN LATERAL pg_partition_tree(r) AS t
+		JOIN pg_class AS c ON c.oid = t.relid
+		JOIN pg_index AS i ON i.indrelid = t.relid
+		WHERE t.isleaf
+		ORDER BY substring(pg_get_expr(c.relpartbound, c.oid) FROM 'FROM \(''([^'']+)''\)')::timestamptz NULLS FIRST) AS x`, tables)
 	return err == nil
 }
 
@@ -362,6 +397,7 @@ func print(w io.Writer, r Result) {
 	fmt.Fprintf(w, "\n%-44s %14s\n", "measure", "value")
 	row := func(name, format string, v any) { fmt.Fprintf(w, "%-44s %14s\n", name, fmt.Sprintf(format, v)) }
 	row("events", "%d", r.Events)
+	row("partition interval", "%s", r.PartitionInterval)
 	row("loaders in the group", "%d", r.Loaders)
 	row("writers per loader", "%d", r.Writers)
 	if r.SharedBuffers != "" {
@@ -379,7 +415,7 @@ func print(w io.Writer, r Result) {
 		row(fmt.Sprintf("  median of %d rounds", len(each)), "%s", strings.Join(each, " "))
 	}
 	if r.HistoryEvents > 0 {
-		row(fmt.Sprintf("end to end with %d events stored", r.HistoryEvents), "%.0f", r.HistoryEventsPerSec)
+		row(fmt.Sprintf("end to end with %d events stored over %d days", r.HistoryEvents, r.HistoryDays), "%.0f", r.HistoryEventsPerSec)
 		row("ratio history / empty (target ≥ 0.9)", "%.2f", r.HistoryRatio)
 		row(fmt.Sprintf("bare COPY with %d events stored", r.HistoryEvents), "%.0f", r.HistoryCopyEventsPerSec)
 		row("ratio history / empty, bare COPY", "%.2f", r.HistoryCopyRatio)

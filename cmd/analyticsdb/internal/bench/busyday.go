@@ -67,6 +67,9 @@ func BusyDay(ctx context.Context, o Options) (BusyDayResult, error) {
 	if err != nil {
 		return res, err
 	}
+	if _, err := preparePartitions(ctx, url, o.PartitionInterval, streamStart, streamStart.AddDate(0, 0, 1)); err != nil {
+		return res, err
+	}
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		return res, err
@@ -103,7 +106,7 @@ func BusyDay(ctx context.Context, o Options) (BusyDayResult, error) {
 }
 
 func busyDayConfig(seed int64, events int) traffic.Config {
-	start := time.Date(2024, 11, 4, 0, 0, 0, 0, time.UTC)
+	start := streamStart
 	cfg := trafficConfig(seed, events, start, 1)
 	bank := traffic.DefaultAssistants(start)[0]
 	bank.Models = bank.Models[:1]

@@ -98,11 +98,19 @@ func tablesHolding(t *testing.T, b *bundle, needle string) []string {
 // runCLI runs the analyticsdb binary against the bundle's database.
 func runCLI(t *testing.T, b *bundle, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(loaderBinary(t), args...)
-	cmd.Env = append(cmd.Environ(), "DATABASE_URL="+b.db.URL)
-	out, err := cmd.CombinedOutput()
+	out, err := runCLIAt(t, b.db.URL, args...)
 	if err != nil {
 		t.Fatalf("analyticsdb %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return string(out)
+	return out
+}
+
+// runCLIAt runs the analyticsdb binary with DATABASE_URL dbURL and returns
+// what it printed.
+func runCLIAt(t *testing.T, dbURL string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(loaderBinary(t), args...)
+	cmd.Env = append(cmd.Environ(), "DATABASE_URL="+dbURL)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }

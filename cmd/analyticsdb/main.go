@@ -37,6 +37,7 @@ func main() {
 			reviewCommand(),
 			eraseCommand(),
 			grantReadonlyCommand(),
+			grantLoaderCommand(),
 			statusCommand(),
 			healthcheckCommand(),
 			generateCommand(),

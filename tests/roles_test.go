@@ -161,6 +161,7 @@ func TestLeastPrivilegeRolesOnAPasswordCluster(t *testing.T) {
 		`ALTER ROLE analytics_loader PASSWORD 'x'`,
 		`SELECT * FROM pg_authid`,
 		`ALTER SYSTEM SET work_mem = '1GB'`,
+		`SELECT pg_read_file('postgresql.conf')`,
 		`SET ROLE analytics_loader`,
 		`CREATE DATABASE mine`,
 	)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/internal/pgserver"
 	"github.com/openrasa/analyticsdb/internal/scram"
 )
@@ -51,7 +50,7 @@ func TestLeastPrivilegeRolesOnAPasswordCluster(t *testing.T) {
 	}
 
 	cli(ownerURL, "migrate")
-	owner := &bundle{t: t, pool: poolAt(t, ownerURL)}
+	owner := &bundle{t: t, pool: sqlPool(t, ownerURL, defaultAssistant)}
 	if n := one[int](owner, `SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname IN ('public', 'analytics') AND c.relowner <> 'analytics_owner'::regrole`); n != 0 {
 		t.Errorf("%d relations of the migrations are not the owner's", n)
@@ -375,16 +374,6 @@ func connectURL(t *testing.T, dbURL string) *pgx.Conn {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
-}
-
-func poolAt(t *testing.T, dbURL string) *pgxpool.Pool {
-	t.Helper()
-	pool, err := pgxpool.New(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
 }
 
 func joinLines(lines [][]byte) []byte {

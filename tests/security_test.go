@@ -571,17 +571,7 @@ func dropRole(b *bundle, role string) {
 
 func connectAs(t *testing.T, b *bundle, role, password string) *pgx.Conn {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(b.db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Password = role, password
-	conn, err := pgx.ConnectConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
+	return connectURL(t, urlAs(t, b.db.URL, role, password))
 }
 
 // TestSecurityDefinerFunctionsPinSearchPath: a SECURITY DEFINER function

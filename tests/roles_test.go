@@ -49,7 +49,9 @@ func TestLeastPrivilegeRolesOnAPasswordCluster(t *testing.T) {
 		return out
 	}
 
-	cli(ownerURL, "migrate")
+	if out := cli(ownerURL, "migrate"); strings.Contains(out, "warning") {
+		t.Errorf("migrate as the owner warned:\n%s", out)
+	}
 	owner := &bundle{t: t, pool: sqlPool(t, ownerURL, defaultAssistant)}
 	if n := one[int](owner, `SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname IN ('public', 'analytics') AND c.relowner <> 'analytics_owner'::regrole`); n != 0 {
@@ -402,6 +404,10 @@ func TestGrantLoaderMakesALockedDownRoleAndTakesOverNone(t *testing.T) {
 	out := runCLI(t, b, "grant-loader", "--role", loaderRole, "--password", password)
 	if strings.Contains(out, "pass/word") || strings.Contains(out, "not done") {
 		t.Errorf("grant-loader as a superuser printed:\n%s", out)
+	}
+	// The test databases are migrated by the superuser, which a DBA is told not to do.
+	if !strings.Contains(out, "a superuser: the functions that run as the schema owner then run as a superuser") {
+		t.Errorf("grant-loader did not warn that the schema belongs to a superuser:\n%s", out)
 	}
 	type attrs struct{ Super, CreateDB, CreateRole, Replication, BypassRLS, Login bool }
 	if got := one[attrs](b, `SELECT row(rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin)

@@ -34,7 +34,7 @@ func migrateCommand() *cli.Command {
 				if roles > 0 {
 					fmt.Printf("granted %d roles of grant-readonly and grant-loader what this version grants them\n", roles)
 				}
-				return nil
+				return warnSuperuserOwner(ctx, pool)
 			})
 		},
 	}

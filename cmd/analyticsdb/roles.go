@@ -100,9 +100,26 @@ func grantRoleAction(plan, apply string, extra func(*cli.Context) []any, done fu
 			for _, s := range lines { // statements this connection may not run
 				fmt.Println("not done:", strings.TrimPrefix(s, "-- "))
 			}
-			return nil
+			return warnSuperuserOwner(ctx, pool)
 		})
 	}
+}
+
+// warnSuperuserOwner says so when the schema belongs to a superuser (the
+// migrations ran as one): the trigger and maintenance functions run as the
+// owner, so every role that may call them would act, within them, as a
+// superuser (docs/operations.md, "Roles").
+func warnSuperuserOwner(ctx context.Context, pool *pgxpool.Pool) error {
+	var owner string
+	var super bool
+	err := pool.QueryRow(ctx, `SELECT r.rolname, r.rolsuper FROM pg_namespace AS n JOIN pg_roles AS r ON r.oid = n.nspowner
+		WHERE n.nspname = 'analytics'`).Scan(&owner, &super)
+	if err != nil || !super {
+		return err
+	}
+	fmt.Printf("warning: the schema belongs to %s, a superuser: the functions that run as the schema owner then run as a superuser; "+
+		"run the migrations as an owner role that is none (docs/operations.md, \"Roles\")\n", owner)
+	return nil
 }
 
 // renderPlan is the script --print writes: one transaction, for psql.

@@ -34,6 +34,17 @@ func migrateCommand() *cli.Command {
 				if roles > 0 {
 					fmt.Printf("granted %d roles of grant-readonly and grant-loader what this version grants them\n", roles)
 				}
+				// The migrations revoke it when they run as the database's owner.
+				var temp bool
+				var database string
+				if err := pool.QueryRow(ctx, `SELECT has_database_privilege('public', current_database(), 'TEMPORARY'),
+					quote_ident(current_database())`).Scan(&temp, &database); err != nil {
+					return err
+				}
+				if temp {
+					fmt.Printf("warning: every role may create temporary tables in this database; only its owner may revoke that: "+
+						"REVOKE TEMPORARY ON DATABASE %s FROM PUBLIC\n", database)
+				}
 				return warnSuperuserOwner(ctx, pool)
 			})
 		},

@@ -478,3 +478,22 @@ func TestNoAnalyticsFunctionIsPublic(t *testing.T) {
 		t.Errorf("SECURITY DEFINER functions %v, want %v", definers, want)
 	}
 }
+
+// TestMigrateWarnsOfWhatItCannotFix: on a database whose schema belongs to a
+// superuser and where PUBLIC may still create temporary tables (a test
+// database: copies of a template keep no database privileges), migrate says
+// both, with what to do. TestLeastPrivilegeRolesOnAPasswordCluster shows it
+// silent when the owner migrates its own database.
+func TestMigrateWarnsOfWhatItCannotFix(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	out := runCLI(t, b, "migrate")
+	for _, want := range []string{
+		"warning: every role may create temporary tables in this database; only its owner may revoke that: REVOKE TEMPORARY ON DATABASE " + b.db.Name + " FROM PUBLIC",
+		"a superuser: the functions that run as the schema owner then run as a superuser",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("migrate did not warn %q:\n%s", want, out)
+		}
+	}
+}

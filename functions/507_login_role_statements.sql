@@ -7,9 +7,10 @@
 -- more by itself: no SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or
 -- BYPASSRLS (CREATE ROLE's defaults; an existing role is stripped of those it
 -- has, since naming SUPERUSER, REPLICATION or BYPASSRLS at all needs a
--- superuser, and the administrator may be none). p_password should be a SCRAM verifier computed by the client
--- (what the commands send), so no password text reaches the server or its
--- log; p_settings are 'name=value' role settings.
+-- superuser, and the administrator may be none). p_password should be a
+-- SCRAM verifier computed by the client (what the commands send), so no
+-- password text reaches the server or its log; p_settings are 'name=value'
+-- role settings.
 CREATE OR REPLACE FUNCTION analytics.login_role_statements(p_role name, p_password text, p_kind text, p_settings text[])
 RETURNS SETOF text
 LANGUAGE plpgsql

@@ -99,7 +99,7 @@ CREATE TYPE public."ReviewState" AS ENUM (
 --
 
 CREATE FUNCTION analytics.apply_inserted_events() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     SET jit TO 'off'
     AS $$
@@ -467,6 +467,7 @@ DECLARE
   v_from timestamptz;
   v_to timestamptz;
   v_name text;
+  v_role name;
 BEGIN
   IF NOT isfinite(p_at) THEN
     RAISE EXCEPTION 'no partition can hold %', p_at USING ERRCODE = 'invalid_parameter_value';
@@ -496,9 +497,26 @@ BEGIN
   EXECUTE format('CREATE TRIGGER conversation_event_after_insert AFTER INSERT ON public.%I
                   REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION analytics.apply_inserted_events()', v_name);
   EXECUTE format('ALTER TABLE public.%I ENABLE ALWAYS TRIGGER conversation_event_after_insert', v_name);
+  FOR v_role IN SELECT g."role" FROM "RoleGrant" AS g JOIN pg_roles AS r ON r.rolname = g."role" WHERE g."kind" = 'loader' LOOP
+    EXECUTE format('GRANT SELECT, INSERT ON TABLE public.%I TO %I', v_name, v_role);
+  END LOOP;
   RETURN v_name;
 END;
 $_$;
+
+
+--
+-- Name: create_loader_role(name, text); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.create_loader_role(p_role name, p_password text) RETURNS SETOF text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  RETURN QUERY SELECT analytics.execute_statements(ARRAY(SELECT analytics.loader_role_statements(p_role, p_password)));
+END;
+$$;
 
 
 --
@@ -509,30 +527,8 @@ CREATE FUNCTION analytics.create_readonly_role(p_role name, p_password text, p_a
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
-DECLARE
-  v_marker constant text := 'BI login role created by analyticsdb grant-readonly';
-  v_oid oid;
 BEGIN
-  IF p_role IN (current_user, session_user)
-     OR p_role = (SELECT r.rolname FROM pg_class AS c JOIN pg_roles AS r ON r.oid = c.relowner
-                  WHERE c.oid = 'public."ConversationEvent"'::regclass) THEN
-    RAISE EXCEPTION 'role % is the application''s own role: grant-readonly will not change it', p_role
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
-  SELECT r.oid INTO v_oid FROM pg_roles AS r WHERE r.rolname = p_role;
-  IF v_oid IS NULL THEN
-    EXECUTE format('CREATE ROLE %I', p_role);
-    EXECUTE format('COMMENT ON ROLE %I IS %L', p_role, v_marker);
-  ELSIF shobj_description(v_oid, 'pg_authid') IS DISTINCT FROM v_marker THEN
-    RAISE EXCEPTION 'role % exists and was not created by grant-readonly: refusing to change it (choose another name)', p_role
-      USING ERRCODE = 'duplicate_object';
-  END IF;
-  EXECUTE format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
-                 p_role, p_password);
-  EXECUTE format('ALTER ROLE %I SET default_transaction_read_only = on', p_role);
-  EXECUTE format('ALTER ROLE %I SET statement_timeout = %L', p_role, '5min');
-  EXECUTE format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', p_role, '10min');
-  PERFORM analytics.grant_readonly(p_role, p_aggregates_only);
+  PERFORM analytics.execute_statements(ARRAY(SELECT analytics.readonly_role_statements(p_role, p_password, p_aggregates_only)));
 END;
 $$;
 
@@ -651,7 +647,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.erase_sender(p_sender_id text) RETURNS TABLE(events bigint, conversations bigint, "rejectedMessages" bigint)
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 DECLARE
@@ -710,6 +706,28 @@ CREATE FUNCTION analytics.events_dropped_before() RETURNS timestamp with time zo
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
   SELECT max(d."to") FROM "DroppedEventRange" AS d
+$$;
+
+
+--
+-- Name: execute_statements(text[]); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.execute_statements(p_statements text[]) RETURNS SETOF text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_statement text;
+BEGIN
+  FOREACH v_statement IN ARRAY p_statements LOOP
+    IF v_statement LIKE '--%' THEN
+      RETURN NEXT v_statement;
+    ELSE
+      EXECUTE v_statement;
+    END IF;
+  END LOOP;
+END;
 $$;
 
 
@@ -900,13 +918,8 @@ CREATE FUNCTION analytics.grant_readonly(p_role name, p_aggregates_only boolean 
     LANGUAGE plpgsql
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
-DECLARE
-  v_relation text;
 BEGIN
-  EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', p_role);
-  FOREACH v_relation IN ARRAY analytics.readonly_relations(p_aggregates_only) LOOP
-    EXECUTE format('GRANT SELECT ON public.%I TO %I', v_relation, p_role);
-  END LOOP;
+  PERFORM analytics.execute_statements(ARRAY(SELECT analytics.readonly_grant_statements(p_role, p_aggregates_only)));
 END;
 $$;
 
@@ -993,11 +1006,115 @@ $$;
 
 
 --
+-- Name: loader_grant_statements(name); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.loader_grant_statements(p_role name) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_role constant text := quote_ident(p_role);
+BEGIN
+  RETURN QUERY SELECT analytics.revoke_role_statements(p_role);
+  RETURN NEXT format('GRANT CONNECT ON DATABASE %I TO %s', current_database(), v_role);
+  RETURN NEXT 'GRANT USAGE ON SCHEMA public, analytics TO ' || v_role;
+  -- COPY of the events; which of a batch are stored already (a retry)
+  RETURN NEXT 'GRANT SELECT, INSERT ON TABLE public."ConversationEvent" TO ' || v_role;
+  -- the loader COPYs into the leaves directly (analytics.create_event_partition
+  -- grants the same on the leaves it makes later)
+  RETURN QUERY SELECT format('GRANT SELECT, INSERT ON TABLE public.%I TO %s', p."partition", v_role)
+               FROM analytics.event_partitions() AS p;
+  -- offsets, rejected messages (replay-rejected marks them), sender sessions
+  RETURN NEXT 'GRANT SELECT, INSERT, UPDATE ON TABLE public."KafkaOffset", public."RejectedEvent", analytics."SenderSession" TO ' || v_role;
+  RETURN NEXT 'GRANT INSERT ON TABLE public."Environment" TO ' || v_role;
+  -- replay-rejected re-derives senders' sessions; status and the refresher count the queues
+  RETURN NEXT 'GRANT SELECT ON TABLE public."Conversation", analytics."RefreshLog", analytics."QuarantinedStatisticsGroup", '
+              'analytics."DirtyVersionStatistics", analytics."DirtyFlowStatistics", '
+              'analytics."VersionStatisticsDelta", analytics."FlowStatisticsDelta" TO ' || v_role;
+  RETURN NEXT 'GRANT USAGE ON SEQUENCE analytics.stream_block TO ' || v_role;
+  RETURN NEXT 'GRANT SELECT, USAGE ON SEQUENCE analytics.sender_session_epoch TO ' || v_role;
+  RETURN NEXT 'GRANT EXECUTE ON FUNCTION analytics.move_events(uuid[], uuid[]), '
+              'analytics.rebuild_moved_sessions(uuid[], uuid[], uuid[]), analytics.refresh_statistics(boolean), '
+              'analytics.recompute_conversations(date, date, uuid, integer), analytics.recompute_statistics(date, date), '
+              'analytics.recompute(date, date), analytics.recompute_from(date, date), analytics.release_quarantined_group(text), '
+              'analytics.review_conversation(uuid, public."ReviewState"), '
+              'analytics.event_partitions(), analytics.maintain_event_partitions() TO ' || v_role;
+  RETURN NEXT format('INSERT INTO analytics."RoleGrant" ("role", "kind") VALUES (%L, %L) '
+                     'ON CONFLICT ("role") DO UPDATE SET "kind" = excluded."kind", "grantedAt" = now()', p_role, 'loader');
+END;
+$$;
+
+
+--
+-- Name: loader_role_statements(name, text); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.loader_role_statements(p_role name, p_password text) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_set_grant constant text := format('GRANT SET ON PARAMETER session_replication_role TO %I', p_role);
+BEGIN
+  RETURN QUERY SELECT analytics.login_role_statements(p_role, p_password, 'loader', '{}');
+  RETURN QUERY SELECT analytics.loader_grant_statements(p_role);
+  IF current_setting('server_version_num')::integer >= 150000 THEN
+    IF has_parameter_privilege('session_replication_role', 'SET WITH GRANT OPTION') THEN
+      RETURN NEXT v_set_grant;
+    ELSE
+      RETURN NEXT '-- needs a superuser: ' || v_set_grant;
+    END IF;
+  END IF;
+END;
+$$;
+
+
+--
+-- Name: login_role_statements(name, text, text, text[]); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.login_role_statements(p_role name, p_password text, p_kind text, p_settings text[]) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_marker constant text := analytics.role_marker(p_kind);
+  v_oid oid;
+  v_strip text;
+  v_setting text;
+BEGIN
+  IF p_role IN (current_user, session_user)
+     OR p_role = (SELECT n.nspowner::regrole::name FROM pg_namespace AS n WHERE n.nspname = 'analytics') THEN
+    RAISE EXCEPTION 'role % is the application''s own role: grant-% will not change it', p_role, p_kind
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT r.oid INTO v_oid FROM pg_roles AS r WHERE r.rolname = p_role;
+  IF v_oid IS NULL THEN
+    RETURN NEXT format('CREATE ROLE %I', p_role);
+    RETURN NEXT format('COMMENT ON ROLE %I IS %L', p_role, v_marker);
+  ELSIF shobj_description(v_oid, 'pg_authid') IS DISTINCT FROM v_marker THEN
+    RAISE EXCEPTION 'role % exists and was not created by grant-%: refusing to change it (choose another name)', p_role, p_kind
+      USING ERRCODE = 'duplicate_object';
+  END IF;
+  SELECT concat_ws(' ', CASE WHEN r.rolsuper THEN 'NOSUPERUSER' END, CASE WHEN r.rolcreatedb THEN 'NOCREATEDB' END,
+                   CASE WHEN r.rolcreaterole THEN 'NOCREATEROLE' END, CASE WHEN r.rolreplication THEN 'NOREPLICATION' END,
+                   CASE WHEN r.rolbypassrls THEN 'NOBYPASSRLS' END) INTO v_strip
+  FROM pg_roles AS r WHERE r.oid = v_oid;
+  RETURN NEXT format('ALTER ROLE %I WITH %s PASSWORD %L', p_role, concat_ws(' ', 'LOGIN', nullif(v_strip, '')), p_password);
+  FOREACH v_setting IN ARRAY p_settings LOOP
+    RETURN NEXT format('ALTER ROLE %I SET %s = %L', p_role, split_part(v_setting, '=', 1), substr(v_setting, strpos(v_setting, '=') + 1));
+  END LOOP;
+END;
+$$;
+
+
+--
 -- Name: maintain_event_partitions(); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
 CREATE FUNCTION analytics.maintain_event_partitions() RETURNS TABLE(created integer, dropped integer)
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     SET lock_timeout TO '1s'
     AS $$
@@ -1023,7 +1140,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.move_events(p_event_ids uuid[], p_conversation_ids uuid[]) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 DECLARE
@@ -1088,7 +1205,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.on_assistant_settings_change() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 BEGIN
@@ -1108,7 +1225,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.on_conversation_event_change() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 BEGIN
@@ -1128,7 +1245,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.on_success_criteria_change() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 BEGIN
@@ -1426,6 +1543,28 @@ $$;
 
 
 --
+-- Name: readonly_grant_statements(name, boolean); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.readonly_grant_statements(p_role name, p_aggregates_only boolean DEFAULT false) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  RETURN QUERY SELECT analytics.revoke_role_statements(p_role);
+  RETURN NEXT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), p_role);
+  RETURN NEXT format('GRANT USAGE ON SCHEMA public TO %I', p_role);
+  RETURN NEXT format('GRANT SELECT ON TABLE %s TO %I',
+                     (SELECT string_agg(format('public.%I', r), ', ') FROM unnest(analytics.readonly_relations(p_aggregates_only)) AS r),
+                     p_role);
+  RETURN NEXT format('INSERT INTO analytics."RoleGrant" ("role", "kind") VALUES (%L, %L) '
+                     'ON CONFLICT ("role") DO UPDATE SET "kind" = excluded."kind", "grantedAt" = now()',
+                     p_role, CASE WHEN p_aggregates_only THEN 'aggregates' ELSE 'readonly' END);
+END;
+$$;
+
+
+--
 -- Name: readonly_relations(boolean); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -1442,6 +1581,22 @@ CREATE FUNCTION analytics.readonly_relations(p_aggregates_only boolean DEFAULT f
     'DailyOverview', 'DailyAutomationRate', 'DailyEscalationRate', 'DailyCsat', 'DailyLatency',
     'LatencySamples', 'DailyFlows', 'TopFlows', 'DailyByChannel', 'DailyByVersion', 'Sessions'
   ] END
+$$;
+
+
+--
+-- Name: readonly_role_statements(name, text, boolean); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.readonly_role_statements(p_role name, p_password text, p_aggregates_only boolean DEFAULT false) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  RETURN QUERY SELECT analytics.login_role_statements(p_role, p_password, 'readonly',
+    ARRAY['default_transaction_read_only=on', 'statement_timeout=5min', 'idle_in_transaction_session_timeout=10min']);
+  RETURN QUERY SELECT analytics.readonly_grant_statements(p_role, p_aggregates_only);
+END;
 $$;
 
 
@@ -1562,7 +1717,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.rebuild_moved_sessions(p_event_ids uuid[], p_conversation_ids uuid[], p_also uuid[]) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 DECLARE
@@ -1591,7 +1746,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.recompute(p_from date DEFAULT NULL::date, p_to date DEFAULT NULL::date) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     SET jit TO 'off'
     AS $$
@@ -1616,7 +1771,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.recompute_conversations(p_from date, p_to date, p_after uuid, p_limit integer) RETURNS uuid
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     SET jit TO 'off'
     AS $$
@@ -1644,7 +1799,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.recompute_from(p_from date, p_to date) RETURNS date
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 DECLARE
@@ -1676,7 +1831,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.recompute_statistics(p_from date, p_to date) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 BEGIN
@@ -1806,11 +1961,41 @@ $$;
 
 
 --
+-- Name: refresh_role_grants(); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.refresh_role_grants() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_role name;
+  v_kind text;
+  v_roles integer := 0;
+BEGIN
+  FOR v_role, v_kind IN
+    SELECT g."role", g."kind" FROM analytics."RoleGrant" AS g JOIN pg_roles AS r ON r.rolname = g."role"
+    WHERE shobj_description(r.oid, 'pg_authid') = analytics.role_marker(CASE g."kind" WHEN 'loader' THEN 'loader' ELSE 'readonly' END)
+    ORDER BY g."role"
+  LOOP
+    IF v_kind = 'loader' THEN
+      PERFORM analytics.execute_statements(ARRAY(SELECT analytics.loader_grant_statements(v_role)));
+    ELSE
+      PERFORM analytics.execute_statements(ARRAY(SELECT analytics.readonly_grant_statements(v_role, v_kind = 'aggregates')));
+    END IF;
+    v_roles := v_roles + 1;
+  END LOOP;
+  RETURN v_roles;
+END;
+$$;
+
+
+--
 -- Name: refresh_statistics(boolean); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
 CREATE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     SET jit TO 'off'
     AS $$
@@ -1984,7 +2169,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.release_quarantined_group(p_group_key text) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 DECLARE
@@ -2015,7 +2200,7 @@ $$;
 --
 
 CREATE FUNCTION analytics.review_conversation(p_conversation_id uuid, p_state public."ReviewState") RETURNS boolean
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 BEGIN
@@ -2024,6 +2209,57 @@ BEGIN
   WHERE "id" = p_conversation_id;
   RETURN FOUND;
 END;
+$$;
+
+
+--
+-- Name: revoke_role_statements(name); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.revoke_role_statements(p_role name) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_owner constant oid := (SELECT n.nspowner FROM pg_namespace AS n WHERE n.nspname = 'analytics');
+  v_list text;
+BEGIN
+  SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY n.nspname, c.relname) INTO v_list
+  FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+  WHERE n.nspname IN ('public', 'analytics') AND c.relowner = v_owner
+    AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition;
+  IF v_list IS NOT NULL THEN
+    RETURN NEXT format('REVOKE ALL ON TABLE %s FROM %I', v_list, p_role);
+  END IF;
+  SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY n.nspname, c.relname) INTO v_list
+  FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+  WHERE n.nspname IN ('public', 'analytics') AND c.relowner = v_owner AND c.relkind = 'S';
+  IF v_list IS NOT NULL THEN
+    RETURN NEXT format('REVOKE ALL ON SEQUENCE %s FROM %I', v_list, p_role);
+  END IF;
+  SELECT string_agg(format('%I.%I(%s)', n.nspname, p.proname, oidvectortypes(p.proargtypes)), ', '
+                    ORDER BY n.nspname, p.proname, p.oid) INTO v_list
+  FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+  WHERE n.nspname IN ('public', 'analytics') AND p.proowner = v_owner AND p.prokind = 'f';
+  IF v_list IS NOT NULL THEN
+    RETURN NEXT format('REVOKE ALL ON FUNCTION %s FROM %I', v_list, p_role);
+  END IF;
+  RETURN NEXT format('REVOKE ALL ON SCHEMA analytics FROM %I', p_role);
+END;
+$$;
+
+
+--
+-- Name: role_marker(text); Type: FUNCTION; Schema: analytics; Owner: -
+--
+
+CREATE FUNCTION analytics.role_marker(p_kind text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT CASE p_kind
+    WHEN 'readonly' THEN 'BI login role created by analyticsdb grant-readonly'
+    WHEN 'loader' THEN 'Loader login role created by analyticsdb grant-loader'
+  END
 $$;
 
 
@@ -2434,6 +2670,25 @@ CREATE TABLE analytics."RefreshLog" (
     "lastDurationMs" double precision,
     CONSTRAINT "RefreshLog_id_check" CHECK ((id = 1))
 );
+
+
+--
+-- Name: RoleGrant; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."RoleGrant" (
+    role name NOT NULL,
+    kind text NOT NULL,
+    "grantedAt" timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT "RoleGrant_kind_check" CHECK ((kind = ANY (ARRAY['loader'::text, 'readonly'::text, 'aggregates'::text])))
+);
+
+
+--
+-- Name: TABLE "RoleGrant"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."RoleGrant" IS 'Internal: login roles grant-readonly (kind readonly or aggregates) and grant-loader granted in this database; migrate grants them again.';
 
 
 --
@@ -3203,6 +3458,14 @@ ALTER TABLE ONLY analytics."RefreshLog"
 
 
 --
+-- Name: RoleGrant RoleGrant_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."RoleGrant"
+    ADD CONSTRAINT "RoleGrant_pkey" PRIMARY KEY (role);
+
+
+--
 -- Name: SenderSession SenderSession_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
 --
 
@@ -3600,4 +3863,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202013430'),
     ('20261202013448'),
     ('20261202013500'),
-    ('20261202025717');
+    ('20261202023839'),
+    ('20261202023939'),
+    ('20261202025717'),
+    ('20261202031400');

@@ -10,6 +10,7 @@
 CREATE OR REPLACE FUNCTION analytics.rebuild_moved_sessions(p_event_ids uuid[], p_conversation_ids uuid[], p_also uuid[])
 RETURNS integer
 LANGUAGE plpgsql
+SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its tables (docs/operations.md, "Roles")
 SET search_path = analytics, public, pg_temp
 AS $$
 DECLARE

@@ -8,6 +8,7 @@
 CREATE OR REPLACE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false)
 RETURNS integer
 LANGUAGE plpgsql
+SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its tables (docs/operations.md, "Roles")
 SET search_path = analytics, public, pg_temp
 SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
 AS $$

@@ -9,6 +9,7 @@ CREATE OR REPLACE FUNCTION analytics.recompute_from(p_from date, p_to date)
 RETURNS date
 LANGUAGE plpgsql
 STABLE
+SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its tables (docs/operations.md, "Roles")
 SET search_path = analytics, public, pg_temp
 AS $$
 DECLARE

@@ -8,6 +8,7 @@
 CREATE OR REPLACE FUNCTION analytics.recompute_conversations(p_from date, p_to date, p_after uuid, p_limit integer)
 RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its tables (docs/operations.md, "Roles")
 SET search_path = analytics, public, pg_temp
 SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
 AS $$

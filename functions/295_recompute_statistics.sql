@@ -5,6 +5,7 @@
 CREATE OR REPLACE FUNCTION analytics.recompute_statistics(p_from date, p_to date)
 RETURNS integer
 LANGUAGE plpgsql
+SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its tables (docs/operations.md, "Roles")
 SET search_path = analytics, public, pg_temp
 AS $$
 BEGIN

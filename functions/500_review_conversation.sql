@@ -4,6 +4,7 @@
 CREATE OR REPLACE FUNCTION analytics.review_conversation(p_conversation_id uuid, p_state public."ReviewState")
 RETURNS boolean
 LANGUAGE plpgsql
+SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its tables (docs/operations.md, "Roles")
 SET search_path = analytics, public, pg_temp
 AS $$
 BEGIN

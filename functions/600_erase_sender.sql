@@ -12,6 +12,7 @@
 CREATE OR REPLACE FUNCTION analytics.erase_sender(p_sender_id text)
 RETURNS TABLE ("events" bigint, "conversations" bigint, "rejectedMessages" bigint)
 LANGUAGE plpgsql
+SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its tables (docs/operations.md, "Roles")
 SET search_path = analytics, public, pg_temp
 AS $$
 DECLARE

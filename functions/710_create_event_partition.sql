@@ -12,7 +12,9 @@
 -- EXCLUSIVE: one creator at a time, readers and writers go on), Conversation
 -- (SHARE ROW EXCLUSIVE, which attaching takes for the foreign key: batches
 -- wait), the default partition (ACCESS EXCLUSIVE, which attaching takes to
--- check it). All of it takes milliseconds unless many rows move.
+-- check it). All of it takes milliseconds unless many rows move. The loader
+-- roles of analytics."RoleGrant" may COPY into the leaf (privileges are
+-- checked on the table a COPY names).
 CREATE OR REPLACE FUNCTION analytics.create_event_partition(p_at timestamptz)
 RETURNS text
 LANGUAGE plpgsql
@@ -24,6 +26,7 @@ DECLARE
   v_from timestamptz;
   v_to timestamptz;
   v_name text;
+  v_role name;
 BEGIN
   IF NOT isfinite(p_at) THEN
     RAISE EXCEPTION 'no partition can hold %', p_at USING ERRCODE = 'invalid_parameter_value';
@@ -53,6 +56,9 @@ BEGIN
   EXECUTE format('CREATE TRIGGER conversation_event_after_insert AFTER INSERT ON public.%I
                   REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION analytics.apply_inserted_events()', v_name);
   EXECUTE format('ALTER TABLE public.%I ENABLE ALWAYS TRIGGER conversation_event_after_insert', v_name);
+  FOR v_role IN SELECT g."role" FROM "RoleGrant" AS g JOIN pg_roles AS r ON r.rolname = g."role" WHERE g."kind" = 'loader' LOOP
+    EXECUTE format('GRANT SELECT, INSERT ON TABLE public.%I TO %I', v_name, v_role);
+  END LOOP;
   RETURN v_name;
 END;
 $$;

@@ -6,10 +6,11 @@
 -- after a second's wait for a lock (SQLSTATE 55P03, lock_not_available)
 -- rather than hold up batches behind a long reader; the next run tries again,
 -- and the leaves made ahead leave it time. Returns the leaves created and
--- dropped.
+-- dropped. Runs as the schema owner: the loader's role may create no table.
 CREATE OR REPLACE FUNCTION analytics.maintain_event_partitions()
 RETURNS TABLE ("created" integer, "dropped" integer)
 LANGUAGE plpgsql
+SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its tables (docs/operations.md, "Roles")
 SET search_path = analytics, public, pg_temp
 SET lock_timeout = '1s'
 AS $$

@@ -15,6 +15,7 @@ import (
 	"io"
 	"maps"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -513,6 +514,47 @@ func TestDockerCompose(t *testing.T) {
 		}
 	}
 
+	// Roles (docs/operations.md, "Roles"): the migrations run as the owner,
+	// the login roles are made by the superuser (the DBA), and the loader
+	// runs as the role grant-loader makes, which it waits for.
+	userOf := func(service string) string {
+		u, err := url.Parse(f.Services[service].environment()["DATABASE_URL"])
+		if err != nil || u.User == nil {
+			t.Errorf("service %s: DATABASE_URL names no user", service)
+			return ""
+		}
+		return u.User.Username()
+	}
+	var grantLoader string
+	for name, cmd := range analyticsdb {
+		if cmd == "grant-loader" || cmd == "grant-readonly" {
+			if user := userOf(name); user != "postgres" {
+				t.Errorf("%s (%s) connects as %s, want the superuser postgres, standing for the DBA", name, cmd, user)
+			}
+		}
+		if cmd == "grant-loader" {
+			grantLoader = name
+		}
+	}
+	if grantLoader == "" {
+		t.Fatal("no service runs `analyticsdb grant-loader` for the loader's role")
+	}
+	loaderRole := ""
+	for _, a := range yamlStrings(f.Services[grantLoader].Command) {
+		if r, ok := strings.CutPrefix(a, "--role="); ok {
+			loaderRole = r
+		}
+	}
+	if owner, loader := userOf("migrate"), userOf("loader"); owner == "postgres" || loader != loaderRole || loader == owner {
+		t.Errorf("migrate connects as %s and the loader as %s; want the owner, and the role %s made by %s", owner, loader, loaderRole, grantLoader)
+	}
+	if loaderSvc.dependsOn()[grantLoader] != "service_completed_successfully" {
+		t.Errorf("the loader does not wait for %s (grant-loader) to complete", grantLoader)
+	}
+	if f.Services[grantLoader].dependsOn()["migrate"] != "service_completed_successfully" {
+		t.Errorf("%s (grant-loader) does not wait for migrate to complete", grantLoader)
+	}
+
 	// The loader: database and Kafka settings, order of start, port, stop.
 	env := loaderSvc.environment()
 	if env["DATABASE_URL"] == "" && env["DB_HOST"] == "" {
@@ -564,8 +606,14 @@ func TestDockerCompose(t *testing.T) {
 		initText.Write(b)
 	}
 	text := strings.ToUpper(initText.String())
-	if !strings.Contains(text, "GRANT SET ON PARAMETER SESSION_REPLICATION_ROLE") {
-		t.Errorf("no init script under %s grants SET ON PARAMETER session_replication_role", initDir)
+	for _, want := range []string{"NOCREATEROLE", "REVOKE CONNECT ON DATABASE", "REVOKE CREATE ON SCHEMA PUBLIC FROM PUBLIC", "LO_CREATE"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the init scripts under %s lack the DBA's setup of docs/operations.md (%s)", initDir, want)
+		}
+	}
+	statements := regexp.MustCompile(`(?m)^\s*#.*$`).ReplaceAllString(text, "") // the shell's comments
+	if regexp.MustCompile(`\b(CREATEROLE|SUPERUSER|CREATEDB)\b`).MatchString(regexp.MustCompile(`\bNO(CREATEROLE|SUPERUSER|CREATEDB)\b`).ReplaceAllString(statements, "")) {
+		t.Errorf("an init script under %s gives the application's role SUPERUSER, CREATEDB or CREATEROLE", initDir)
 	}
 	for _, ddl := range []string{"CREATE TABLE", "CREATE SCHEMA", "CREATE FUNCTION", "CREATE TYPE", "CREATE EXTENSION"} {
 		if strings.Contains(text, ddl) {
@@ -887,6 +935,7 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 
 	var sawLoader, sawMigrateJob, sawRasa bool
+	databaseKeys := map[string]string{} // subcommand → the Secret key of its DATABASE_URL
 	var loaderPort int
 	var loaderTopic string
 	var loaderPodLabels map[string]any
@@ -931,6 +980,7 @@ func TestKubernetesManifests(t *testing.T) {
 					}
 					if name == "DATABASE_URL" {
 						dbFromSecret = true
+						databaseKeys[args[0]] = yamlStr(ref["key"])
 					}
 				}
 			}
@@ -1003,6 +1053,11 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 	if !sawMigrateJob {
 		t.Error("no Job runs `analyticsdb migrate`")
+	}
+	// Two roles (docs/operations.md, "Roles"): the loader's URL is not the
+	// schema owner's, which the migration Job uses.
+	if databaseKeys["run"] == "" || databaseKeys["run"] == databaseKeys["migrate"] {
+		t.Errorf("the loader and the migration Job read DATABASE_URL from Secret keys %q and %q: want the loader's role and the owner's", databaseKeys["run"], databaseKeys["migrate"])
 	}
 	if !sawRasa {
 		t.Error("no rasa/rasa-pro container")

@@ -115,3 +115,14 @@ func runCLIFailing(t *testing.T, b *bundle, args ...string) string {
 	}
 	return out
 }
+
+// runCLIAt runs the analyticsdb binary with DATABASE_URL dbURL and returns
+// what it printed, and an error when it exited with another code than 0.
+func runCLIAt(t *testing.T, dbURL string, args ...string) (string, error) {
+	t.Helper()
+	out, code := runCLIEnv(t, []string{"DATABASE_URL=" + dbURL}, args...)
+	if code != 0 {
+		return out, fmt.Errorf("exit %d", code)
+	}
+	return out, nil
+}

@@ -572,24 +572,15 @@ func dropRole(b *bundle, role string) {
 
 func connectAs(t *testing.T, b *bundle, role, password string) *pgx.Conn {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(b.db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Password = role, password
-	conn, err := pgx.ConnectConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
+	return connectURL(t, urlAs(t, b.db.URL, role, password))
 }
 
 // TestSecurityDefinerFunctionsPinSearchPath: a SECURITY DEFINER function
 // without its own search_path runs with the caller's, and a caller who can
 // create objects could then hijack it. Every such function of the migrations
-// must set search_path (and so must every function of schema analytics, by
-// this project's convention, except plain SQL helpers marked IMMUTABLE).
+// must set search_path, with pg_temp last (and every function of schema
+// analytics must set one, by this project's convention, except plain SQL
+// helpers marked IMMUTABLE).
 func TestSecurityDefinerFunctionsPinSearchPath(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -598,6 +589,12 @@ func TestSecurityDefinerFunctionsPinSearchPath(t *testing.T) {
 		WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prosecdef
 		  AND NOT EXISTS (SELECT FROM unnest(p.proconfig) AS c WHERE c LIKE 'search\_path=%')`) {
 		t.Errorf("SECURITY DEFINER function %s does not set search_path", fn)
+	}
+	for _, fn := range b.strings(`
+		SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, unnest(p.proconfig) AS c
+		WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prosecdef
+		  AND c LIKE 'search\_path=%' AND c NOT LIKE '%pg\_temp'`) {
+		t.Errorf("SECURITY DEFINER function %s does not put pg_temp last in its search_path: a caller's temporary objects would come first", fn)
 	}
 	for _, fn := range b.strings(`
 		SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/internal/pgurl"
-	"github.com/openrasa/analyticsdb/internal/scram"
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
 )
@@ -139,39 +138,6 @@ func reviewCommand() *cli.Command {
 				if !found {
 					return cli.Exit("no conversation "+c.Args().Get(0), 1)
 				}
-				return nil
-			})
-		},
-	}
-}
-
-func grantReadonlyCommand() *cli.Command {
-	return &cli.Command{
-		Name: "grant-readonly",
-		Usage: "create (or update) a login role that may only read the analytics tables and views, for BI tools " +
-			"(it refuses existing roles it did not create; the password is sent as a SCRAM verifier)",
-		Flags: withFlags(databaseFlags(), logFlags(), []cli.Flag{
-			&cli.StringFlag{Name: "role", Value: "analytics_reader", EnvVars: []string{"READONLY_ROLE"}},
-			&cli.StringFlag{Name: "password", EnvVars: []string{"READONLY_PASSWORD"}, Required: true, Usage: "never logged"},
-			&cli.BoolFlag{Name: "aggregates-only", EnvVars: []string{"READONLY_AGGREGATES_ONLY"},
-				Usage: "the daily statistics and aggregate views only: no conversations, events, senders, users or texts"},
-		}),
-		Action: func(c *cli.Context) error {
-			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
-				// The server, and its log, only ever see a SCRAM verifier.
-				verifier, err := scram.NewVerifier(c.String("password"))
-				if err != nil {
-					return err
-				}
-				if _, err := pool.Exec(ctx, `SELECT analytics.create_readonly_role($1, $2, $3)`,
-					c.String("role"), verifier, c.Bool("aggregates-only")); err != nil {
-					return err
-				}
-				what := "the analytics tables and views"
-				if c.Bool("aggregates-only") {
-					what = "the daily statistics and aggregate views (no personal data)"
-				}
-				fmt.Printf("role %s may now read %s\n", c.String("role"), what)
 				return nil
 			})
 		},

@@ -38,6 +38,7 @@ func main() {
 			eraseCommand(),
 			retentionCommand(),
 			grantReadonlyCommand(),
+			grantLoaderCommand(),
 			statusCommand(),
 			healthcheckCommand(),
 			generateCommand(),

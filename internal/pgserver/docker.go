@@ -42,7 +42,7 @@ func startDocker(ctx context.Context, engine Engine, opts Options, settings map[
 			_ = c.Remove()
 		}
 	}()
-	if err := waitReady(ctx, connURL(loopback, port, "postgres"), nil); err != nil {
+	if err := waitReady(ctx, connURL(loopback, port, "postgres", ""), nil); err != nil {
 		return nil, fmt.Errorf("%s container %.12s on port %d: %w; container log ends:\n%s",
 			engine.Image(), c.ID(), port, err, c.LogTail())
 	}

@@ -36,6 +36,7 @@ type localCluster struct {
 	postgres string // server binary
 	user     *osUser
 	settings map[string]string
+	password string // the superuser's, with scram-sha-256 authentication; "": trust
 	port     int
 	pm       *postmaster
 	logf     func(format string, args ...any)
@@ -65,6 +66,7 @@ func startLocal(ctx context.Context, opts Options, settings map[string]string) (
 		postgres: binaryName(binDir, "postgres"),
 		user:     u,
 		settings: settings,
+		password: opts.Password,
 		logf:     opts.Logf,
 	}
 	defer func() {
@@ -87,7 +89,7 @@ func startLocal(ctx context.Context, opts Options, settings map[string]string) (
 			return nil, fmt.Errorf("start local PostgreSQL in %s: %w", dir, err)
 		}
 	}
-	return &Server{kind: KindLocal, host: loopback, port: c.port, backend: c}, nil
+	return &Server{kind: KindLocal, host: loopback, port: c.port, password: c.password, backend: c}, nil
 }
 
 // prepare marks the directory as ours, runs initdb and opens the server log.
@@ -100,10 +102,25 @@ func (c *localCluster) prepare(ctx context.Context, binDir string) error {
 		return err
 	}
 	began := time.Now()
+	auth := "--auth=trust"
+	if c.password != "" {
+		auth = "--auth=scram-sha-256" // host and local lines of pg_hba.conf
+	}
 	initdb := []string{
-		"-D", c.dataDir, "-U", SuperUser, "--auth=trust",
+		"-D", c.dataDir, "-U", SuperUser, auth,
 		"--encoding=UTF8", "--locale=C",
 		"--no-sync", // throw-away: no need to flush the new cluster to disk
+	}
+	if c.password != "" {
+		pwFile := filepath.Join(c.dir, "superuser-password")
+		if err := os.WriteFile(pwFile, []byte(c.password+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write password file: %w", err)
+		}
+		defer os.Remove(pwFile)
+		if err := c.user.chown(pwFile); err != nil {
+			return err
+		}
+		initdb = append(initdb, "--pwfile="+pwFile)
 	}
 	if err := runTool(ctx, binaryName(binDir, "initdb"), initdb, c.dir, c.user); err != nil {
 		return err
@@ -130,7 +147,7 @@ func (c *localCluster) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = waitReady(ctx, connURL(loopback, c.port, "postgres"), pm.exited)
+	err = waitReady(ctx, connURL(loopback, c.port, "postgres", c.password), pm.exited)
 	if err != nil {
 		stopErr := pm.stop()
 		out := readLog(c.logPath, logStart)

@@ -24,7 +24,8 @@ const (
 	defaultStartTimeout   = 2 * time.Minute
 )
 
-// SuperUser is the role every server is initialised with; it needs no password.
+// SuperUser is the role every server is initialised with; it needs no
+// password unless Options.Password sets one.
 const SuperUser = "postgres"
 
 // Options configures Start. The zero value is ready to use.
@@ -52,6 +53,11 @@ type Options struct {
 	BinDir string
 	// Logf receives progress messages; nil discards them.
 	Logf func(format string, args ...any)
+	// Password, when set, is the superuser's password, and the server then
+	// authenticates every connection, over TCP or its Unix socket, with
+	// scram-sha-256 instead of trusting it; the URLs carry the password.
+	// Local servers only.
+	Password string
 }
 
 // ErrUnavailable is wrapped by Start's error when neither a Docker engine nor
@@ -61,10 +67,11 @@ var ErrUnavailable = errors.New("no PostgreSQL available")
 // Server is a running throw-away PostgreSQL server. Its methods are safe for
 // concurrent use.
 type Server struct {
-	kind    string
-	host    string
-	port    int
-	backend backend
+	kind     string
+	host     string
+	port     int
+	password string // the superuser's, or ""
+	backend  backend
 
 	mu      sync.Mutex
 	stopped bool
@@ -90,6 +97,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultStartTimeout)
 		defer cancel()
+	}
+
+	if opts.Password != "" && opts.Kind != KindLocal {
+		if opts.Kind == KindDocker {
+			return nil, errors.New("pgserver: Options.Password needs a local server (Kind KindLocal)")
+		}
+		opts.Kind = KindLocal
 	}
 
 	switch opts.Kind {
@@ -142,18 +156,23 @@ func (s *Server) ProcessID() (int, bool) {
 }
 
 // URL is the connection URL of the maintenance database "postgres", as the
-// superuser, without TLS.
+// superuser (with Options.Password), without TLS.
 func (s *Server) URL() string { return s.DatabaseURL("postgres") }
 
-// DatabaseURL is the connection URL of database name, as the superuser,
-// without TLS.
-func (s *Server) DatabaseURL(name string) string { return connURL(s.host, s.port, name) }
+// DatabaseURL is the connection URL of database name, as the superuser (with
+// Options.Password), without TLS.
+func (s *Server) DatabaseURL(name string) string { return connURL(s.host, s.port, name, s.password) }
 
-// connURL is the URL of database name on host:port, as the superuser.
-func connURL(host string, port int, name string) string {
+// connURL is the URL of database name on host:port, as the superuser with
+// password (none if "").
+func connURL(host string, port int, name, password string) string {
+	user := url.User(SuperUser)
+	if password != "" {
+		user = url.UserPassword(SuperUser, password)
+	}
 	u := url.URL{
 		Scheme:   "postgres",
-		User:     url.User(SuperUser),
+		User:     user,
 		Host:     net.JoinHostPort(host, strconv.Itoa(port)),
 		Path:     "/" + name,
 		RawQuery: "sslmode=disable",

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // startLocal starts a local server for one test, skipping the test when the
@@ -149,6 +150,48 @@ func TestCreateAndDropDatabase(t *testing.T) {
 	err := CreateDatabase(ctx, srv.URL(), "x", "no such template")
 	if err == nil || !strings.Contains(err.Error(), "no such template") {
 		t.Errorf("CreateDatabase from a missing template: %v", err)
+	}
+}
+
+// TestPasswordAuthentication: with Options.Password the server asks every
+// connection, over TCP and over its Unix socket, for the superuser's
+// password (scram-sha-256), and the URLs carry it.
+func TestPasswordAuthentication(t *testing.T) {
+	const password = "s3cret: pa/ss@word"
+	srv := startLocalForTest(t, Options{MaxConnections: 20, Password: password})
+	conn := connect(t, srv.URL())
+	if got := queryString(t, conn, "SELECT rolpassword FROM pg_authid WHERE rolname = current_user"); !strings.HasPrefix(got, "SCRAM-SHA-256$") {
+		t.Errorf("superuser password stored as %.14q..., want a SCRAM verifier", got)
+	}
+	cfg, err := pgx.ParseConfig(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := []string{cfg.Host}
+	if dir := srv.backend.(*localCluster).socketDir(); dir != "" {
+		hosts = append(hosts, dir)
+	}
+	for _, host := range hosts {
+		for _, pw := range []string{"", "wrong"} {
+			c := cfg.Copy()
+			c.Host, c.Password, c.Fallbacks = host, pw, nil
+			_, err := pgx.ConnectConfig(t.Context(), c)
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || pgErr.Code != "28P01" {
+				t.Errorf("host %s, password %q: %v, want invalid_password (28P01)", host, pw, err)
+			}
+		}
+		c := cfg.Copy()
+		c.Host, c.Fallbacks = host, nil
+		good, err := pgx.ConnectConfig(t.Context(), c)
+		if err != nil {
+			t.Errorf("host %s with the password: %v", host, err)
+			continue
+		}
+		good.Close(t.Context())
+	}
+	if _, err := Start(t.Context(), Options{Kind: KindDocker, Password: password}); err == nil {
+		t.Error("a Docker server with a password started")
 	}
 }
 

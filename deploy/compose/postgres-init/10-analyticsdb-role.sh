@@ -2,17 +2,20 @@
 # Runs once, when the postgres container initialises an empty data volume
 # (docker-entrypoint-initdb.d), as the superuser POSTGRES_USER on POSTGRES_DB.
 #
-# It creates the application role the loader and migrations log in as, and
-# nothing else: no schema, table or function (the migrations own those).
-#   - DB_USER (studio_backend): LOGIN, no superuser. CREATEROLE so that
-#     `analyticsdb grant-readonly` can create the BI tools' read-only roles.
+# The DBA's setup of docs/operations.md ("Roles"), and nothing else: no
+# schema, table or function (the migrations own those).
+#   - DB_USER (studio_backend): the schema owner `analyticsdb migrate` runs
+#     as. LOGIN, and nothing more: no superuser, CREATEDB or CREATEROLE.
 #   - it owns POSTGRES_DB (studio), so it may create the analytics schema and,
-#     on PostgreSQL 15+, the public schema (owned by pg_database_owner).
-#   - GRANT SET ON PARAMETER session_replication_role (PostgreSQL 15+): the
-#     loader then skips the per-row foreign key checks on COPY, as in
-#     production (docs/decisions.md, "Foreign keys"; docs/operations.md).
-# The role is deliberately not a superuser, so this stack exercises the same
-# privileges as a managed PostgreSQL where the DBA runs these three statements.
+#     on PostgreSQL 15+, objects in the public schema (owned by
+#     pg_database_owner), and the migrations may revoke TEMPORARY from PUBLIC.
+#   - only the roles granted CONNECT may connect; nobody may create objects
+#     in schema public but its owner, nor large objects.
+# The loader's role (analytics_loader) and Grafana's (grafana) are made by the
+# one-shot services loader-role and grafana-role, as the superuser, after the
+# migrations, exactly as a DBA runs `analyticsdb grant-loader` and
+# `grant-readonly`. So this stack exercises the same privileges as a managed
+# PostgreSQL.
 set -eu
 
 : "${DB_USER:=studio_backend}"
@@ -21,8 +24,10 @@ set -eu
 psql -v ON_ERROR_STOP=1 --no-psqlrc \
   --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
   --set=app_role="$DB_USER" --set=app_password="$DB_PASSWORD" <<'SQL'
-CREATE ROLE :"app_role" WITH LOGIN CREATEROLE PASSWORD :'app_password';
+CREATE ROLE :"app_role" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'app_password';
 SELECT current_database() AS app_database \gset
 ALTER DATABASE :"app_database" OWNER TO :"app_role";
-GRANT SET ON PARAMETER session_replication_role TO :"app_role";
+REVOKE CONNECT ON DATABASE :"app_database" FROM PUBLIC;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION lo_create(oid), lo_creat(integer), lo_from_bytea(oid, bytea) FROM PUBLIC;
 SQL

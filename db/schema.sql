@@ -1532,6 +1532,10 @@ CREATE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false) RETUR
     AS $$
 DECLARE
   v_chunk_size constant integer := coalesce(nullif(current_setting('analytics.rebuild_chunk', true), '')::integer, 2000);
+  v_budget constant interval := coalesce(nullif(current_setting('analytics.rebuild_budget_ms', true), '')::integer, 200)
+                                * interval '1 millisecond';
+  v_step constant integer := 100;
+  v_rebuilt integer := 0;
   v_chunk integer;
   v_ids uuid[];
   v_work integer := 0;
@@ -1553,11 +1557,20 @@ BEGIN
   -- Settings changed: rebuild the assistants' conversations ('*': all), in
   -- chunks when a loader refreshes (p_wait false), so that its batches go on
   -- committing in between; all of it when a DBA or recompute asks and waits.
+  -- A loader's chunk is bounded by time as well as by analytics.rebuild_chunk:
+  -- steps of 100 conversations until analytics.rebuild_budget_ms have passed.
+  -- The rebuild holds off inserts until this refresh commits, and what a step
+  -- costs depends on the sessions' events and on the box's load: a count alone
+  -- held batches for 2.8 s on a loaded box (docs/performance.md, "Maintenance
+  -- during ingestion").
   LOOP
-    v_chunk := analytics.rebuild_assistants(v_chunk_size);
-    v_work := v_work + v_chunk;
-    EXIT WHEN NOT p_wait OR v_chunk = 0;
+    v_chunk := analytics.rebuild_assistants(CASE WHEN p_wait THEN v_chunk_size
+                                                 ELSE least(v_step, v_chunk_size - v_rebuilt) END);
+    v_rebuilt := v_rebuilt + v_chunk;
+    EXIT WHEN v_chunk = 0
+           OR NOT p_wait AND (v_rebuilt >= v_chunk_size OR clock_timestamp() - v_started >= v_budget);
   END LOOP;
+  v_work := v_work + v_rebuilt;
 
   -- Events inserted out of stream order, edited or deleted.
   FOR v_ids IN
@@ -3192,4 +3205,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202012100'),
     ('20261202012243'),
     ('20261202013300'),
-    ('20261202013430');
+    ('20261202013430'),
+    ('20261202021741');

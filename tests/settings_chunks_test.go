@@ -68,15 +68,23 @@ func TestSettingsChangeRebuildsInChunksBetweenBatches(t *testing.T) {
 
 // TestRecomputeCommandRebuildsInChunks: `analyticsdb recompute --chunk 7`
 // rebuilds the sample's conversations seven at a time, each chunk its own
-// transaction, and leaves every row the oracle expects; between two chunks a
-// batch commits.
+// transaction, and leaves every row the oracle expects; with --chunk-time a
+// chunk that took longer shrinks the next; between two chunks a batch
+// commits.
 func TestRecomputeCommandRebuildsInChunks(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.load(sampleMessages(t), 1000)
-	out := runCLI(t, b, "recompute", "--chunk", "7")
+	out := runCLI(t, b, "recompute", "--chunk", "7", "--chunk-time", "0")
 	if !strings.Contains(out, "recomputed: 26 chunks of conversations rebuilt") { // 179 conversations, 7 at a time
 		t.Errorf("recompute printed %q", out)
+	}
+	checkAgainstOracle(t, b, readOracle(t))
+	// bounded by time, every chunk after the first took longer than 1 ns:
+	// the next is as small as can be
+	out = runCLI(t, b, "recompute", "--chunk", "7", "--chunk-time", "1ns")
+	if !strings.Contains(out, "recomputed: 173 chunks of conversations rebuilt") { // 7, then 172 of one
+		t.Errorf("recompute --chunk-time 1ns printed %q", out)
 	}
 	checkAgainstOracle(t, b, readOracle(t))
 

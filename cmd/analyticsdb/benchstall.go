@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"time"
 
 	"github.com/openrasa/analyticsdb/cmd/analyticsdb/internal/bench"
 	"github.com/urfave/cli/v2"
@@ -16,6 +17,7 @@ func settingsStallFlags() []cli.Flag {
 		&cli.IntFlag{Name: "stream-rate", EnvVars: []string{"BENCH_STREAM_RATE"}, Value: 100, Usage: "--settings-stall: new conversations per second while the changes run"},
 		&cli.IntFlag{Name: "rebuild-chunk", EnvVars: []string{"BENCH_REBUILD_CHUNK"}, Usage: "--settings-stall: analytics.rebuild_chunk of the database (0: the default)"},
 		&cli.StringFlag{Name: "phases", EnvVars: []string{"BENCH_PHASES"}, Value: strings.Join(bench.StallPhases, ","), Usage: "--settings-stall: which changes, in order"},
+		&cli.DurationFlag{Name: "phase-timeout", EnvVars: []string{"BENCH_PHASE_TIMEOUT"}, Value: 2 * time.Hour, Usage: "--settings-stall: report a change not done by then as unfinished, and go on"},
 		&cli.BoolFlag{Name: "verify", EnvVars: []string{"BENCH_VERIFY"}, Usage: "--settings-stall: then load everything into a fresh database with the final settings and compare the rows"},
 	}
 }
@@ -28,6 +30,7 @@ func settingsStall(c *cli.Context, o bench.Options) error {
 		RebuildChunk:  c.Int("rebuild-chunk"),
 		Phases:        strings.Split(c.String("phases"), ","),
 		Verify:        c.Bool("verify"),
+		PhaseTimeout:  c.Duration("phase-timeout"),
 	})
 	return err
 }

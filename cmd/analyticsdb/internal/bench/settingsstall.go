@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/internal/pgserver"
+	"github.com/openrasa/analyticsdb/internal/recompute"
 	"github.com/openrasa/analyticsdb/loader"
 )
 
@@ -29,7 +30,9 @@ type StallOptions struct {
 	Baseline      time.Duration // the stream alone, before the first change (default 20 s)
 	Phases        []string      // of "settings", "criteria", "recompute", in this order (default all)
 	RebuildChunk  int           // analytics.rebuild_chunk of the database; 0: the function's default
-	RecomputeChk  int           // conversations per recompute transaction (default 1000, as `recompute --chunk`)
+	RecomputeChk  int           // most conversations per recompute transaction (default 1000, as `recompute --chunk`)
+	RecomputeTime time.Duration // recompute transactions sized to take this long (0: `recompute --chunk-time`'s default; < 0: always RecomputeChk)
+	PhaseTimeout  time.Duration // a phase not done by then is reported unfinished, and the run goes on (0: 2 hours)
 	Verify        bool          // load everything again into a fresh database with the final settings and compare
 }
 
@@ -74,6 +77,11 @@ type StallWindow struct {
 type StallPhase struct {
 	Name        string  `json:"name"`
 	StatementMs float64 `json:"statementMs"` // the change's own statement (recompute: all its chunks)
+	// Finished says the work was done before StallOptions.PhaseTimeout;
+	// FractionDone is how much of a settings rebuild was (from the position
+	// of its cursor among the random conversation ids).
+	Finished     bool    `json:"finished"`
+	FractionDone float64 `json:"fractionDone"`
 	// Window runs from the change until its work is done: the rebuild
 	// queue empty (settings), the dirty groups refreshed (criteria), the
 	// last chunk and the statistics recomputed (recompute).
@@ -92,6 +100,8 @@ func SettingsStall(ctx context.Context, o StallOptions) (StallResult, error) {
 	o.Rate = cmp.Or(o.Rate, 100)
 	o.Baseline = cmp.Or(o.Baseline, 20*time.Second)
 	o.RecomputeChk = cmp.Or(o.RecomputeChk, 1000)
+	o.RecomputeTime = cmp.Or(o.RecomputeTime, recompute.DefaultChunkTime)
+	o.PhaseTimeout = cmp.Or(o.PhaseTimeout, 2*time.Hour)
 	o.Writers = cmp.Or(o.Writers, loader.DefaultConfig().Writers)
 	if len(o.Phases) == 0 {
 		o.Phases = StallPhases
@@ -166,6 +176,9 @@ func SettingsStall(ctx context.Context, o StallOptions) (StallResult, error) {
 		}
 		ph.StallWindow = s.window(watch, ph.start, ph.end)
 		fmt.Fprintf(o.Out, "%s: statement %.0f ms; %s\n", name, ph.StatementMs, ph.StallWindow)
+		if !ph.Finished {
+			fmt.Fprintf(o.Out, "%s: not done after %s (%.1f%% rebuilt); the next phases start from there\n", name, o.PhaseTimeout, 100*ph.FractionDone)
+		}
 		res.Phases = append(res.Phases, ph.StallPhase)
 		if err := s.sleep(ctx, 3*time.Second); err != nil { // apart, so that one's tail is not in the next
 			return res, err
@@ -289,19 +302,12 @@ func runPhase(ctx context.Context, pool *pgxpool.Pool, s *stream, name string, o
 		}
 		done = `NOT EXISTS (SELECT FROM analytics."DirtyVersionStatistics")`
 	case "recompute":
-		// what `analyticsdb recompute --chunk N` does (cmd/analyticsdb/admin.go)
-		var after *[16]byte
-		for {
-			if err := pool.QueryRow(ctx, `SELECT analytics.recompute_conversations(NULL, NULL, $1, $2)`,
-				after, o.RecomputeChk).Scan(&after); err != nil {
-				return ph, err
-			}
-			if after == nil {
-				break
-			}
-			if err := s.failed(); err != nil {
-				return ph, err
-			}
+		// what `analyticsdb recompute` does (cmd/analyticsdb/admin.go)
+		if _, err := recompute.Conversations(ctx, pool, nil, nil, recompute.Chunks{Max: o.RecomputeChk, Target: max(0, o.RecomputeTime)}); err != nil {
+			return ph, err
+		}
+		if err := s.failed(); err != nil {
+			return ph, err
 		}
 		if _, err := pool.Exec(ctx, `SELECT analytics.recompute_statistics(NULL, NULL)`); err != nil {
 			return ph, err
@@ -309,12 +315,18 @@ func runPhase(ctx context.Context, pool *pgxpool.Pool, s *stream, name string, o
 		done = `true`
 	}
 	ph.StatementMs = float64(time.Since(ph.start).Microseconds()) / 1000
+	deadline := ph.start.Add(o.PhaseTimeout)
 	for {
 		var ok bool
-		if err := pool.QueryRow(ctx, `SELECT `+done).Scan(&ok); err != nil {
+		if err := pool.QueryRow(ctx, `SELECT `+done+`, coalesce((SELECT ('x' || substr(r."afterId"::text, 1, 8))::bit(32)::bigint / 4294967296.0
+			FROM analytics."AssistantRebuild" AS r), 0)`).Scan(&ok, &ph.FractionDone); err != nil {
 			return ph, err
 		}
 		if ok {
+			ph.Finished, ph.FractionDone = true, 1
+			break
+		}
+		if time.Now().After(deadline) {
 			break
 		}
 		if err := s.sleep(ctx, 100*time.Millisecond); err != nil {
@@ -662,7 +674,11 @@ func printStall(w io.Writer, r StallResult) {
 	row("baseline", r.Baseline)
 	longest := 0.0
 	for _, p := range r.Phases {
-		row(p.Name, p.StallWindow)
+		name := p.Name
+		if !p.Finished {
+			name += fmt.Sprintf(" (%.0f%%)", 100*p.FractionDone)
+		}
+		row(name, p.StallWindow)
 		longest = max(longest, p.LongestGapMs)
 	}
 	fmt.Fprintf(w, "longest ingest stall during maintenance (target <= 1000 ms): %.0f ms (baseline %.0f ms)\n", longest, r.Baseline.LongestGapMs)

@@ -44,7 +44,7 @@ func TestSettingsStallRunsInASmallConfiguration(t *testing.T) {
 		t.Fatalf("phases %+v, want %v", res.Phases, StallPhases)
 	}
 	for _, p := range res.Phases {
-		if p.Commits == 0 || p.CommitMaxMs <= 0 || p.LongestGapMs <= 0 || p.Seconds <= 0 || p.StatementMs <= 0 {
+		if !p.Finished || p.Commits == 0 || p.CommitMaxMs <= 0 || p.LongestGapMs <= 0 || p.Seconds <= 0 || p.StatementMs <= 0 {
 			t.Errorf("phase %s measured nothing: %+v", p.Name, p)
 		}
 	}

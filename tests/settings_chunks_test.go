@@ -99,3 +99,43 @@ func TestRecomputeCommandRebuildsInChunks(t *testing.T) {
 		t.Fatalf("second chunk: %v, %v", after, err)
 	}
 }
+
+// TestSettingsRebuildChunkIsBoundedByTime: a loader's refresh rebuilds steps
+// of 100 conversations until analytics.rebuild_budget_ms have passed (or
+// analytics.rebuild_chunk are done): with a budget of 1 ms it stops after
+// one step, with a generous one it does all 150 in one refresh.
+func TestSettingsRebuildChunkIsBoundedByTime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	var msgs [][]byte
+	for i := range 150 {
+		s := newScript(fmt.Sprintf("budget-%d", i), "bank", "m1", day("2024-11-04 23:30:00")).startSession().user("hi", "rest").bot("hello")
+		msgs = append(msgs, s.msgs...)
+	}
+	b.load(msgs)
+	conn, err := b.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	defer conn.Exec(ctx, `RESET analytics.rebuild_budget_ms`)
+	for _, tc := range []struct {
+		budget string
+		left   int // conversations above the cursor after one refresh
+	}{{"1", 50}, {"100000", 0}} {
+		b.exec(`INSERT INTO "AssistantSettings" ("assistantName", "timezone") VALUES ('bank', 'Asia/Tokyo')
+			ON CONFLICT ("assistantName") DO UPDATE SET "timezone" = CASE WHEN "AssistantSettings"."timezone" = 'UTC' THEN 'Asia/Tokyo' ELSE 'UTC' END`)
+		if _, err := conn.Exec(ctx, `SET analytics.rebuild_budget_ms = `+tc.budget); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, `SELECT analytics.refresh_statistics(false)`); err != nil {
+			t.Fatal(err)
+		}
+		left := one[int](b, `SELECT count(*)::int FROM "Conversation" AS c, analytics."AssistantRebuild" AS r WHERE c."id" > r."afterId"`)
+		if rebuilds := one[int](b, `SELECT count(*)::int FROM analytics."AssistantRebuild"`); left != tc.left || (tc.left == 0) != (rebuilds == 0) {
+			t.Errorf("budget %s ms: %d conversations left after one refresh (rebuilds pending %d), want %d", tc.budget, left, rebuilds, tc.left)
+		}
+		b.refresh()
+	}
+}

@@ -30,6 +30,7 @@ type StallOptions struct {
 	Baseline      time.Duration // the stream alone, before the first change (default 20 s)
 	Phases        []string      // of "settings", "criteria", "recompute", in this order (default all)
 	RebuildChunk  int           // analytics.rebuild_chunk of the database; 0: the function's default
+	RebuildBudget time.Duration // analytics.rebuild_budget_ms of the database; 0: the function's default
 	RecomputeChk  int           // most conversations per recompute transaction (default 1000, as `recompute --chunk`)
 	RecomputeTime time.Duration // recompute transactions sized to take this long (0: `recompute --chunk-time`'s default; < 0: always RecomputeChk)
 	PhaseTimeout  time.Duration // a phase not done by then is reported unfinished, and the run goes on (0: 2 hours)
@@ -45,6 +46,7 @@ type StallResult struct {
 	Events           int64        `json:"events"` // stored by the fill
 	FillSeconds      float64      `json:"fillSeconds"`
 	RebuildChunk     int          `json:"rebuildChunk,omitempty"`
+	RebuildBudgetMs  int64        `json:"rebuildBudgetMs,omitempty"`
 	StreamRate       int          `json:"streamConversationsPerSec"`
 	StreamEvents     int64        `json:"streamEvents"`
 	LoadAverageStart float64      `json:"loadAverageStart"` // 1-minute load average of the box
@@ -111,7 +113,7 @@ func SettingsStall(ctx context.Context, o StallOptions) (StallResult, error) {
 			return StallResult{}, fmt.Errorf("unknown phase %q (want %s)", p, strings.Join(StallPhases, ", "))
 		}
 	}
-	res := StallResult{Conversations: o.Conversations, RebuildChunk: o.RebuildChunk, StreamRate: o.Rate, LoadAverageStart: loadAverage()}
+	res := StallResult{Conversations: o.Conversations, RebuildChunk: o.RebuildChunk, RebuildBudgetMs: o.RebuildBudget.Milliseconds(), StreamRate: o.Rate, LoadAverageStart: loadAverage()}
 	serverURL, stop, err := stallServer(ctx, o.Options)
 	if err != nil {
 		return res, err
@@ -121,7 +123,7 @@ func SettingsStall(ctx context.Context, o StallOptions) (StallResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := setRebuildChunk(ctx, url, "bench_settings_stall", o.RebuildChunk); err != nil {
+	if err := setRebuildLimits(ctx, url, "bench_settings_stall", o.RebuildChunk, o.RebuildBudget.Milliseconds()); err != nil {
 		return res, err
 	}
 	pool, err := pgxpool.New(ctx, url)
@@ -222,19 +224,24 @@ func stallServer(ctx context.Context, o Options) (string, func(), error) {
 	return srv.URL(), func() { _ = srv.Stop() }, nil
 }
 
-// setRebuildChunk sets analytics.rebuild_chunk for every later connection
-// to the database (0: leave the function's default).
-func setRebuildChunk(ctx context.Context, url, database string, chunk int) error {
-	if chunk <= 0 {
-		return nil
-	}
+// setRebuildLimits sets analytics.rebuild_chunk and
+// analytics.rebuild_budget_ms for every later connection to the database
+// (0: leave the function's default).
+func setRebuildLimits(ctx context.Context, url, database string, chunk int, budgetMs int64) error {
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	_, err = pool.Exec(ctx, fmt.Sprintf(`ALTER DATABASE %s SET analytics.rebuild_chunk = %d`, database, chunk))
-	return err
+	for name, v := range map[string]int64{"analytics.rebuild_chunk": int64(chunk), "analytics.rebuild_budget_ms": budgetMs} {
+		if v <= 0 {
+			continue
+		}
+		if _, err := pool.Exec(ctx, fmt.Sprintf(`ALTER DATABASE %s SET %s = %d`, database, name, v)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fill loads conversations from .. to-1 of gen through the loader, as
@@ -662,8 +669,8 @@ func checksumSQL(table, columns string) string {
 func printStall(w io.Writer, r StallResult) {
 	fmt.Fprintf(w, "\nsettings stall: %d conversations stored (%d events, filled in %.0f s), stream %d conversations/s (%d events)\n",
 		r.Conversations, r.Events, r.FillSeconds, r.StreamRate, r.StreamEvents)
-	if r.RebuildChunk > 0 {
-		fmt.Fprintf(w, "analytics.rebuild_chunk %d\n", r.RebuildChunk)
+	if r.RebuildChunk > 0 || r.RebuildBudgetMs > 0 {
+		fmt.Fprintf(w, "analytics.rebuild_chunk %d, analytics.rebuild_budget_ms %d (0: the default)\n", r.RebuildChunk, r.RebuildBudgetMs)
 	}
 	fmt.Fprintf(w, "%-10s %9s %8s %12s %12s %12s %15s %10s %15s %6s\n", "phase", "seconds", "commits", "commit p50",
 		"commit p99", "commit max", "longest gap ms", "refreshes", "refresh max ms", "load")

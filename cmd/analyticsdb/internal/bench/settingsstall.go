@@ -192,10 +192,11 @@ func SettingsStall(ctx context.Context, o StallOptions) (StallResult, error) {
 	}
 	res.StreamEvents = events
 	res.LoadAverageEnd = loadAverage()
-	if _, err := pool.Exec(ctx, `SELECT analytics.refresh_statistics(true)`); err != nil {
-		return res, err
-	}
 	if o.Verify {
+		// what is left of the rebuilds, all at once
+		if _, err := pool.Exec(ctx, `SELECT analytics.refresh_statistics(true)`); err != nil {
+			return res, err
+		}
 		mismatch, err := compareWithFreshLoad(ctx, o.Options, serverURL, url, gen, o.Conversations+streamed, final)
 		if err != nil {
 			return res, fmt.Errorf("verify: %w", err)
@@ -354,7 +355,7 @@ type stream struct {
 	cancel  context.CancelFunc
 	quit    chan struct{}
 	done    chan error
-	idle    *io.PipeWriter
+	idle    context.CancelFunc // ends the empty Replay (closing its input would refresh everything, waiting)
 	replay  chan error
 	mu      sync.Mutex
 	commits []commit
@@ -376,10 +377,11 @@ func startStream(ctx context.Context, o StallOptions, url string, gen minimalSes
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
-	pr, pw := io.Pipe()
-	s := &stream{l: l, cancel: cancel, quit: make(chan struct{}), done: make(chan error, 1), idle: pw, replay: make(chan error, 1)}
+	idleCtx, idle := context.WithCancel(runCtx)
+	pr, _ := io.Pipe()
+	s := &stream{l: l, cancel: cancel, quit: make(chan struct{}), done: make(chan error, 1), idle: idle, replay: make(chan error, 1)}
 	go func() {
-		_, err := l.Replay(runCtx, "idle", pr)
+		_, err := l.Replay(idleCtx, "idle", pr)
 		s.replay <- err
 	}()
 	go func() { s.done <- s.run(runCtx, gen, first, o.Rate, cfg.Batch.MaxWait) }()
@@ -478,8 +480,8 @@ func (s *stream) finish() (int, int64, error) {
 	close(s.quit)
 	err := <-s.done
 	s.done <- err
-	_ = s.idle.Close()
-	if rerr := <-s.replay; err == nil {
+	s.idle()
+	if rerr := <-s.replay; err == nil && !errors.Is(rerr, context.Canceled) {
 		err = rerr
 	}
 	s.replay <- nil
@@ -488,28 +490,28 @@ func (s *stream) finish() (int, int64, error) {
 
 func (s *stream) stop() {
 	s.cancel()
-	_ = s.idle.Close()
 	<-s.replay
 	s.l.Close()
 }
 
-// window sums the commits that ended from start until 1 s after end (a
-// stall at the very end shows in the first commit after it), and the
-// refreshes that ended in it.
+// window sums the commits that ended after start and started before end
+// (a batch held up to the end commits after it), and the refreshes that
+// ended meanwhile.
 func (s *stream) window(w *refreshWatch, start, end time.Time) StallWindow {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := StallWindow{Seconds: end.Sub(start).Seconds(), LoadAverageEnd: loadAverage()}
 	var took []float64
-	var last time.Time
+	var last, until time.Time
 	for _, c := range s.commits {
 		if c.end.Before(start) {
 			last = c.end
 			continue
 		}
-		if c.end.After(end.Add(time.Second)) {
+		if c.end.Add(-c.took).After(end) {
 			break
 		}
+		until = c.end
 		took = append(took, float64(c.took.Microseconds())/1000)
 		if !last.IsZero() {
 			out.LongestGapMs = max(out.LongestGapMs, float64(c.end.Sub(last).Microseconds())/1000)
@@ -518,7 +520,10 @@ func (s *stream) window(w *refreshWatch, start, end time.Time) StallWindow {
 	}
 	out.Commits = len(took)
 	out.CommitP50Ms, out.CommitP99Ms, out.CommitMaxMs = quantileOf(took, 0.5), quantileOf(took, 0.99), quantileOf(took, 1)
-	out.Refreshes, out.RefreshMaxMs = w.between(start, end.Add(time.Second))
+	if until.Before(end) {
+		until = end
+	}
+	out.Refreshes, out.RefreshMaxMs = w.between(start, until)
 	return out
 }
 

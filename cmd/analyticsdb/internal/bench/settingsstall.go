@@ -176,6 +176,9 @@ func SettingsStall(ctx context.Context, o StallOptions) (StallResult, error) {
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", name, err)
 		}
+		if err := s.commitAfter(ctx, ph.end); err != nil { // the batch held up to the end, if any
+			return res, err
+		}
 		ph.StallWindow = s.window(watch, ph.start, ph.end)
 		fmt.Fprintf(o.Out, "%s: statement %.0f ms; %s\n", name, ph.StatementMs, ph.StallWindow)
 		if !ph.Finished {
@@ -447,6 +450,22 @@ func (s *stream) run(ctx context.Context, gen minimalSessions, first, rate int, 
 		}
 		if stopping {
 			return nil
+		}
+	}
+}
+
+// commitAfter waits until a batch has committed after t.
+func (s *stream) commitAfter(ctx context.Context, t time.Time) error {
+	for {
+		s.mu.Lock()
+		n := len(s.commits)
+		done := n > 0 && s.commits[n-1].end.After(t)
+		s.mu.Unlock()
+		if done {
+			return nil
+		}
+		if err := s.sleep(ctx, 20*time.Millisecond); err != nil {
+			return err
 		}
 	}
 }

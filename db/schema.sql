@@ -2001,10 +2001,15 @@ CREATE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false) RETUR
     AS $$
 DECLARE
   v_chunk_size constant integer := coalesce(nullif(current_setting('analytics.rebuild_chunk', true), '')::integer, 2000);
+  v_budget constant interval := coalesce(nullif(current_setting('analytics.rebuild_budget_ms', true), '')::integer, 200)
+                                * interval '1 millisecond';
+  v_step constant integer := 100;
+  v_rebuilt integer := 0;
   v_chunk integer;
   v_ids uuid[];
   v_work integer := 0;
   v_started timestamptz;
+  v_rebuild_started timestamptz;
 BEGIN
   -- One refresh at a time: a row lock on analytics."RefreshLog", which only
   -- the application's roles may update. (An advisory lock, as before, could
@@ -2019,32 +2024,53 @@ BEGIN
   END IF;
   v_started := clock_timestamp();
 
-  -- Settings changed: rebuild the assistants' conversations ('*': all), in
-  -- chunks when a loader refreshes (p_wait false), so that its batches go on
-  -- committing in between; all of it when a DBA or recompute asks and waits.
-  LOOP
-    v_chunk := analytics.rebuild_assistants(v_chunk_size);
-    v_work := v_work + v_chunk;
-    EXIT WHEN NOT p_wait OR v_chunk = 0;
-  END LOOP;
+  -- Two parts: the rebuilds, which lock "Conversation" against inserts until
+  -- this refresh commits (analytics.rebuild_conversations), and the
+  -- statistics. Waiting (a DBA, recompute) the rebuilds go first and the fold
+  -- takes in what they queued. A loader's refresh does them last, so the
+  -- lock lasts only as long as they do, not the statistics work after them
+  -- (a SuccessCriteria change's refresh of every group of an assistant ran
+  -- 45 s with 1M conversations); what they queue is folded next time.
+  FOR v_pass IN 1 .. 2 LOOP
+    IF (v_pass = 1) = p_wait THEN
+      -- Events inserted out of stream order, edited or deleted.
+      FOR v_ids IN
+        WITH d AS (DELETE FROM "DirtyConversation" RETURNING "conversationId")
+        SELECT array_agg(x."conversationId")
+        FROM (SELECT DISTINCT d."conversationId", dense_rank() OVER (ORDER BY d."conversationId") / 1000 AS chunk
+              FROM d) AS x
+        GROUP BY x.chunk
+      LOOP
+        v_work := v_work + analytics.rebuild_conversations(v_ids);
+      END LOOP;
 
-  -- Events inserted out of stream order, edited or deleted.
-  FOR v_ids IN
-    WITH d AS (DELETE FROM "DirtyConversation" RETURNING "conversationId")
-    SELECT array_agg(x."conversationId")
-    FROM (SELECT DISTINCT d."conversationId", dense_rank() OVER (ORDER BY d."conversationId") / 1000 AS chunk
-          FROM d) AS x
-    GROUP BY x.chunk
-  LOOP
-    v_work := v_work + analytics.rebuild_conversations(v_ids);
+      -- Settings changed: rebuild the assistants' conversations ('*': all),
+      -- in chunks when a loader refreshes, so that its batches go on
+      -- committing in between; all of it when the caller waits. A loader's
+      -- chunk is bounded by time as well as by analytics.rebuild_chunk: steps
+      -- of 100 conversations until analytics.rebuild_budget_ms have passed.
+      -- What a step costs depends on the sessions' events and on the box's
+      -- load: a count alone held batches for 2.8 s on a loaded box
+      -- (docs/performance.md, "Maintenance during ingestion").
+      v_rebuild_started := clock_timestamp();
+      LOOP
+        v_chunk := analytics.rebuild_assistants(CASE WHEN p_wait THEN v_chunk_size
+                                                     ELSE least(v_step, v_chunk_size - v_rebuilt) END);
+        v_rebuilt := v_rebuilt + v_chunk;
+        EXIT WHEN v_chunk = 0
+               OR NOT p_wait AND (v_rebuilt >= v_chunk_size OR clock_timestamp() - v_rebuild_started >= v_budget);
+      END LOOP;
+      v_work := v_work + v_rebuilt;
+    ELSE
+      -- What the merges and rebuilds queued, then the groups queued for a
+      -- rebuild from "Conversation" (in this order: a rebuild replaces what
+      -- was folded).
+      v_work := v_work + analytics.fold_statistics_deltas();
+      v_work := v_work + analytics.refresh_version_statistics();
+      v_work := v_work + analytics.refresh_flow_statistics();
+      PERFORM analytics.refresh_models();
+    END IF;
   END LOOP;
-
-  -- What the merges and rebuilds queued, then the groups queued for a rebuild
-  -- from "Conversation" (in this order: a rebuild replaces what was folded).
-  v_work := v_work + analytics.fold_statistics_deltas();
-  v_work := v_work + analytics.refresh_version_statistics();
-  v_work := v_work + analytics.refresh_flow_statistics();
-  PERFORM analytics.refresh_models();
 
   UPDATE "RefreshLog" SET "lastRefreshAt" = clock_timestamp(), "lastGroups" = v_work,
     "lastDurationMs" = extract(epoch FROM clock_timestamp() - v_started) * 1000;
@@ -3866,4 +3892,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202023839'),
     ('20261202023939'),
     ('20261202025717'),
-    ('20261202031400');
+    ('20261202030055'),
+    ('20261202031400'),
+    ('20261202033022');

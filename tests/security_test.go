@@ -37,9 +37,9 @@ import (
 // that no longer matches anything fails the test, so the list stays short
 // and true.
 var sqlAllowList = map[string]string{
-	"internal/pgserver/database.go:CreateDatabase": "CREATE DATABASE takes no parameters; the names are quoted by pgx.Identifier.Sanitize (quoteIdent)",
-	"internal/pgserver/database.go:DropDatabase":   "DROP DATABASE takes no parameters; the name is quoted by pgx.Identifier.Sanitize (quoteIdent)",
-	"loader/internal/write/eventpartitions.go:copyEvents":         "COPY takes no parameters; the leaf's name comes from analytics.event_partitions() and is quoted by pgx.Identifier.Sanitize",
+	"internal/pgserver/database.go:CreateDatabase":        "CREATE DATABASE takes no parameters; the names are quoted by pgx.Identifier.Sanitize (quoteIdent)",
+	"internal/pgserver/database.go:DropDatabase":          "DROP DATABASE takes no parameters; the name is quoted by pgx.Identifier.Sanitize (quoteIdent)",
+	"loader/internal/write/eventpartitions.go:copyEvents": "COPY takes no parameters; the leaf's name comes from analytics.event_partitions() and is quoted by pgx.Identifier.Sanitize",
 }
 
 // sqlMethods maps a method name to how its SQL argument is found.

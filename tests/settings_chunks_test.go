@@ -68,15 +68,23 @@ func TestSettingsChangeRebuildsInChunksBetweenBatches(t *testing.T) {
 
 // TestRecomputeCommandRebuildsInChunks: `analyticsdb recompute --chunk 7`
 // rebuilds the sample's conversations seven at a time, each chunk its own
-// transaction, and leaves every row the oracle expects; between two chunks a
-// batch commits.
+// transaction, and leaves every row the oracle expects; with --chunk-time a
+// chunk that took longer shrinks the next; between two chunks a batch
+// commits.
 func TestRecomputeCommandRebuildsInChunks(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.load(sampleMessages(t), 1000)
-	out := runCLI(t, b, "recompute", "--chunk", "7")
+	out := runCLI(t, b, "recompute", "--chunk", "7", "--chunk-time", "0")
 	if !strings.Contains(out, "recomputed: 26 chunks of conversations rebuilt") { // 179 conversations, 7 at a time
 		t.Errorf("recompute printed %q", out)
+	}
+	checkAgainstOracle(t, b, readOracle(t))
+	// bounded by time, every chunk after the first took longer than 1 ns:
+	// the next is as small as can be
+	out = runCLI(t, b, "recompute", "--chunk", "7", "--chunk-time", "1ns")
+	if !strings.Contains(out, "recomputed: 173 chunks of conversations rebuilt") { // 7, then 172 of one
+		t.Errorf("recompute --chunk-time 1ns printed %q", out)
 	}
 	checkAgainstOracle(t, b, readOracle(t))
 
@@ -89,5 +97,45 @@ func TestRecomputeCommandRebuildsInChunks(t *testing.T) {
 	b.write(s.msgs) // a chunk is one transaction: nothing of it holds the next batch
 	if err := b.pool.QueryRow(ctx, `SELECT analytics.recompute_conversations(NULL, NULL, $1, 3)`, after).Scan(&after); err != nil || after == nil {
 		t.Fatalf("second chunk: %v, %v", after, err)
+	}
+}
+
+// TestSettingsRebuildChunkIsBoundedByTime: a loader's refresh rebuilds steps
+// of 100 conversations until analytics.rebuild_budget_ms have passed (or
+// analytics.rebuild_chunk are done): with a budget of 1 ms it stops after
+// one step, with a generous one it does all 150 in one refresh.
+func TestSettingsRebuildChunkIsBoundedByTime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	var msgs [][]byte
+	for i := range 150 {
+		s := newScript(fmt.Sprintf("budget-%d", i), "bank", "m1", day("2024-11-04 23:30:00")).startSession().user("hi", "rest").bot("hello")
+		msgs = append(msgs, s.msgs...)
+	}
+	b.load(msgs)
+	conn, err := b.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	defer conn.Exec(ctx, `RESET analytics.rebuild_budget_ms`)
+	for _, tc := range []struct {
+		budget string
+		left   int // conversations above the cursor after one refresh
+	}{{"1", 50}, {"100000", 0}} {
+		b.exec(`INSERT INTO "AssistantSettings" ("assistantName", "timezone") VALUES ('bank', 'Asia/Tokyo')
+			ON CONFLICT ("assistantName") DO UPDATE SET "timezone" = CASE WHEN "AssistantSettings"."timezone" = 'UTC' THEN 'Asia/Tokyo' ELSE 'UTC' END`)
+		if _, err := conn.Exec(ctx, `SET analytics.rebuild_budget_ms = `+tc.budget); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, `SELECT analytics.refresh_statistics(false)`); err != nil {
+			t.Fatal(err)
+		}
+		left := one[int](b, `SELECT count(*)::int FROM "Conversation" AS c, analytics."AssistantRebuild" AS r WHERE c."id" > r."afterId"`)
+		if rebuilds := one[int](b, `SELECT count(*)::int FROM analytics."AssistantRebuild"`); left != tc.left || (tc.left == 0) != (rebuilds == 0) {
+			t.Errorf("budget %s ms: %d conversations left after one refresh (rebuilds pending %d), want %d", tc.budget, left, rebuilds, tc.left)
+		}
+		b.refresh()
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/internal/pgurl"
+	"github.com/openrasa/analyticsdb/internal/recompute"
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
 )
@@ -61,7 +62,9 @@ func recomputeCommand() *cli.Command {
 		Flags: withFlags(databaseFlags(), logFlags(), []cli.Flag{
 			&cli.TimestampFlag{Name: "from", EnvVars: []string{"RECOMPUTE_FROM"}, Layout: time.DateOnly, Usage: "first day (YYYY-MM-DD)"},
 			&cli.TimestampFlag{Name: "to", EnvVars: []string{"RECOMPUTE_TO"}, Layout: time.DateOnly, Usage: "last day (YYYY-MM-DD)"},
-			&cli.IntFlag{Name: "chunk", EnvVars: []string{"RECOMPUTE_CHUNK"}, Value: 1000, Usage: "conversations rebuilt per transaction"},
+			&cli.IntFlag{Name: "chunk", EnvVars: []string{"RECOMPUTE_CHUNK"}, Value: 1000, Usage: "most conversations rebuilt per transaction"},
+			&cli.DurationFlag{Name: "chunk-time", EnvVars: []string{"RECOMPUTE_CHUNK_TIME"}, Value: recompute.DefaultChunkTime,
+				Usage: "size each transaction to take about this long, since it holds off the loaders' inserts (0: always --chunk)"},
 		}),
 		Action: func(c *cli.Context) error {
 			return withPool(c, func(ctx context.Context, pool *pgxpool.Pool) error {
@@ -78,18 +81,9 @@ func recomputeCommand() *cli.Command {
 						first.Format(time.DateOnly))
 				}
 				from = first
-				chunks := 0
-				var after *[16]byte
-				for {
-					// one transaction per chunk: a rebuild holds off inserts only while it runs
-					if err := pool.QueryRow(ctx, `SELECT analytics.recompute_conversations($1::date, $2::date, $3, $4)`,
-						from, to, after, c.Int("chunk")).Scan(&after); err != nil {
-						return err
-					}
-					if after == nil {
-						break
-					}
-					chunks++
+				chunks, err := recompute.Conversations(ctx, pool, from, to, recompute.Chunks{Max: c.Int("chunk"), Target: c.Duration("chunk-time")})
+				if err != nil {
+					return err
 				}
 				var work int
 				if err := pool.QueryRow(ctx, `SELECT analytics.recompute_statistics($1::date, $2::date)`, from, to).Scan(&work); err != nil {

@@ -29,7 +29,7 @@ func benchCommand() *cli.Command {
 			&cli.BoolFlag{Name: "in-process", EnvVars: []string{"BENCH_IN_PROCESS"}, Usage: "run the loader in this process (no memory figure)"},
 			&cli.BoolFlag{Name: "busy-day", EnvVars: []string{"BENCH_BUSY_DAY"}, Usage: "instead: load one busy day of one statistics group (--events, default here 1,000,000) " +
 				"and print refresh time and statistics lag per tenth of the day"},
-		}),
+		}, settingsStallFlags()),
 		Action: func(c *cli.Context) error {
 			if err := checkURL(c, c.String("server-url")); err != nil {
 				return err
@@ -56,6 +56,9 @@ func benchCommand() *cli.Command {
 				LoaderBinary:      binary,
 				Out:               os.Stdout,
 				Log:               quietLogger(c),
+			}
+			if c.Bool("settings-stall") {
+				return settingsStall(c, o)
 			}
 			if c.Bool("busy-day") {
 				if !c.IsSet("events") {

@@ -123,7 +123,7 @@ func SettingsStall(ctx context.Context, o StallOptions) (StallResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := setRebuildLimits(ctx, url, "bench_settings_stall", o.RebuildChunk, o.RebuildBudget.Milliseconds()); err != nil {
+	if err := setRebuildLimits(ctx, url, o.RebuildChunk, o.RebuildBudget.Milliseconds()); err != nil {
 		return res, err
 	}
 	pool, err := pgxpool.New(ctx, url)
@@ -230,18 +230,32 @@ func stallServer(ctx context.Context, o Options) (string, func(), error) {
 
 // setRebuildLimits sets analytics.rebuild_chunk and
 // analytics.rebuild_budget_ms for every later connection to the database
-// (0: leave the function's default).
-func setRebuildLimits(ctx context.Context, url, database string, chunk int, budgetMs int64) error {
+// bench_settings_stall (0: leave the function's default).
+func setRebuildLimits(ctx context.Context, url string, chunk int, budgetMs int64) error {
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	for name, v := range map[string]int64{"analytics.rebuild_chunk": int64(chunk), "analytics.rebuild_budget_ms": budgetMs} {
-		if v <= 0 {
-			continue
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	// ALTER DATABASE takes no parameters: set it here, then store it FROM CURRENT
+	if chunk > 0 {
+		if _, err := conn.Exec(ctx, `SELECT set_config('analytics.rebuild_chunk', $1::integer::text, false)`, chunk); err != nil {
+			return err
 		}
-		if _, err := pool.Exec(ctx, fmt.Sprintf(`ALTER DATABASE %s SET %s = %d`, database, name, v)); err != nil {
+		if _, err := conn.Exec(ctx, `ALTER DATABASE bench_settings_stall SET analytics.rebuild_chunk FROM CURRENT`); err != nil {
+			return err
+		}
+	}
+	if budgetMs > 0 {
+		if _, err := conn.Exec(ctx, `SELECT set_config('analytics.rebuild_budget_ms', $1::bigint::text, false)`, budgetMs); err != nil {
+			return err
+		}
+		if _, err := conn.Exec(ctx, `ALTER DATABASE bench_settings_stall SET analytics.rebuild_budget_ms FROM CURRENT`); err != nil {
 			return err
 		}
 	}
@@ -296,7 +310,6 @@ type phaseRun struct {
 // runPhase runs one maintenance operation and waits until its work is done.
 func runPhase(ctx context.Context, pool *pgxpool.Pool, s *stream, name string, o StallOptions, final *stallChanges) (phaseRun, error) {
 	ph := phaseRun{StallPhase: StallPhase{Name: name}, start: time.Now()}
-	var done string // SQL that is true when the work is done
 	switch name {
 	case "settings":
 		final.timezone = "America/New_York"
@@ -304,14 +317,12 @@ func runPhase(ctx context.Context, pool *pgxpool.Pool, s *stream, name string, o
 			ON CONFLICT ("assistantName") DO UPDATE SET "timezone" = excluded."timezone"`, final.timezone); err != nil {
 			return ph, err
 		}
-		done = `NOT EXISTS (SELECT FROM analytics."DirtyAssistant") AND NOT EXISTS (SELECT FROM analytics."AssistantRebuild")`
 	case "criteria":
 		final.includedFlows = []string{"transfer_money"}
 		if _, err := pool.Exec(ctx, `INSERT INTO "SuccessCriteria" ("assistantName", "includedFlows") VALUES ('bench', $1)
 			ON CONFLICT ("assistantName") DO UPDATE SET "includedFlows" = excluded."includedFlows"`, final.includedFlows); err != nil {
 			return ph, err
 		}
-		done = `NOT EXISTS (SELECT FROM analytics."DirtyVersionStatistics")`
 	case "recompute":
 		// what `analyticsdb recompute` does (cmd/analyticsdb/admin.go)
 		if _, err := recompute.Conversations(ctx, pool, nil, nil, recompute.Chunks{Max: o.RecomputeChk, Target: max(0, o.RecomputeTime)}); err != nil {
@@ -323,14 +334,12 @@ func runPhase(ctx context.Context, pool *pgxpool.Pool, s *stream, name string, o
 		if _, err := pool.Exec(ctx, `SELECT analytics.recompute_statistics(NULL, NULL)`); err != nil {
 			return ph, err
 		}
-		done = `true`
 	}
 	ph.StatementMs = float64(time.Since(ph.start).Microseconds()) / 1000
 	deadline := ph.start.Add(o.PhaseTimeout)
 	for {
 		var ok bool
-		if err := pool.QueryRow(ctx, `SELECT `+done+`, coalesce((SELECT ('x' || substr(r."afterId"::text, 1, 8))::bit(32)::bigint / 4294967296.0
-			FROM analytics."AssistantRebuild" AS r), 0)`).Scan(&ok, &ph.FractionDone); err != nil {
+		if err := pool.QueryRow(ctx, phaseDoneSQL, name).Scan(&ok, &ph.FractionDone); err != nil {
 			return ph, err
 		}
 		if ok {
@@ -347,6 +356,14 @@ func runPhase(ctx context.Context, pool *pgxpool.Pool, s *stream, name string, o
 	ph.end = time.Now()
 	return ph, nil
 }
+
+// phaseDoneSQL says whether phase $1's work is done, and how far a settings
+// rebuild got.
+const phaseDoneSQL = `SELECT CASE $1::text
+	WHEN 'settings' THEN NOT EXISTS (SELECT FROM analytics."DirtyAssistant") AND NOT EXISTS (SELECT FROM analytics."AssistantRebuild")
+	WHEN 'criteria' THEN NOT EXISTS (SELECT FROM analytics."DirtyVersionStatistics")
+	ELSE true END,
+	coalesce((SELECT ('x' || substr(r."afterId"::text, 1, 8))::bit(32)::bigint / 4294967296.0 FROM analytics."AssistantRebuild" AS r), 0)`
 
 // stream writes a steady stream of new conversations through one loader's
 // Write, a batch every loader MaxWait (250 ms), each event when its
@@ -654,41 +671,39 @@ func compareWithFreshLoad(ctx context.Context, o Options, serverURL, url string,
 		return "", err
 	}
 	defer pool.Close()
+	var a, b [3]string
+	if err := pool.QueryRow(ctx, checksumsSQL).Scan(&a[0], &a[1], &a[2]); err != nil {
+		return "", err
+	}
+	if err := fresh.QueryRow(ctx, checksumsSQL).Scan(&b[0], &b[1], &b[2]); err != nil {
+		return "", err
+	}
 	var differ []string
-	for _, t := range checksummed {
-		var a, b string
-		if err := pool.QueryRow(ctx, t.sql).Scan(&a); err != nil {
-			return "", err
-		}
-		if err := fresh.QueryRow(ctx, t.sql).Scan(&b); err != nil {
-			return "", err
-		}
-		if a != b {
-			differ = append(differ, fmt.Sprintf("%s (%s, fresh load %s)", t.table, a, b))
+	for i, table := range []string{"Conversation", "VersionDailyStatistics", "FlowDailyStatistics"} {
+		if a[i] != b[i] {
+			differ = append(differ, fmt.Sprintf("%s (%s, fresh load %s)", table, a[i], b[i]))
 		}
 	}
 	return strings.Join(differ, "; "), nil
 }
 
-// checksummed are the rows compared with a fresh load: a count and an
-// order-independent sum of each row's md5, without the columns that are
-// when or under which random id a row was written.
-var checksummed = []struct{ table, sql string }{
-	{"Conversation", checksumSQL(`"Conversation"`, `"id", "assistantName", "assistantVersion", "totalNumberOfUserMessages",
-		"startDate", "ingested", "reviewState", "csatRating", "lastReviewedAt", "escalatedAt", "environmentId", "senderId",
-		"channelName", "userId", "lastEventAt", "flowsStarted", "latencySamplesMs", "statisticsDate", "flowsCompleted",
-		"flowsActiveAtEscalation"`)},
-	{"VersionDailyStatistics", checksumSQL(`"VersionDailyStatistics"`, `"date", "assistantName", "channelName", "version",
+// checksumsSQL sums the rows compared with a fresh load, per table: a count
+// and an order-independent sum of each row's md5, without the columns that
+// are when or under which random id a row was written.
+const checksumsSQL = `SELECT
+	(SELECT count(*) || ' rows, ' || coalesce(sum(('x' || substr(md5(row("id", "assistantName", "assistantVersion",
+		"totalNumberOfUserMessages", "startDate", "ingested", "reviewState", "csatRating", "lastReviewedAt", "escalatedAt",
+		"environmentId", "senderId", "channelName", "userId", "lastEventAt", "flowsStarted", "latencySamplesMs",
+		"statisticsDate", "flowsCompleted", "flowsActiveAtEscalation")::text), 1, 15))::bit(60)::bigint), 0)
+	 FROM "Conversation"),
+	(SELECT count(*) || ' rows, ' || coalesce(sum(('x' || substr(md5(row("date", "assistantName", "channelName", "version",
 		"totalSessions", "automatedCount", "escalatedCount", "averageLatencyMs", "p50LatencyMs", "p95LatencyMs",
-		"p99LatencyMs", "csatSatisfied", "csatUnsatisfied", "csatUnanswered", "customSuccessCount", "customFailureCount"`)},
-	{"FlowDailyStatistics", checksumSQL(`"FlowDailyStatistics"`, `"date", "assistantName", "flowName", "totalSessions",
-		"automatedCount", "escalatedCount"`)},
-}
-
-func checksumSQL(table, columns string) string {
-	return `SELECT count(*) || ' rows, ' || coalesce(sum(('x' || substr(md5(row(` + columns + `)::text), 1, 15))::bit(60)::bigint), 0)
-		FROM ` + table
-}
+		"p99LatencyMs", "csatSatisfied", "csatUnsatisfied", "csatUnanswered", "customSuccessCount",
+		"customFailureCount")::text), 1, 15))::bit(60)::bigint), 0)
+	 FROM "VersionDailyStatistics"),
+	(SELECT count(*) || ' rows, ' || coalesce(sum(('x' || substr(md5(row("date", "assistantName", "flowName", "totalSessions",
+		"automatedCount", "escalatedCount")::text), 1, 15))::bit(60)::bigint), 0)
+	 FROM "FlowDailyStatistics")`
 
 func printStall(w io.Writer, r StallResult) {
 	fmt.Fprintf(w, "\nsettings stall: %d conversations stored (%d events, filled in %.0f s), stream %d conversations/s (%d events)\n",

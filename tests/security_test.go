@@ -673,7 +673,7 @@ func TestPasswordsNeverLeak(t *testing.T) {
 		{args: []string{"migrate"}},
 		{args: []string{"status", "--kafka-brokers", kafka}},
 		{args: []string{"replay", "--verbose", jsonl}},
-		{args: []string{"run", "--verbose", "--kafka-brokers", kafka, "--batch-wait", "20ms"}, http: true},
+		{args: []string{"run", "--verbose", "--kafka-brokers", kafka, "--batch-wait", "20ms", "--start-timeout", "2s"}, http: true},
 		{args: []string{"recompute"}},
 		{args: []string{"run", "--help"}},
 		{args: []string{"status", "--help"}},
@@ -722,7 +722,7 @@ func trafficRecords(t *testing.T, n int) []*kgo.Record {
 }
 
 // runForLeakCheck runs the binary and returns everything it printed, plus,
-// for `run` against a live database, the /metrics and /healthz bodies served
+// for `run` against a live database, the /metrics and probe bodies served
 // on addr. It runs on its own goroutine: it reports with Errorf, never Fatal.
 func runForLeakCheck(t *testing.T, args, env []string, scrape bool, addr string) string {
 	var out strings.Builder
@@ -737,7 +737,7 @@ func runForLeakCheck(t *testing.T, args, env []string, scrape bool, addr string)
 		for !strings.Contains(ch.out.String(), "partitions assigned") && !ch.exited() && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
-		for _, path := range []string{"/metrics", "/healthz"} {
+		for _, path := range []string{"/metrics", "/healthz", "/livez", "/readyz"} {
 			resp, err := http.Get("http://" + addr + path)
 			if err != nil {
 				t.Errorf("GET %s: %v\n%s", path, err, ch.out.String())

@@ -24,9 +24,12 @@ func kafkaFlags() []cli.Flag {
 		&cli.StringFlag{Name: "kafka-tls-cert-file", EnvVars: []string{"KAFKA_TLS_CERT_FILE"}},
 		&cli.StringFlag{Name: "kafka-tls-key-file", EnvVars: []string{"KAFKA_TLS_KEY_FILE"}},
 		&cli.BoolFlag{Name: "kafka-tls-insecure-skip-verify", EnvVars: []string{"KAFKA_TLS_INSECURE_SKIP_VERIFY"}},
-		&cli.StringFlag{Name: "kafka-sasl-mechanism", EnvVars: []string{"KAFKA_SASL_MECHANISM"}, Usage: "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"},
+		&cli.StringFlag{Name: "kafka-sasl-mechanism", EnvVars: []string{"KAFKA_SASL_MECHANISM"}, Usage: "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER"},
 		&cli.StringFlag{Name: "kafka-sasl-username", EnvVars: []string{"KAFKA_SASL_USERNAME"}},
 		&cli.StringFlag{Name: "kafka-sasl-password", EnvVars: []string{"KAFKA_SASL_PASSWORD"}, Usage: "never logged"},
+		&cli.StringFlag{Name: "kafka-sasl-oauth-token", EnvVars: []string{"KAFKA_SASL_OAUTH_TOKEN"}, Usage: "OAUTHBEARER: a static bearer token (never logged)"},
+		&cli.StringFlag{Name: "kafka-sasl-oauth-token-file", EnvVars: []string{"KAFKA_SASL_OAUTH_TOKEN_FILE"},
+			Usage: "OAUTHBEARER: a file holding the bearer token, read again at each authentication (renew the file to renew the token)"},
 	}
 }
 

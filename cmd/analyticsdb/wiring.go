@@ -84,6 +84,8 @@ func loaderConfig(c *cli.Context, url string, log *slog.Logger) loader.Config {
 				SASLMechanism:      c.String("kafka-sasl-mechanism"),
 				SASLUsername:       c.String("kafka-sasl-username"),
 				SASLPassword:       c.String("kafka-sasl-password"),
+				OAuthToken:         c.String("kafka-sasl-oauth-token"),
+				OAuthTokenFile:     c.String("kafka-sasl-oauth-token-file"),
 			},
 		},
 		Log: log,

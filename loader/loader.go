@@ -118,6 +118,8 @@ func (l *Loader) RunKafka(ctx context.Context) error {
 			return err
 		}
 	}
+	clientMetrics := kprom.NewMetrics("analyticsdb", kprom.Subsystem("kafka"), kprom.Registerer(l.registry),
+		kprom.FetchAndProduceDetail(kprom.ByNode, kprom.ByTopic, kprom.Records, kprom.CompressedBytes, kprom.UncompressedBytes))
 	src, err := kafka.NewSource(l.writer, l.metrics, kafka.Config{
 		Brokers:        l.cfg.Kafka.Brokers,
 		Topic:          l.cfg.Kafka.Topic,
@@ -125,7 +127,7 @@ func (l *Loader) RunKafka(ctx context.Context) error {
 		SessionTimeout: l.cfg.Kafka.SessionTimeout,
 		Batch:          l.cfg.Batch,
 		Writers:        l.cfg.Writers,
-		Opts:           append(opts, kgo.WithHooks(kprom.NewMetrics("analyticsdb", kprom.Subsystem("kafka"), kprom.Registerer(l.registry)))),
+		Opts:           append(opts, kgo.WithHooks(clientMetrics)),
 		Health:         health,
 		IdlePoll:       min(5*time.Second, l.cfg.LiveTimeout/4),
 	}, l.log)

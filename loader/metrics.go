@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/openrasa/analyticsdb/loader/internal/scan"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -75,6 +76,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "analyticsdb_consumer_lag", Help: "Messages in a partition assigned to this loader not yet stored.",
 		}, []string{"topic", "partition"}),
+	}
+	for _, r := range scan.Reasons { // every reason from 0, so that rate() sees the first rejection
+		m.rejected.WithLabelValues(string(r))
 	}
 	reg.MustRegister(m.messages, m.eventsStored, m.duplicates, m.batches, m.batchRetries, m.batchFailures,
 		m.refreshes, m.refreshFailures, m.rejected, m.batchSeconds, m.refreshSeconds, m.statsLag, m.quarantined, m.lag, m)

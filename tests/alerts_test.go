@@ -188,6 +188,11 @@ func TestAlertsAndDashboardNameRealMetrics(t *testing.T) {
 		return !strings.Contains(page, `analyticsdb_statistics_lag_recent_seconds_count 0`)
 	})
 	exposed := exposedNames(page)
+	for _, standard := range []string{"go_goroutines", "go_build_info", "process_resident_memory_bytes", "process_cpu_seconds_total", "analyticsdb_build_info"} {
+		if !exposed[standard] {
+			t.Errorf("the loader does not expose %s", standard)
+		}
+	}
 
 	for what, queries := range map[string]map[string]string{"alert": rules, "dashboard panel": panels} {
 		for name, expr := range queries {

@@ -38,7 +38,7 @@ USER 65532:65532
 # --http-address default: /metrics (Prometheus), /livez and /readyz.
 EXPOSE 9477
 # The image has no shell or curl: the binary probes its own /readyz (200
-# while PostgreSQL answers, a Kafka broker is connected and a partition is
+# while PostgreSQL answers, a Kafka broker answers and a partition is
 # assigned). Kubernetes probes GET /livez (and /readyz) on 9477 directly.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["/usr/local/bin/analyticsdb", "healthcheck"]

@@ -114,6 +114,9 @@ func (l *Loader) RunKafka(ctx context.Context) error {
 		err := waitFor(ctx, l.log, "Kafka", l.cfg.StartTimeout, func(ctx context.Context) error {
 			return kafka.PingBrokers(ctx, l.cfg.Kafka.Brokers, 10*time.Second, opts...)
 		})
+		if err != nil && ctx.Err() != nil {
+			return nil // stopped while waiting: nothing was read
+		}
 		if err != nil {
 			return err
 		}

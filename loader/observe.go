@@ -96,7 +96,7 @@ func (l *Loader) Live() error {
 }
 
 // Ready reports why the loader cannot load now: PostgreSQL does not answer,
-// or RunKafka runs but no broker is connected or no partition is assigned.
+// or RunKafka runs but no broker answered lately or no partition is assigned.
 // Without RunKafka (a replay), PostgreSQL alone decides.
 func (l *Loader) Ready(ctx context.Context) error {
 	if err := l.Ping(ctx); err != nil {
@@ -108,7 +108,7 @@ func (l *Loader) Ready(ctx context.Context) error {
 	switch {
 	case h == nil:
 		return nil
-	case !h.Connected():
+	case !h.Reachable():
 		return errors.New("no Kafka broker reachable")
 	case h.Partitions() == 0:
 		return errors.New("no partition assigned")

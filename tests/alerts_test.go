@@ -175,6 +175,7 @@ func exposedNames(page string) map[string]bool {
 // the /metrics page of a loader that loaded traffic. Every analyticsdb_
 // metric of that page is documented.
 func TestAlertsAndDashboardNameRealMetrics(t *testing.T) {
+	t.Parallel()
 	rules, panels := alertQueries(t)
 
 	b := setup(t)

@@ -47,6 +47,7 @@ func lagPartitions(t testing.TB, l *loader.Loader) []string {
 // double-counted the lag), and between them the two loaders report each
 // partition once.
 func TestLagSeriesFollowAssignment(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	c := newCluster(t, 4)
 	produceTraffic(t, c, trafficConfig(1, 400))
@@ -109,6 +110,7 @@ func (h *stallHook) resume() {
 // and recovers when it turns again, and stays fine on an idle topic; Ready
 // needs PostgreSQL, a connected broker and an assigned partition.
 func TestLivenessAndReadiness(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	if err := b.loader.Ready(context.Background()); err != nil {
 		t.Errorf("a loader without Kafka (replays) is ready with PostgreSQL alone; got %v", err)
@@ -217,6 +219,12 @@ func TestRunWaitsForPostgreSQLAndKafka(t *testing.T) {
 	}
 	if got := status("/readyz"); got != http.StatusServiceUnavailable {
 		t.Errorf("/readyz while waiting for PostgreSQL: %d, want 503", got)
+	}
+	// Stopped while waiting, it stops cleanly.
+	other := startChild(t, "stopped-waiting-run", []string{"run", "--database-url", dbURL.String(), "--kafka-brokers", kafkaAddr, "--http-address", ""})
+	waitFor(t, 60*time.Second, "the other run waits", func() bool { return strings.Contains(other.out.String(), "waiting for PostgreSQL") })
+	if err := other.terminate(t, 30*time.Second); err != nil {
+		t.Errorf("run stopped while waiting for PostgreSQL: %v\n%s", err, other.out.String())
 	}
 
 	tcpProxy(t, dbURL.Host, pgTarget)

@@ -673,7 +673,7 @@ func TestPasswordsNeverLeak(t *testing.T) {
 		{args: []string{"migrate"}},
 		{args: []string{"status", "--kafka-brokers", kafka}},
 		{args: []string{"replay", "--verbose", jsonl}},
-		{args: []string{"run", "--verbose", "--kafka-brokers", kafka, "--batch-wait", "20ms", "--start-timeout", "2s"}, http: true},
+		{args: []string{"run", "--verbose", "--kafka-brokers", kafka, "--batch-wait", "20ms"}, http: true},
 		{args: []string{"recompute"}},
 		{args: []string{"run", "--help"}},
 		{args: []string{"status", "--help"}},
@@ -756,7 +756,8 @@ func runForLeakCheck(t *testing.T, args, env []string, scrape bool, addr string)
 		return out.String() + ch.out.String()
 	}
 	if args[0] == "run" && !slices.Contains(args, "--help") {
-		args = append(args, "--http-address", addr) // never the default port, which another loader may hold
+		args = append(args, "--http-address", addr)  // never the default port, which another loader may hold
+		args = append(args, "--start-timeout", "3s") // it would wait for the unreachable database until stopped
 	}
 	ch, err := startChildE(t, "leak-"+args[0], args, env...)
 	if err != nil {

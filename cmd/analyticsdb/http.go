@@ -45,8 +45,8 @@ func healthFlags() []cli.Flag {
 //
 //   - /livez: 200 unless the consumer loop stopped polling (loader.Live);
 //     for liveness probes.
-//   - /readyz: 200 while PostgreSQL answers and, when consuming, a broker is
-//     connected and a partition assigned (loader.Ready); for readiness.
+//   - /readyz: 200 while PostgreSQL answers and, when consuming, a broker
+//     answers and a partition is assigned (loader.Ready); for readiness.
 //   - /healthz: deprecated, kept for existing probes: 200 while PostgreSQL
 //     answers a ping, as before /livez and /readyz.
 //   - /metrics: Prometheus.

@@ -63,6 +63,10 @@ func runCommand() *cli.Command {
 			}
 			defer stopHTTP()
 			l, err := loader.New(c.Context, cfg)
+			if err != nil && c.Context.Err() != nil {
+				log.Info("stopped while waiting for PostgreSQL") // SIGTERM: a clean stop
+				return nil
+			}
 			if err != nil {
 				return err
 			}

@@ -10,15 +10,23 @@ import (
 )
 
 // Health is what the loader's probes ask of a running source: whether its
-// consumer loop turns, how many partitions it owns, whether any broker is
-// connected. It is a kgo hook (kgo.WithHooks) counting open broker
-// connections. The zero value is a source not yet started.
+// consumer loop turns, how many partitions it owns, whether a broker
+// answers. It is a kgo hook (kgo.WithHooks) counting open broker
+// connections and noting the last response read. The zero value is a source
+// not yet started.
 type Health struct {
-	polling    atomic.Bool  // the consumer loop runs (after the brokers answered)
-	lastPoll   atomic.Int64 // unix nanoseconds of the loop's last turn
-	partitions atomic.Int64 // assigned to this member
-	conns      atomic.Int64 // open broker connections
+	polling      atomic.Bool  // the consumer loop runs (after the brokers answered)
+	lastPoll     atomic.Int64 // unix nanoseconds of the loop's last turn
+	partitions   atomic.Int64 // assigned to this member
+	conns        atomic.Int64 // open broker connections
+	lastResponse atomic.Int64 // unix nanoseconds of the last response read from a broker
 }
+
+// answerWithin is how recent a broker's last response must be: a member
+// heartbeats every 3 s at most and its fetches return every batch wait, so
+// a silent quarter minute is a broker gone (or cut off without a reset, when
+// the connection still looks open).
+const answerWithin = 15 * time.Second
 
 // Polling is whether the consumer loop runs, and when it last turned.
 func (h *Health) Polling() (bool, time.Time) {
@@ -28,8 +36,11 @@ func (h *Health) Polling() (bool, time.Time) {
 // Partitions is how many partitions are assigned to this member.
 func (h *Health) Partitions() int { return int(h.partitions.Load()) }
 
-// Connected is whether any broker connection is open.
-func (h *Health) Connected() bool { return h.conns.Load() > 0 }
+// Reachable is whether a broker connection is open and a broker answered
+// lately.
+func (h *Health) Reachable() bool {
+	return h.conns.Load() > 0 && time.Since(time.Unix(0, h.lastResponse.Load())) < answerWithin
+}
 
 func (h *Health) polled() {
 	h.lastPoll.Store(time.Now().UnixNano())
@@ -40,6 +51,13 @@ func (h *Health) polled() {
 func (h *Health) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
 	if err == nil {
 		h.conns.Add(1)
+	}
+}
+
+// OnBrokerRead implements kgo.HookBrokerRead.
+func (h *Health) OnBrokerRead(_ kgo.BrokerMetadata, _ int16, _ int, _, _ time.Duration, err error) {
+	if err == nil {
+		h.lastResponse.Store(time.Now().UnixNano())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl"
@@ -103,5 +104,43 @@ func TestOAuthBearerToken(t *testing.T) {
 	}
 	if w := (Security{SASLMechanism: "OAUTHBEARER", OAuthToken: "t"}).Warnings(); len(w) != 1 || !strings.Contains(w[0], "clear text") {
 		t.Errorf("OAUTHBEARER without TLS: warnings %q", w)
+	}
+}
+
+// A broker is reachable while a connection is open and a response came
+// lately; the loop is polling once it turned.
+func TestHealth(t *testing.T) {
+	var h Health
+	if h.Reachable() || h.Partitions() != 0 {
+		t.Error("a source not started is unreachable, without partitions")
+	}
+	if polling, _ := h.Polling(); polling {
+		t.Error("a source not started is not polling")
+	}
+	meta := kgo.BrokerMetadata{Host: "kafka-1", Port: 9092}
+	h.OnBrokerConnect(meta, 0, nil, errors.New("connection refused"))
+	if h.Reachable() {
+		t.Error("a failed connection makes a broker reachable")
+	}
+	h.OnBrokerConnect(meta, 0, nil, nil)
+	if h.Reachable() {
+		t.Error("reachable before any response")
+	}
+	h.OnBrokerRead(meta, 0, 100, 0, 0, nil)
+	if !h.Reachable() {
+		t.Error("unreachable with an open connection that answered")
+	}
+	h.lastResponse.Store(time.Now().Add(-answerWithin - time.Second).UnixNano())
+	if h.Reachable() {
+		t.Errorf("reachable although silent for over %s", answerWithin)
+	}
+	h.OnBrokerRead(meta, 0, 100, 0, 0, nil)
+	h.OnBrokerDisconnect(meta, nil)
+	if h.Reachable() {
+		t.Error("reachable without a connection")
+	}
+	h.polled()
+	if polling, last := h.Polling(); !polling || time.Since(last) > time.Second {
+		t.Errorf("after a turn: polling %v, last %v", polling, last)
 	}
 }

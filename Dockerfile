@@ -35,10 +35,11 @@ FROM gcr.io/distroless/static-debian13:nonroot
 COPY --from=build /out/analyticsdb /usr/local/bin/analyticsdb
 # 65532 is distroless' "nonroot"; numeric so Kubernetes' runAsNonRoot can verify it.
 USER 65532:65532
-# --http-address default: /metrics (Prometheus) and /healthz.
+# --http-address default: /metrics (Prometheus), /livez and /readyz.
 EXPOSE 9477
-# The image has no shell or curl: the binary probes its own /healthz (200
-# while PostgreSQL answers). Kubernetes probes GET /healthz on 9477 directly.
+# The image has no shell or curl: the binary probes its own /readyz (200
+# while PostgreSQL answers, a Kafka broker answers and a partition is
+# assigned). Kubernetes probes GET /livez (and /readyz) on 9477 directly.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["/usr/local/bin/analyticsdb", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/analyticsdb"]

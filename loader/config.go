@@ -43,8 +43,21 @@ type Config struct {
 	// ReplayChunk is how many rejected messages ReplayRejected handles per
 	// transaction.
 	ReplayChunk int
-	Kafka       KafkaConfig
-	Log         *slog.Logger // default: discard
+	// WaitAtStart makes New wait for PostgreSQL, and RunKafka for a Kafka
+	// broker, retrying with capped exponential backoff and logging each wait
+	// until the context ends, instead of failing at once (`run`: an
+	// orchestrator may start the loader before its services).
+	WaitAtStart bool
+	// StartTimeout bounds each of those waits; 0: until the context ends.
+	StartTimeout time.Duration
+	// LiveTimeout is how long RunKafka's consumer loop may go without polling
+	// (and its writers without finishing an attempt) before Live reports it
+	// stuck.
+	LiveTimeout time.Duration
+	// Version labels analyticsdb_build_info.
+	Version string
+	Kafka   KafkaConfig
+	Log     *slog.Logger // default: discard
 }
 
 // KafkaConfig is the Kafka side of a Config.
@@ -80,6 +93,7 @@ func DefaultConfig() Config {
 		RefreshInterval: time.Second,
 		SenderCacheSize: 100_000,
 		ReplayChunk:     1000,
+		LiveTimeout:     time.Minute,
 		Kafka: KafkaConfig{
 			Topic:          "rasa-events",
 			Group:          "analyticsdb",
@@ -103,6 +117,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.SenderCacheSize = or(c.SenderCacheSize, d.SenderCacheSize)
 	c.ReplayChunk = or(c.ReplayChunk, d.ReplayChunk)
+	c.LiveTimeout = or(c.LiveTimeout, d.LiveTimeout)
 	c.Kafka.Topic = or(c.Kafka.Topic, d.Kafka.Topic)
 	c.Kafka.Group = or(c.Kafka.Group, d.Kafka.Group)
 	c.Kafka.SessionTimeout = or(c.Kafka.SessionTimeout, d.Kafka.SessionTimeout)

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/loader/internal/kafka"
 	"github.com/openrasa/analyticsdb/loader/internal/write"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kprom"
 )
 
 // Loader is one loader: a connection pool, the store that writes batches,
@@ -26,18 +29,21 @@ type Loader struct {
 	writer    *write.Writer
 	refresher *refresher
 	metrics   *metrics
+	registry  *prometheus.Registry
 	log       *slog.Logger
 
 	mu         sync.Mutex
 	refreshing int                // Run methods under way, which keep the refresher running
 	stop       context.CancelFunc // stops the refresher
+	kafka      *kafka.Health      // while RunKafka runs
 }
 
 // New connects to cfg.DatabaseURL and prepares a loader; zero fields of cfg
-// take their defaults (DefaultConfig). Errors never contain the password.
+// take their defaults (DefaultConfig). With cfg.WaitAtStart it waits for
+// PostgreSQL until ctx ends. Errors never contain the password.
 func New(ctx context.Context, cfg Config) (*Loader, error) {
 	cfg = cfg.withDefaults()
-	pool, err := openPool(ctx, cfg.DatabaseURL, cfg.AssistantName, connections(cfg.Writers))
+	pool, err := openPool(ctx, cfg, connections(cfg.Writers))
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +68,8 @@ func New(ctx context.Context, cfg Config) (*Loader, error) {
 	for _, w := range cfg.Kafka.Security.Warnings() {
 		cfg.Log.Warn(w)
 	}
-	metrics := &metrics{}
+	registry := newRegistry(pool, cfg.Version)
+	metrics := newMetrics(registry)
 	refresher := newRefresher(pool, cfg.RefreshInterval, cfg.Log)
 	refresher.Metrics = metrics
 	return &Loader{
@@ -73,6 +80,7 @@ func New(ctx context.Context, cfg Config) (*Loader, error) {
 		writer:    &write.Writer{Store: store, Refresher: refresher, Metrics: metrics, Log: cfg.Log},
 		refresher: refresher,
 		metrics:   metrics,
+		registry:  registry,
 		log:       cfg.Log,
 	}, nil
 }
@@ -83,7 +91,38 @@ func (l *Loader) Close() { l.pool.Close() }
 // RunKafka consumes cfg.Kafka.Topic as a member of cfg.Kafka.Group until ctx
 // is done, then finishes the open batches and leaves the group. Offsets live
 // in PostgreSQL, written in each batch's transaction.
+//
+// With cfg.WaitAtStart it first waits for a broker to answer. The client's
+// own metrics (kprom, analyticsdb_kafka_*) are on the loader's registry
+// while it runs.
 func (l *Loader) RunKafka(ctx context.Context) error {
+	health := &kafka.Health{}
+	l.mu.Lock()
+	if l.kafka != nil {
+		l.mu.Unlock()
+		return errors.New("RunKafka is already running on this loader")
+	}
+	l.kafka = health
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.kafka = nil
+		l.mu.Unlock()
+	}()
+	opts := slices.Concat(l.kafkaOpts, l.cfg.Kafka.Opts)
+	if l.cfg.WaitAtStart {
+		err := waitFor(ctx, l.log, "Kafka", l.cfg.StartTimeout, func(ctx context.Context) error {
+			return kafka.PingBrokers(ctx, l.cfg.Kafka.Brokers, 10*time.Second, opts...)
+		})
+		if err != nil && ctx.Err() != nil {
+			return nil // stopped while waiting: nothing was read
+		}
+		if err != nil {
+			return err
+		}
+	}
+	clientMetrics := kprom.NewMetrics("analyticsdb", kprom.Subsystem("kafka"), kprom.Registerer(l.registry),
+		kprom.FetchAndProduceDetail(kprom.ByNode, kprom.ByTopic, kprom.Records, kprom.CompressedBytes, kprom.UncompressedBytes))
 	src, err := kafka.NewSource(l.writer, l.metrics, kafka.Config{
 		Brokers:        l.cfg.Kafka.Brokers,
 		Topic:          l.cfg.Kafka.Topic,
@@ -91,7 +130,9 @@ func (l *Loader) RunKafka(ctx context.Context) error {
 		SessionTimeout: l.cfg.Kafka.SessionTimeout,
 		Batch:          l.cfg.Batch,
 		Writers:        l.cfg.Writers,
-		Opts:           slices.Concat(l.kafkaOpts, l.cfg.Kafka.Opts),
+		Opts:           append(opts, kgo.WithHooks(clientMetrics)),
+		Health:         health,
+		IdlePoll:       min(5*time.Second, l.cfg.LiveTimeout/4),
 	}, l.log)
 	if err != nil {
 		return err
@@ -151,9 +192,6 @@ func (l *Loader) Ping(ctx context.Context) error { return l.pool.Ping(ctx) }
 
 // Totals returns the main counters since New.
 func (l *Loader) Totals() Totals { return l.metrics.Totals() }
-
-// WritePrometheus renders the loader's metrics in the Prometheus text format.
-func (l *Loader) WritePrometheus(w io.Writer) { l.metrics.WritePrometheus(w) }
 
 // refreshWhileRunning runs the background refresher (unless it is off) until
 // the returned stop is called by the last Run method still under way.

@@ -20,8 +20,10 @@ func connections(writers int) int32 { return int32(writers + 2) }
 
 // openPool connects to PostgreSQL the way the loader needs: the enum type
 // registered for binary COPY and the default assistant name set on every
-// connection. Errors never contain the password.
-func openPool(ctx context.Context, databaseURL, defaultAssistant string, maxConns int32) (*pgxpool.Pool, error) {
+// connection. With cfg.WaitAtStart a database that does not answer (or is
+// not migrated yet) is waited for. Errors never contain the password.
+func openPool(ctx context.Context, c Config, maxConns int32) (*pgxpool.Pool, error) {
+	databaseURL, defaultAssistant := c.DatabaseURL, c.AssistantName
 	if err := pgurl.Check(databaseURL); err != nil {
 		return nil, err // pgx would misread the password, and print part of it
 	}
@@ -51,9 +53,20 @@ func openPool(ctx context.Context, databaseURL, defaultAssistant string, maxConn
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", pgurl.Redact(databaseURL), pgurl.RedactError(err, databaseURL))
 	}
-	if err := pool.Ping(ctx); err != nil {
+	ping := func(ctx context.Context) error {
+		if err := pool.Ping(ctx); err != nil {
+			return fmt.Errorf("connect to %s: %w", pgurl.Redact(databaseURL), pgurl.RedactError(err, databaseURL))
+		}
+		return nil
+	}
+	if c.WaitAtStart {
+		err = waitFor(ctx, c.Log, "PostgreSQL", c.StartTimeout, ping)
+	} else {
+		err = ping(ctx)
+	}
+	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to %s: %w", pgurl.Redact(databaseURL), pgurl.RedactError(err, databaseURL))
+		return nil, err
 	}
 	return pool, nil
 }

@@ -69,6 +69,7 @@ func (r *refresher) RefreshOnce(ctx context.Context, wait bool) (int, error) {
 	took := time.Since(start)
 	switch {
 	case err != nil && ctx.Err() == nil:
+		r.Metrics.RefreshFailed()
 		r.log.Warn("statistics refresh failed; will retry", "error", err)
 	case err == nil && work >= 0:
 		r.Metrics.RefreshDone(start, took)

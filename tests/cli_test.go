@@ -157,7 +157,7 @@ func TestExitCodes(t *testing.T) {
 		{closed, []string{"grant-readonly", "--password", "p"}, 1},
 		{closed, []string{"replay", jsonl}, 1},
 		{closed, []string{"replay-rejected"}, 1},
-		{closed, []string{"run", "--kafka-brokers", "127.0.0.1:1", "--http-address", ""}, 1},
+		{closed, []string{"run", "--kafka-brokers", "127.0.0.1:1", "--http-address", "", "--start-timeout", "1s"}, 1},
 		{closed, []string{"demo", "--events", "10"}, 1},
 		{closed, []string{"sql", "dump-schema", "--root", t.TempDir()}, 1},
 		{live, []string{"review", id, "REVIEWED"}, 1}, // no such conversation

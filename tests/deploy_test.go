@@ -1148,8 +1148,11 @@ func checkLoaderContainer(t *testing.T, cname string, c map[string]any, port int
 		if !isNum {
 			n = named[yamlStr(target)]
 		}
-		if path != "/healthz" || n != port {
-			t.Errorf("%s: %s gets %q on port %v; want /healthz on %d", cname, probe, path, target, port)
+		// Readiness asks /readyz; liveness and start-up /livez, which
+		// stays 200 while the loader waits for PostgreSQL or Kafka.
+		want := map[string]string{"livenessProbe": "/livez", "readinessProbe": "/readyz", "startupProbe": "/livez"}[probe]
+		if path != want || n != port {
+			t.Errorf("%s: %s gets %q on port %v; want %s on %d", cname, probe, path, target, want, port)
 		}
 	}
 

@@ -85,7 +85,7 @@ func TestRedactMalformedDatabaseURLs(t *testing.T) {
 		{"review", "00000000-0000-0000-0000-000000000000", "REVIEWED"},
 		{"grant-readonly", "--password", "not-this-one"},
 		{"replay", jsonl}, {"replay-rejected"},
-		{"run", "--kafka-brokers", "127.0.0.1:1", "--http-address", ""},
+		{"run", "--kafka-brokers", "127.0.0.1:1", "--http-address", "", "--start-timeout", "1s"},
 		{"sql", "dump-schema", "--root", t.TempDir()},
 		{"demo", "--events", "10"},
 		{"bench", "--events", "10", "--history", "0", "--rounds", "1"},

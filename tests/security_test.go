@@ -720,7 +720,7 @@ func trafficRecords(t *testing.T, n int) []*kgo.Record {
 }
 
 // runForLeakCheck runs the binary and returns everything it printed, plus,
-// for `run` against a live database, the /metrics and /healthz bodies served
+// for `run` against a live database, the /metrics and probe bodies served
 // on addr. It runs on its own goroutine: it reports with Errorf, never Fatal.
 func runForLeakCheck(t *testing.T, args, env []string, scrape bool, addr string) string {
 	var out strings.Builder
@@ -735,7 +735,7 @@ func runForLeakCheck(t *testing.T, args, env []string, scrape bool, addr string)
 		for !strings.Contains(ch.out.String(), "partitions assigned") && !ch.exited() && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
-		for _, path := range []string{"/metrics", "/healthz"} {
+		for _, path := range []string{"/metrics", "/healthz", "/livez", "/readyz"} {
 			resp, err := http.Get("http://" + addr + path)
 			if err != nil {
 				t.Errorf("GET %s: %v\n%s", path, err, ch.out.String())
@@ -754,7 +754,8 @@ func runForLeakCheck(t *testing.T, args, env []string, scrape bool, addr string)
 		return out.String() + ch.out.String()
 	}
 	if args[0] == "run" && !slices.Contains(args, "--help") {
-		args = append(args, "--http-address", addr) // never the default port, which another loader may hold
+		args = append(args, "--http-address", addr)  // never the default port, which another loader may hold
+		args = append(args, "--start-timeout", "3s") // it would wait for the unreachable database until stopped
 	}
 	ch, err := startChildE(t, "leak-"+args[0], args, env...)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -52,6 +53,9 @@ func TestDashboardDefaultRangeShowsTheDemo(t *testing.T) {
 		raw, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !bytes.Contains(raw, []byte(`"grafana-postgresql-datasource"`)) {
+			continue // a Prometheus dashboard (loader-operations.json) shows the last hours, not the demo's days
 		}
 		var dash struct{ Time struct{ From, To string } }
 		if err := json.Unmarshal(raw, &dash); err != nil {

@@ -10,44 +10,78 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/openrasa/analyticsdb/internal/pgurl"
 	"github.com/openrasa/analyticsdb/loader"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/urfave/cli/v2"
 )
 
 func httpFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "http-address", EnvVars: []string{"HTTP_ADDRESS"}, Value: ":9477", Usage: "serve /metrics (Prometheus) and /healthz here; empty: off"},
+		&cli.StringFlag{Name: "http-address", EnvVars: []string{"HTTP_ADDRESS"}, Value: ":9477", Usage: "serve /livez, /readyz and /metrics (Prometheus) here; empty: off"},
 		&cli.BoolFlag{Name: "pprof", EnvVars: []string{"PPROF"}, Usage: "also serve Go's /debug/pprof/ profiles, on --pprof-address"},
 		&cli.StringFlag{Name: "pprof-address", EnvVars: []string{"PPROF_ADDRESS"}, Value: "127.0.0.1:6060",
 			Usage: "where --pprof serves; loopback only (profiles show memory, which may hold messages)"},
 	}
 }
 
-// serveHTTP serves /metrics and /healthz until the returned stop is called.
-// /healthz answers 200 while PostgreSQL answers a ping, else 503.
-func serveHTTP(c *cli.Context, l *loader.Loader, log *slog.Logger) (stop func(), err error) {
+// healthFlags tune the probes of `run`.
+func healthFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.DurationFlag{Name: "live-timeout", EnvVars: []string{"LIVE_TIMEOUT"}, Value: loader.DefaultConfig().LiveTimeout,
+			Usage: "/livez fails when the consumer loop has not polled (nor a writer finished an attempt) for this long"},
+		&cli.DurationFlag{Name: "start-timeout", EnvVars: []string{"START_TIMEOUT"},
+			Usage: "how long to wait for PostgreSQL, then for Kafka, at start (retrying with backoff, logged); 0: until stopped"},
+	}
+}
+
+// serveHTTP serves the loader's probes and metrics until the returned stop
+// is called, from before the loader exists (it may be waiting for
+// PostgreSQL): until ready.Store gives it one, /livez answers 200 (waiting
+// is progress, and is logged) and the others 503.
+//
+//   - /livez: 200 unless the consumer loop stopped polling (loader.Live);
+//     for liveness probes.
+//   - /readyz: 200 while PostgreSQL answers and, when consuming, a broker
+//     answers and a partition is assigned (loader.Ready); for readiness.
+//   - /healthz: deprecated, kept for existing probes: 200 while PostgreSQL
+//     answers a ping, as before /livez and /readyz.
+//   - /metrics: Prometheus.
+func serveHTTP(c *cli.Context, ready *atomic.Pointer[loader.Loader], log *slog.Logger) (stop func(), err error) {
 	addr := c.String("http-address")
 	if addr == "" {
 		return func() {}, nil
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		var out strings.Builder
-		l.WritePrometheus(&out)
-		_, _ = io.WriteString(w, pgurl.Redact(out.String())) // label values (topics) are not ours to trust
-	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := l.Ping(ctx); err != nil {
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+	probe := func(path string, starting error, check func(*loader.Loader, context.Context) error) {
+		mux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			err := starting
+			if l := ready.Load(); l != nil {
+				err = check(l, ctx)
+			}
+			if err != nil {
+				http.Error(w, pgurl.Redact(err.Error()), http.StatusServiceUnavailable)
+				return
+			}
+			_, _ = w.Write([]byte("ok\n"))
+		})
+	}
+	waiting := errors.New("starting: waiting for PostgreSQL")
+	probe("/livez", nil, func(l *loader.Loader, _ context.Context) error { return l.Live() })
+	probe("/readyz", waiting, (*loader.Loader).Ready)
+	probe("/healthz", waiting, (*loader.Loader).Ping)
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		l := ready.Load()
+		if l == nil {
+			http.Error(w, waiting.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		_, _ = w.Write([]byte("ok\n"))
+		promhttp.HandlerFor(l.Gatherer(), promhttp.HandlerOpts{ErrorLog: slogPrinter{log}}).ServeHTTP(w, r)
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -66,7 +100,7 @@ func serveHTTP(c *cli.Context, l *loader.Loader, log *slog.Logger) (stop func(),
 			log.Error("http server", "error", err)
 		}
 	}()
-	log.Info("serving /metrics and /healthz", "address", ln.Addr().String())
+	log.Info("serving /livez, /readyz and /metrics", "address", ln.Addr().String())
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -111,28 +145,35 @@ func requireLoopback(addr string) error {
 	return nil
 }
 
-// healthcheckCommand probes a running loader's /healthz, for container
-// healthchecks in images without a shell (the Dockerfile's distroless base).
+// healthcheckCommand probes a running loader's /readyz (or --path), for
+// container healthchecks in images without a shell (the Dockerfile's
+// distroless base).
 func healthcheckCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "healthcheck",
-		Usage: "exit 0 when the loader at --http-address answers /healthz, 1 otherwise",
-		Flags: httpFlags(),
+		Usage: "exit 0 when the loader at --http-address answers --path with 200, 1 otherwise",
+		Flags: append(httpFlags(), &cli.StringFlag{Name: "path", Value: "/readyz", Usage: "/readyz, /livez (or the deprecated /healthz)"}),
 		Action: func(c *cli.Context) error {
 			addr := c.String("http-address")
 			if strings.HasPrefix(addr, ":") {
 				addr = "127.0.0.1" + addr
 			}
 			client := &http.Client{Timeout: 3 * time.Second}
-			resp, err := client.Get("http://" + addr + "/healthz")
+			resp, err := client.Get("http://" + addr + "/" + strings.TrimPrefix(c.String("path"), "/"))
 			if err != nil {
 				return cli.Exit("unhealthy: "+err.Error(), 1)
 			}
 			defer resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
-				return cli.Exit("unhealthy: "+resp.Status, 1)
+				body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+				return cli.Exit("unhealthy: "+resp.Status+": "+strings.TrimSpace(string(body)), 1)
 			}
 			return nil
 		},
 	}
 }
+
+// slogPrinter logs promhttp's errors (a collector that failed) as warnings.
+type slogPrinter struct{ log *slog.Logger }
+
+func (p slogPrinter) Println(v ...any) { p.log.Warn("metrics: " + fmt.Sprint(v...)) }

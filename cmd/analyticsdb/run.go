@@ -1,8 +1,8 @@
 package main
 
 import (
-	"log/slog"
 	"strings"
+	"sync/atomic"
 
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
@@ -24,9 +24,12 @@ func kafkaFlags() []cli.Flag {
 		&cli.StringFlag{Name: "kafka-tls-cert-file", EnvVars: []string{"KAFKA_TLS_CERT_FILE"}},
 		&cli.StringFlag{Name: "kafka-tls-key-file", EnvVars: []string{"KAFKA_TLS_KEY_FILE"}},
 		&cli.BoolFlag{Name: "kafka-tls-insecure-skip-verify", EnvVars: []string{"KAFKA_TLS_INSECURE_SKIP_VERIFY"}},
-		&cli.StringFlag{Name: "kafka-sasl-mechanism", EnvVars: []string{"KAFKA_SASL_MECHANISM"}, Usage: "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"},
+		&cli.StringFlag{Name: "kafka-sasl-mechanism", EnvVars: []string{"KAFKA_SASL_MECHANISM"}, Usage: "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER"},
 		&cli.StringFlag{Name: "kafka-sasl-username", EnvVars: []string{"KAFKA_SASL_USERNAME"}},
 		&cli.StringFlag{Name: "kafka-sasl-password", EnvVars: []string{"KAFKA_SASL_PASSWORD"}, Usage: "never logged"},
+		&cli.StringFlag{Name: "kafka-sasl-oauth-token", EnvVars: []string{"KAFKA_SASL_OAUTH_TOKEN"}, Usage: "OAUTHBEARER: a static bearer token (never logged)"},
+		&cli.StringFlag{Name: "kafka-sasl-oauth-token-file", EnvVars: []string{"KAFKA_SASL_OAUTH_TOKEN_FILE"},
+			Usage: "OAUTHBEARER: a file holding the bearer token, read again at each authentication (renew the file to renew the token)"},
 	}
 }
 
@@ -44,30 +47,51 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "consume Rasa events from Kafka into PostgreSQL until SIGTERM",
-		Flags: withFlags(databaseFlags(), kafkaFlags(), loaderFlags(), httpFlags(), logFlags()),
-		Action: loaderAction(logger, func(c *cli.Context) error {
-			if _, err := requireDatabaseURL(c); err != nil {
+		Flags: withFlags(databaseFlags(), kafkaFlags(), loaderFlags(), httpFlags(), healthFlags(), logFlags()),
+		Action: func(c *cli.Context) error {
+			cfg, log, err := prepareLoader(c, logger, checkRun)
+			if err != nil {
 				return err
 			}
-			if c.String("kafka-brokers") == "" {
-				return usagef(c, "no Kafka: set KAFKA_BROKERS (e.g. localhost:9092)")
-			}
-			if c.Bool("pprof") {
-				if err := requireLoopback(c.String("pprof-address")); err != nil {
-					return usagef(c, "%v", err)
-				}
-			}
-			return nil
-		}, func(c *cli.Context, l *loader.Loader, log *slog.Logger) error {
-			stopHTTP, err := serveHTTP(c, l, log)
+			// Probes and metrics are served while the loader waits for
+			// PostgreSQL and Kafka: an orchestrator may start it first.
+			cfg.WaitAtStart, cfg.StartTimeout = true, c.Duration("start-timeout")
+			var ready atomic.Pointer[loader.Loader]
+			stopHTTP, err := serveHTTP(c, &ready, log)
 			if err != nil {
 				return err
 			}
 			defer stopHTTP()
+			l, err := loader.New(c.Context, cfg)
+			if err != nil && c.Context.Err() != nil {
+				log.Info("stopped while waiting for PostgreSQL") // SIGTERM: a clean stop
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			ready.Store(l)
 			log.Info("consuming", "brokers", splitList(c.String("kafka-brokers")), "topic", c.String("kafka-topic"), "group", c.String("group"))
 			err = l.RunKafka(c.Context)
 			log.Info("stopped consuming")
 			return err
-		}),
+		},
 	}
+}
+
+// checkRun reports run's missing or bad settings as usage errors.
+func checkRun(c *cli.Context) error {
+	if _, err := requireDatabaseURL(c); err != nil {
+		return err
+	}
+	if c.String("kafka-brokers") == "" {
+		return usagef(c, "no Kafka: set KAFKA_BROKERS (e.g. localhost:9092)")
+	}
+	if c.Bool("pprof") {
+		if err := requireLoopback(c.String("pprof-address")); err != nil {
+			return usagef(c, "%v", err)
+		}
+	}
+	return nil
 }

@@ -15,21 +15,10 @@ import (
 // closes it. The loader and fn log to newLog(c).
 func loaderAction(newLog func(*cli.Context) *slog.Logger, check func(*cli.Context) error, fn func(*cli.Context, *loader.Loader, *slog.Logger) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		if check != nil {
-			if err := check(c); err != nil {
-				return err
-			}
-		}
-		url, err := requireDatabaseURL(c)
+		cfg, log, err := prepareLoader(c, newLog, check)
 		if err != nil {
 			return err
 		}
-		log := newLog(c)
-		cfg := loaderConfig(c, url, log)
-		if err := checkKafkaSecurity(c, cfg.Kafka.Security); err != nil {
-			return err
-		}
-		setMemoryLimit(c, log)
 		l, err := loader.New(c.Context, cfg)
 		if err != nil {
 			return err
@@ -37,6 +26,28 @@ func loaderAction(newLog func(*cli.Context) *slog.Logger, check func(*cli.Contex
 		defer l.Close()
 		return fn(c, l, log)
 	}
+}
+
+// prepareLoader runs check (when not nil), maps the flags to a
+// loader.Config, reports bad settings as usage errors and sets the memory
+// limit: everything before the loader connects.
+func prepareLoader(c *cli.Context, newLog func(*cli.Context) *slog.Logger, check func(*cli.Context) error) (loader.Config, *slog.Logger, error) {
+	if check != nil {
+		if err := check(c); err != nil {
+			return loader.Config{}, nil, err
+		}
+	}
+	url, err := requireDatabaseURL(c)
+	if err != nil {
+		return loader.Config{}, nil, err
+	}
+	log := newLog(c)
+	cfg := loaderConfig(c, url, log)
+	if err := checkKafkaSecurity(c, cfg.Kafka.Security); err != nil {
+		return loader.Config{}, nil, err
+	}
+	setMemoryLimit(c, log)
+	return cfg, log, nil
 }
 
 // loaderConfig maps flags to a loader.Config. A flag the command does not
@@ -56,6 +67,8 @@ func loaderConfig(c *cli.Context, url string, log *slog.Logger) loader.Config {
 		Writers:         c.Int("writers"),
 		RefreshInterval: c.Duration("refresh-interval"),
 		ReplayChunk:     c.Int("chunk"),
+		LiveTimeout:     c.Duration("live-timeout"),
+		Version:         buildVersion(),
 		Kafka: loader.KafkaConfig{
 			Brokers:        splitList(c.String("kafka-brokers")),
 			Topic:          c.String("kafka-topic"),
@@ -71,6 +84,8 @@ func loaderConfig(c *cli.Context, url string, log *slog.Logger) loader.Config {
 				SASLMechanism:      c.String("kafka-sasl-mechanism"),
 				SASLUsername:       c.String("kafka-sasl-username"),
 				SASLPassword:       c.String("kafka-sasl-password"),
+				OAuthToken:         c.String("kafka-sasl-oauth-token"),
+				OAuthTokenFile:     c.String("kafka-sasl-oauth-token-file"),
 			},
 		},
 		Log: log,

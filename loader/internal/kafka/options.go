@@ -1,8 +1,10 @@
 package kafka
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
@@ -24,9 +28,14 @@ type Security struct {
 	CAFile             string
 	CertFile, KeyFile  string
 	InsecureSkipVerify bool
-	SASLMechanism      string // PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; empty: none
+	SASLMechanism      string // PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER; empty: none
 	SASLUsername       string
 	SASLPassword       string
+	// OAUTHBEARER: a static token, or a file holding one, read again at each
+	// authentication so that whatever renews the file (a projected service
+	// account token, a sidecar) renews the loader's token. Exactly one.
+	OAuthToken     string
+	OAuthTokenFile string
 }
 
 // ClientOpts turns the settings into franz-go options.
@@ -64,10 +73,41 @@ func (k Security) ClientOpts() ([]kgo.Opt, error) {
 		opts = append(opts, kgo.SASL(scram.Auth{User: k.SASLUsername, Pass: k.SASLPassword}.AsSha256Mechanism()))
 	case "SCRAM-SHA-512":
 		opts = append(opts, kgo.SASL(scram.Auth{User: k.SASLUsername, Pass: k.SASLPassword}.AsSha512Mechanism()))
+	case "OAUTHBEARER":
+		mech, err := k.oauth()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, kgo.SASL(mech))
 	default:
-		return nil, fmt.Errorf("kafka SASL mechanism %q: want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", k.SASLMechanism)
+		return nil, fmt.Errorf("kafka SASL mechanism %q: want PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER", k.SASLMechanism)
 	}
 	return opts, nil
+}
+
+// oauth is the OAUTHBEARER mechanism of the static token or the token file.
+func (k Security) oauth() (sasl.Mechanism, error) {
+	switch {
+	case (k.OAuthToken == "") == (k.OAuthTokenFile == ""):
+		return nil, errors.New("kafka SASL OAUTHBEARER: set exactly one of the token and the token file")
+	case k.OAuthToken != "":
+		return oauth.Auth{Token: k.OAuthToken}.AsMechanism(), nil
+	}
+	read := func() (oauth.Auth, error) {
+		b, err := os.ReadFile(k.OAuthTokenFile)
+		if err != nil {
+			return oauth.Auth{}, fmt.Errorf("kafka SASL OAUTHBEARER token file: %w", err)
+		}
+		token := strings.TrimSpace(string(b))
+		if token == "" {
+			return oauth.Auth{}, fmt.Errorf("kafka SASL OAUTHBEARER token file %s is empty", k.OAuthTokenFile)
+		}
+		return oauth.Auth{Token: token}, nil
+	}
+	if _, err := read(); err != nil { // a usage error at start, not a retry loop
+		return nil, err
+	}
+	return oauth.Oauth(func(context.Context) (oauth.Auth, error) { return read() }), nil
 }
 
 // Warnings are the settings an operator should hear about at start-up.
@@ -75,6 +115,9 @@ func (k Security) Warnings() []string {
 	tlsOn := k.TLS || k.CAFile != "" || k.CertFile != ""
 	if strings.EqualFold(k.SASLMechanism, "PLAIN") && !tlsOn {
 		return []string{"Kafka SASL PLAIN without TLS: the Kafka password crosses the network in clear text (set --kafka-tls)"}
+	}
+	if strings.EqualFold(k.SASLMechanism, "OAUTHBEARER") && !tlsOn {
+		return []string{"Kafka SASL OAUTHBEARER without TLS: the bearer token crosses the network in clear text (set --kafka-tls)"}
 	}
 	return nil
 }

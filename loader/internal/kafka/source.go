@@ -29,6 +29,7 @@ type Source struct {
 
 	mu       sync.Mutex
 	expected map[topicPartition]int64 // stored next offset as last read or written; NoStoredOffset if none
+	owned    map[topicPartition]bool  // assigned to this member
 
 	// owned by the Run goroutine
 	writeCtx         context.Context
@@ -52,16 +53,30 @@ type Config struct {
 	Batch          write.BatchLimits
 	Writers        int       // lanes: batches written at once
 	Opts           []kgo.Opt // TLS, SASL, hooks and any extra options, applied last
+	// Health, when set, follows the consumer loop and the broker connections.
+	Health *Health
+	// IdlePoll bounds a poll when nothing is held (default 5 s): an idle
+	// topic must not stop the loop from turning, which is how Health tells a
+	// live loop from a stuck one.
+	IdlePoll time.Duration
 }
 
-// LagGauge records a partition's consumer lag in messages.
+// LagGauge records a partition's consumer lag in messages, and forgets a
+// partition that moved to another member.
 type LagGauge interface {
 	SetLag(topic string, partition int32, lag int64)
+	DeleteLag(topic string, partition int32)
 }
 
 // NewSource connects a group member of cfg.Group; Run consumes.
 func NewSource(w *write.Writer, lag LagGauge, cfg Config, log *slog.Logger) (*Source, error) {
-	s := &Source{cfg: cfg, writer: w, lag: lag, log: log, expected: map[topicPartition]int64{}, inflight: map[topicPartition]int64{}}
+	if cfg.Health == nil {
+		cfg.Health = &Health{}
+	}
+	if cfg.IdlePoll <= 0 {
+		cfg.IdlePoll = 5 * time.Second
+	}
+	s := &Source{cfg: cfg, writer: w, lag: lag, log: log, expected: map[topicPartition]int64{}, owned: map[topicPartition]bool{}, inflight: map[topicPartition]int64{}}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ConsumerGroup(cfg.Group),
@@ -83,6 +98,7 @@ func NewSource(w *write.Writer, lag LagGauge, cfg Config, log *slog.Logger) (*So
 		kgo.FetchMaxPartitionBytes(256 << 10),
 		kgo.MaxConcurrentFetches(1),
 		kgo.FetchMaxWait(cfg.Batch.MaxWait),
+		kgo.WithHooks(cfg.Health),
 	}
 	// A member heartbeats a few times per timeout, so one lost heartbeat
 	// does not cost it its partitions.
@@ -120,6 +136,7 @@ func (s *Source) Run(ctx context.Context) error {
 		}
 	}()
 	for {
+		s.cfg.Health.polled()
 		for _, l := range s.lanes.all {
 			if err := s.handle(ctx, l, l.pl.Results()); err != nil {
 				return err
@@ -148,10 +165,12 @@ func (s *Source) Run(ctx context.Context) error {
 			s.cl.AllowRebalance()
 		}
 
-		pollCtx, cancel := ctx, context.CancelFunc(func() {})
+		pollCtx, cancel := context.WithTimeout(ctx, s.cfg.IdlePoll)
 		if first, ok := s.lanes.firstStarted(); ok {
+			cancel()
 			pollCtx, cancel = context.WithDeadline(ctx, first.Add(s.cfg.Batch.MaxWait))
 		} else if s.lanes.pending() > 0 { // come back soon for the outcome
+			cancel()
 			pollCtx, cancel = context.WithTimeout(ctx, 20*time.Millisecond)
 		}
 		fetches := s.cl.PollRecords(pollCtx, s.cfg.Batch.MaxMessages-s.lanes.mostHeld())
@@ -164,11 +183,13 @@ func (s *Source) Run(ctx context.Context) error {
 				s.log.Warn("kafka fetch error", "topic", topic, "partition", partition, "error", err)
 			}
 		})
+		s.mu.Lock() // a partition revoked since its fetch keeps no lag series
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-			if n := len(p.Records); n > 0 {
+			if n := len(p.Records); n > 0 && s.owned[topicPartition{p.Topic, p.Partition}] {
 				s.lag.SetLag(p.Topic, p.Partition, p.HighWatermark-p.Records[n-1].Offset-1)
 			}
 		})
+		s.mu.Unlock()
 		now := time.Now()
 		fetches.EachRecord(func(r *kgo.Record) {
 			s.lanes.of(topicPartition{r.Topic, r.Partition}).add(messageOf(r), now)
@@ -441,18 +462,32 @@ func (s *Source) adjust(ctx context.Context, assigned map[string]map[int32]kgo.O
 }
 
 // Partitions moved: cached sender states may be stale now.
-func (s *Source) assigned(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
+func (s *Source) assigned(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+	s.mu.Lock()
+	for topic, partitions := range assigned {
+		for _, p := range partitions {
+			s.owned[topicPartition{topic, p}] = true
+		}
+	}
+	s.cfg.Health.partitions.Store(int64(len(s.owned)))
+	s.mu.Unlock()
 	s.writer.Store.ForgetSenders()
 }
 
+// revoked forgets partitions this member no longer owns, their lag series
+// included: their new owner reports them.
 func (s *Source) revoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
 	failpoint.Hit("revoked")
 	s.mu.Lock()
 	for topic, partitions := range lost {
 		for _, p := range partitions {
-			delete(s.expected, topicPartition{topic, p})
+			tp := topicPartition{topic, p}
+			delete(s.expected, tp)
+			delete(s.owned, tp)
+			s.lag.DeleteLag(topic, p)
 		}
 	}
+	s.cfg.Health.partitions.Store(int64(len(s.owned)))
 	s.mu.Unlock()
 	s.writer.Store.ForgetSenders()
 }

@@ -32,6 +32,9 @@ const (
 	DatabaseRefused Reason = "database_refused"
 )
 
+// Reasons are all the reasons, in the order above.
+var Reasons = []Reason{NotJSON, NotObject, Unstorable, TooLarge, MissingField, InvalidField, BadTimestamp, UnknownType, DatabaseRefused}
+
 // Error is the error of Message and Object.
 type Error struct {
 	Reason Reason

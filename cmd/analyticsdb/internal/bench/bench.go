@@ -400,22 +400,22 @@ var measuredTables = []string{`public."ConversationEvent"`, `public."Conversatio
 // keeps those leaves hot. Right after the history is bulk-loaded they are
 // not: the heap pages written last have pushed them out, and without this
 // the run would also measure reading them back from the operating system's
-// cache. It reports false where pg_prewarm is not available (a server the
-// bench did not start); the run then starts cold.
+// cache. Of a partitioned table, only the leaves that hold the measured week
+// are read: those a running system writes into; older ones it leaves cold.
+// It reports false where pg_prewarm is not available (a server the bench
+// did not start); the run then starts cold.
 func prewarm(ctx context.Context, pool *pgxpool.Pool, tables []string) bool {
 	if _, err := pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_prewarm`); err != nil {
 		return false
 	}
-	// The leaves of a partitioned table oldest first, so that what stays in
-	// shared_buffers when they do not all fit is the newest, where a running
-	// system writes.
-	_, err := pool.Exec(ctx, `SELECT pg_prewarm(x.indexrelid) FROM (
-		SELECT i.indexrelid FROM unnest($1::text[]::regclass[]) AS r
+	_, err := pool.Exec(ctx, `SELECT pg_prewarm(i.indexrelid) FROM unnest($1::text[]::regclass[]) AS r
 		CROSS JOIN LATERAL pg_partition_tree(r) AS t
 		JOIN pg_class AS c ON c.oid = t.relid
+		CROSS JOIN LATERAL pg_get_expr(c.relpartbound, c.oid) AS b
 		JOIN pg_index AS i ON i.indrelid = t.relid
-		WHERE t.isleaf
-		ORDER BY substring(pg_get_expr(c.relpartbound, c.oid) FROM 'FROM \(''([^'']+)''\)')::timestamptz NULLS FIRST) AS x`, tables)
+		WHERE t.isleaf AND (b IS NULL OR b = 'DEFAULT'
+		  OR (split_part(b, , 2)::timestamptz < $3 AND split_part(b, , 4)::timestamptz > $2))`,
+		tables, streamStart, streamStart.AddDate(0, 0, streamDays+1))
 	return err == nil
 }
 

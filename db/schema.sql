@@ -2534,7 +2534,7 @@ COMMENT ON TABLE analytics."DroppedEventRange" IS 'Leaves of ConversationEvent d
 
 CREATE TABLE analytics."EventPartitionSettings" (
     id smallint DEFAULT 1 NOT NULL,
-    "interval" text DEFAULT 'month'::text NOT NULL,
+    "interval" text DEFAULT 'week'::text NOT NULL,
     "intervalsAhead" integer DEFAULT 2 NOT NULL,
     "keepEvents" interval,
     "updatedAt" timestamp with time zone DEFAULT now() NOT NULL,

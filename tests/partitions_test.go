@@ -141,11 +141,12 @@ func TestPartitionMaintenance(t *testing.T) {
 		return created, dropped
 	}
 	if c, d := maintain(); c != 3 || d != 0 {
-		t.Errorf("first run created %d and dropped %d leaves, want 3 and 0 (this month and two ahead)", c, d)
+		t.Errorf("first run created %d and dropped %d leaves, want 3 and 0 (this week and two ahead)", c, d)
 	}
-	if !one[bool](b, `SELECT min("from") = date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-	                      AND max("to") >= now() + interval '2 months' FROM analytics.event_partitions()`) {
-		t.Errorf("leaves %v do not cover this month and two ahead", b.strings(`SELECT "partition" FROM analytics.event_partitions()`))
+	if !one[bool](b, `SELECT min("from") = date_trunc('week', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+	                      AND max("to") >= now() + interval '2 weeks' AND bool_and("to" - "from" = interval '7 days')
+	                  FROM analytics.event_partitions()`) {
+		t.Errorf("leaves %v are not this week's and two ahead", b.strings(`SELECT "partition" FROM analytics.event_partitions()`))
 	}
 	if c, d := maintain(); c != 0 || d != 0 {
 		t.Errorf("second run created %d and dropped %d leaves, want none", c, d)
@@ -214,14 +215,15 @@ func TestPartitionMaintenance(t *testing.T) {
 // TestPartitioningMigrationKeepsAFilledDatabase: a database filled before
 // ConversationEvent was partitioned (rolled back to then, with its rows) is
 // migrated: every event, conversation and statistics row is as it was
-// (updatedAt included: no trigger fired), each month with events has its
+// (updatedAt included: no trigger fired), each week with events has its
 // leaf with the insert trigger, the triggers, views and a BI role's grant
 // carry over, and ingestion goes on to the reference's result.
 func TestPartitioningMigrationKeepsAFilledDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(9, 7))
-	stream := append(randomStream(rng), sampleMessages(t)...)
+	earlier := newScript("a-week-before", "bank", "m1", day("2024-10-21 09:00:00")).startSession().user("hi", "rest").bot("hello")
+	stream := append(append(randomStream(rng), sampleMessages(t)...), earlier.msgs...)
 	later := newScript("after-migration", "bank", "m1", day("2024-12-02 09:00:00")).startSession().user("hi", "rest").bot("hello")
 	b := setup(t)
 	b.load(stream, 1+rng.IntN(200))
@@ -250,13 +252,10 @@ func TestPartitioningMigrationKeepsAFilledDatabase(t *testing.T) {
 	if got := b.strings(`SELECT concat_ws('|', "id", "numberOfEvents") FROM "Sessions" ORDER BY 1`); !slices.Equal(got, sessions) {
 		t.Errorf("Sessions differs after the migration: %s", firstDifference(got, sessions))
 	}
-	months := b.strings(`SELECT DISTINCT to_char("timestamp" AT TIME ZONE 'UTC', 'YYYYMM') FROM "ConversationEvent" ORDER BY 1`)
-	leaves := b.strings(`SELECT left("partition", length('ConversationEvent_p') + 6) FROM analytics.event_partitions()`)
-	for i := range months {
-		months[i] = "ConversationEvent_p" + months[i]
-	}
-	if !slices.Equal(leaves, months) {
-		t.Errorf("leaves %v, want one per month with events %v", leaves, months)
+	weeks := b.strings(`SELECT DISTINCT 'ConversationEvent_p' || to_char(date_trunc('week', "timestamp" AT TIME ZONE 'UTC'), 'YYYYMMDD')
+	                    FROM "ConversationEvent" ORDER BY 1`)
+	if leaves := b.strings(`SELECT "partition" FROM analytics.event_partitions()`); !slices.Equal(leaves, weeks) || len(weeks) < 2 {
+		t.Errorf("leaves %v, want one per week with events %v", leaves, weeks)
 	}
 	if n := one[int](b, `SELECT count(*)::int FROM "ConversationEvent_default"`); n != 0 {
 		t.Errorf("%d events in the default partition", n)
@@ -272,11 +271,11 @@ func TestPartitioningMigrationKeepsAFilledDatabase(t *testing.T) {
 		t.Errorf("the BI role reads %d events after the migration: %v", n, err)
 	}
 
-	b.exec(`SELECT analytics.ensure_event_partitions('2024-12-01', '2024-12-03')`)
+	b.exec(`SELECT analytics.ensure_event_partitions('2024-12-02', '2024-12-03')`)
 	b.load(later.msgs, 2)
 	compareWithReference(t, b, reference.Compute(append(stream, later.msgs...), reference.Options{DefaultAssistant: defaultAssistant}))
-	if n := one[int](b, `SELECT count(*)::int FROM "ConversationEvent_p20241201"`); n != len(later.msgs) {
-		t.Errorf("%d events in December's leaf, want the %d loaded after the migration", n, len(later.msgs))
+	if n := one[int](b, `SELECT count(*)::int FROM "ConversationEvent_p20241202"`); n != len(later.msgs) {
+		t.Errorf("%d events in the leaf of the week of 2024-12-02, want the %d loaded after the migration", n, len(later.msgs))
 	}
 }
 

@@ -3,7 +3,7 @@
 -- (docs/operations.md, "Event partitions and retention"). One row.
 CREATE TABLE analytics."EventPartitionSettings" (
   "id"             smallint PRIMARY KEY DEFAULT 1 CHECK ("id" = 1),
-  "interval"       text NOT NULL DEFAULT 'month' CHECK ("interval" IN ('day', 'week', 'month')),
+  "interval"       text NOT NULL DEFAULT 'week' CHECK ("interval" IN ('day', 'week', 'month')),
   "intervalsAhead" integer NOT NULL DEFAULT 2 CHECK ("intervalsAhead" BETWEEN 1 AND 100),
   "keepEvents"     interval CHECK ("keepEvents" >= interval '1 day'),
   "updatedAt"      timestamptz NOT NULL DEFAULT now()

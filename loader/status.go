@@ -88,9 +88,10 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 	}
 	// Estimates: exact counts of big tables would scan them. A partitioned
 	// table's are its leaves'.
-	rows, err = pool.Query(ctx, `SELECT c.relname,
-		  (SELECT coalesce(sum(greatest(l.reltuples, 0)), 0) FROM pg_partition_tree(c.oid) AS t
-		   JOIN pg_class AS l ON l.oid = t.relid WHERE t.isleaf)::bigint
+	rows, err = pool.Query(ctx, `SELECT c.relname, CASE WHEN c.relkind = 'p'
+		  THEN (SELECT coalesce(sum(greatest(l.reltuples, 0)), 0) FROM pg_partition_tree(c.oid) AS t
+		        JOIN pg_class AS l ON l.oid = t.relid WHERE t.isleaf)
+		  ELSE greatest(c.reltuples, 0) END::bigint
 		FROM pg_class c
 		JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname = ANY ($1)`,

@@ -409,13 +409,18 @@ func prewarm(ctx context.Context, pool *pgxpool.Pool, tables []string) bool {
 		return false
 	}
 	_, err := pool.Exec(ctx, `SELECT pg_prewarm(i.indexrelid) FROM unnest($1::text[]::regclass[]) AS r
-		CROSS JOIN LATERAL pg_partition_tree(r) AS t
+		CROSS JOIN LATERAL (SELECT t.relid FROM pg_partition_tree(r) AS t WHERE t.isleaf
+		                    UNION SELECT r WHERE NOT EXISTS (SELECT 1 FROM pg_partition_tree(r))) AS t
 		JOIN pg_class AS c ON c.oid = t.relid
 		CROSS JOIN LATERAL pg_get_expr(c.relpartbound, c.oid) AS b
 		JOIN pg_index AS i ON i.indrelid = t.relid
-		WHERE t.isleaf AND (b IS NULL OR b = 'DEFAULT'
-		  OR (split_part(b, , 2)::timestamptz < $3 AND split_part(b, , 4)::timestamptz > $2))`,
+		WHERE CASE WHEN b LIKE 'FOR VALUES FROM (''%'') TO (''%'')'
+		           THEN split_part(b, '''', 2)::timestamptz < $3 AND split_part(b, '''', 4)::timestamptz > $2
+		           ELSE true END`,
 		tables, streamStart, streamStart.AddDate(0, 0, streamDays+1))
+	if err != nil {
+		slog.Warn("indexes not read into shared_buffers", "error", err)
+	}
 	return err == nil
 }
 

@@ -37,6 +37,9 @@ func TestBenchRunsInASmallConfiguration(t *testing.T) {
 			t.Errorf("bench output lacks %q:\n%s", want, out.String())
 		}
 	}
+	if !res.IndexesPrewarmed {
+		t.Error("the indexes were not read into shared_buffers before the measured runs")
+	}
 	if res.CopyEventsPerSec <= 0 || res.FullEventsPerSec <= 0 || res.Ratio <= 0 || res.HistoryRatio <= 0 || len(res.RoundRatios) != 2 {
 		t.Errorf("bench result %+v has empty figures", res)
 	}

@@ -756,6 +756,18 @@ BEGIN
        OR analytics.statistics_group_key('version', d."assistantName", d."date", d."channelName", d."version") = ANY (p_keys)
     RETURNING d.*
   ),
+  -- groups whose deltas counted custom success against criteria since
+  -- changed (or of unknown generation): rebuilt instead of folded
+  stale AS MATERIALIZED (
+    SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version"
+    FROM version_delta AS d
+    LEFT JOIN "SuccessCriteriaGeneration" AS cg ON cg."assistantName" = d."assistantName"
+    WHERE d."criteriaGeneration" IS DISTINCT FROM coalesce(cg."generation", 0)
+  ),
+  rebuild AS (
+    INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
+    SELECT g."assistantName", g."date", g."channelName", g."version" FROM stale AS g
+  ),
   sample_delta AS (
     DELETE FROM "LatencySampleDelta" AS d
     WHERE p_keys IS NULL
@@ -776,6 +788,9 @@ BEGIN
                  sum(d."satisfied") AS "satisfied", sum(d."unsatisfied") AS "unsatisfied",
                  sum(d."unanswered") AS "unanswered", sum(d."succeeded") AS "succeeded"
           FROM version_delta AS d
+          WHERE NOT EXISTS (SELECT FROM stale AS g
+                            WHERE (g."assistantName", g."date", g."channelName", g."version")
+                                  = (d."assistantName", d."date", d."channelName", d."version"))
           GROUP BY d."assistantName", d."date", d."channelName", d."version") AS v
     LEFT JOIN sample_total AS t USING ("assistantName", "date", "channelName", "version")
   ),
@@ -1249,10 +1264,16 @@ CREATE FUNCTION analytics.on_success_criteria_change() RETURNS trigger
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 BEGIN
-  INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
-  SELECT DISTINCT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
-  FROM "Conversation" AS c
-  WHERE c."assistantName" IN (OLD."assistantName", NEW."assistantName");
+  INSERT INTO "SuccessCriteriaGeneration" AS g ("assistantName", "generation")
+  SELECT DISTINCT a."assistantName", 1
+  FROM (VALUES (OLD."assistantName"), (NEW."assistantName")) AS a("assistantName")
+  WHERE a."assistantName" IS NOT NULL
+  ON CONFLICT ("assistantName") DO UPDATE SET "generation" = g."generation" + 1;
+
+  INSERT INTO "DirtySuccessCriteria" ("assistantName")
+  SELECT DISTINCT a."assistantName"
+  FROM (VALUES (OLD."assistantName"), (NEW."assistantName")) AS a("assistantName")
+  WHERE a."assistantName" IS NOT NULL;
   RETURN NULL;
 END;
 $$;
@@ -1499,7 +1520,7 @@ BEGIN
   ),
   version_delta AS (
     INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
-      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded")
+      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "criteriaGeneration")
     SELECT d.* FROM (
       SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
              sum(c."sign") AS "sessions",
@@ -1508,16 +1529,20 @@ BEGIN
              coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNSATISFIED'), 0) AS "unsatisfied",
              coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNANSWERED'), 0) AS "unanswered",
              coalesce(sum(c."sign") FILTER (WHERE c."flowsStarted" @> sc."includedFlows"
-                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded"
+                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded",
+             coalesce(min(cg."generation"), 0) AS "criteriaGeneration"
       FROM side AS c
       LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
+      LEFT JOIN "SuccessCriteriaGeneration" AS cg ON cg."assistantName" = c."assistantName"
       GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
     ) AS d
     WHERE (d."sessions", d."escalated", d."satisfied", d."unsatisfied", d."unanswered", d."succeeded") <> (0, 0, 0, 0, 0, 0)
+       -- samples to fold; or flows that other criteria would count, so that
+       -- the fold sees this merge counted against criteria since changed
        OR EXISTS (SELECT 1 FROM side AS c
                   WHERE (c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion")
                         = (d."assistantName", d."statisticsDate", d."channelName", d."assistantVersion")
-                    AND NOT c."sameSamples" AND cardinality(c."latencySamplesMs") > 0)
+                    AND (NOT c."sameSamples" AND cardinality(c."latencySamplesMs") > 0 OR NOT c."sameFlows"))
   ),
   sample_delta AS (
     INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")
@@ -2094,6 +2119,18 @@ DECLARE
   v_sample_ms double precision[];
   v_sample_n integer[];
 BEGIN
+  -- Assistants whose SuccessCriteria changed: every group they have state
+  -- for. Listed here rather than by the change's trigger, so groups created
+  -- by merges that committed after it are among them; groups still being
+  -- created counted against the old criteria and their fold rebuilds them.
+  WITH changed AS (
+    DELETE FROM "DirtySuccessCriteria" RETURNING "assistantName"
+  )
+  INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
+  SELECT st."assistantName", st."date", st."channelName", st."version"
+  FROM "VersionStatisticsState" AS st
+  WHERE st."assistantName" IN (SELECT c."assistantName" FROM changed AS c);
+
   WITH dirty AS (
     DELETE FROM "DirtyVersionStatistics" RETURNING *
   ),
@@ -2497,6 +2534,22 @@ CREATE TABLE analytics."DirtyModel" (
 
 
 --
+-- Name: DirtySuccessCriteria; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."DirtySuccessCriteria" (
+    "assistantName" text NOT NULL
+);
+
+
+--
+-- Name: TABLE "DirtySuccessCriteria"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."DirtySuccessCriteria" IS 'Internal: assistants whose SuccessCriteria changed, waiting for the refresh to rebuild their statistics groups.';
+
+
+--
 -- Name: DirtyVersionStatistics; Type: TABLE; Schema: analytics; Owner: -
 --
 
@@ -2753,6 +2806,23 @@ COMMENT ON COLUMN analytics."SenderSession"."startSlotConversationId" IS 'The co
 
 
 --
+-- Name: SuccessCriteriaGeneration; Type: TABLE; Schema: analytics; Owner: -
+--
+
+CREATE TABLE analytics."SuccessCriteriaGeneration" (
+    "assistantName" text NOT NULL,
+    generation bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE "SuccessCriteriaGeneration"; Type: COMMENT; Schema: analytics; Owner: -
+--
+
+COMMENT ON TABLE analytics."SuccessCriteriaGeneration" IS 'Internal: how many times each assistant''s SuccessCriteria changed; queued version deltas carry the generation they were counted against.';
+
+
+--
 -- Name: VersionStatisticsDelta; Type: TABLE; Schema: analytics; Owner: -
 --
 
@@ -2766,7 +2836,8 @@ CREATE TABLE analytics."VersionStatisticsDelta" (
     satisfied integer NOT NULL,
     unsatisfied integer NOT NULL,
     unanswered integer NOT NULL,
-    succeeded integer NOT NULL
+    succeeded integer NOT NULL,
+    "criteriaGeneration" bigint
 );
 
 
@@ -3500,6 +3571,14 @@ ALTER TABLE ONLY analytics."SenderSession"
 
 
 --
+-- Name: SuccessCriteriaGeneration SuccessCriteriaGeneration_pkey; Type: CONSTRAINT; Schema: analytics; Owner: -
+--
+
+ALTER TABLE ONLY analytics."SuccessCriteriaGeneration"
+    ADD CONSTRAINT "SuccessCriteriaGeneration_pkey" PRIMARY KEY ("assistantName");
+
+
+--
 -- Name: VersionStatisticsState VersionStatisticsState_date_assistantName_channelName_versi_key; Type: CONSTRAINT; Schema: analytics; Owner: -
 --
 
@@ -3894,4 +3973,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202025717'),
     ('20261202030055'),
     ('20261202031400'),
-    ('20261202033022');
+    ('20261202033022'),
+    ('20261202044200'),
+    ('20261202044248');

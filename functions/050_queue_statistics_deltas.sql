@@ -8,8 +8,9 @@
 -- each other for a counter row. What each conversation counts for:
 --   version group (assistantName, statisticsDate, channelName, assistantVersion):
 --     a session; escalated; its CSAT class; custom success against the
---     assistant's SuccessCriteria; each of its latency samples (the fold counts
---     and sums them from these)
+--     assistant's SuccessCriteria (with their generation, which the fold
+--     checks); each of its latency samples (the fold counts and sums them
+--     from these)
 --   flow group (assistantName, statisticsDate, flow) per flow started:
 --     a session; escalated = the flow was active at the first escalation;
 --     automated = completed it and not escalated in it
@@ -51,7 +52,7 @@ BEGIN
   ),
   version_delta AS (
     INSERT INTO "VersionStatisticsDelta" ("assistantName", "date", "channelName", "version", "sessions",
-      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded")
+      "escalated", "satisfied", "unsatisfied", "unanswered", "succeeded", "criteriaGeneration")
     SELECT d.* FROM (
       SELECT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion",
              sum(c."sign") AS "sessions",
@@ -60,16 +61,20 @@ BEGIN
              coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNSATISFIED'), 0) AS "unsatisfied",
              coalesce(sum(c."sign") FILTER (WHERE c."csatRating" = 'UNANSWERED'), 0) AS "unanswered",
              coalesce(sum(c."sign") FILTER (WHERE c."flowsStarted" @> sc."includedFlows"
-                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded"
+                                              AND NOT c."flowsStarted" && sc."excludedFlows"), 0) AS "succeeded",
+             coalesce(min(cg."generation"), 0) AS "criteriaGeneration"
       FROM side AS c
       LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = c."assistantName"
+      LEFT JOIN "SuccessCriteriaGeneration" AS cg ON cg."assistantName" = c."assistantName"
       GROUP BY c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
     ) AS d
     WHERE (d."sessions", d."escalated", d."satisfied", d."unsatisfied", d."unanswered", d."succeeded") <> (0, 0, 0, 0, 0, 0)
+       -- samples to fold; or flows that other criteria would count, so that
+       -- the fold sees this merge counted against criteria since changed
        OR EXISTS (SELECT 1 FROM side AS c
                   WHERE (c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion")
                         = (d."assistantName", d."statisticsDate", d."channelName", d."assistantVersion")
-                    AND NOT c."sameSamples" AND cardinality(c."latencySamplesMs") > 0)
+                    AND (NOT c."sameSamples" AND cardinality(c."latencySamplesMs") > 0 OR NOT c."sameFlows"))
   ),
   sample_delta AS (
     INSERT INTO "LatencySampleDelta" ("assistantName", "date", "channelName", "version", "ms", "n")

@@ -6,6 +6,11 @@
 -- queue is emptied and folded in one statement, so what it reads and what it
 -- deletes is the same set of committed deltas. Cost: the deltas, and for each
 -- group touched a walk of its latency histogram, not the size of its day.
+-- A version group with a delta counted against other SuccessCriteria than
+-- the assistant's current ones (its "criteriaGeneration") is not folded: it
+-- goes to analytics."DirtyVersionStatistics", whose rebuild from
+-- "Conversation" sees the merge and the criteria change both committed
+-- (docs/decisions.md, "Success criteria changes").
 -- Returns how many groups were touched. analytics.fold_statistics_deltas
 -- calls it, and again group by group when a group fails.
 CREATE OR REPLACE FUNCTION analytics.fold_statistics_delta_groups(p_keys text[])
@@ -30,6 +35,18 @@ BEGIN
        OR analytics.statistics_group_key('version', d."assistantName", d."date", d."channelName", d."version") = ANY (p_keys)
     RETURNING d.*
   ),
+  -- groups whose deltas counted custom success against criteria since
+  -- changed (or of unknown generation): rebuilt instead of folded
+  stale AS MATERIALIZED (
+    SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version"
+    FROM version_delta AS d
+    LEFT JOIN "SuccessCriteriaGeneration" AS cg ON cg."assistantName" = d."assistantName"
+    WHERE d."criteriaGeneration" IS DISTINCT FROM coalesce(cg."generation", 0)
+  ),
+  rebuild AS (
+    INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
+    SELECT g."assistantName", g."date", g."channelName", g."version" FROM stale AS g
+  ),
   sample_delta AS (
     DELETE FROM "LatencySampleDelta" AS d
     WHERE p_keys IS NULL
@@ -50,6 +67,9 @@ BEGIN
                  sum(d."satisfied") AS "satisfied", sum(d."unsatisfied") AS "unsatisfied",
                  sum(d."unanswered") AS "unanswered", sum(d."succeeded") AS "succeeded"
           FROM version_delta AS d
+          WHERE NOT EXISTS (SELECT FROM stale AS g
+                            WHERE (g."assistantName", g."date", g."channelName", g."version")
+                                  = (d."assistantName", d."date", d."channelName", d."version"))
           GROUP BY d."assistantName", d."date", d."channelName", d."version") AS v
     LEFT JOIN sample_total AS t USING ("assistantName", "date", "channelName", "version")
   ),

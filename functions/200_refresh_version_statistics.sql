@@ -1,6 +1,7 @@
 -- Rebuild from "Conversation" the state of the VersionDailyStatistics groups
 -- queued in analytics."DirtyVersionStatistics", and only those (recompute, a
--- SuccessCriteria change, a new installation), then write their rows
+-- SuccessCriteria change, a fold that found deltas counted against stale
+-- criteria, a new installation), then write their rows
 -- (analytics.publish_version_statistics). Deltas still queued for those groups
 -- are dropped in the same statement that reads "Conversation", so both see the
 -- same committed batches. Returns how many groups were rebuilt.
@@ -16,6 +17,18 @@ DECLARE
   v_sample_ms double precision[];
   v_sample_n integer[];
 BEGIN
+  -- Assistants whose SuccessCriteria changed: every group they have state
+  -- for. Listed here rather than by the change's trigger, so groups created
+  -- by merges that committed after it are among them; groups still being
+  -- created counted against the old criteria and their fold rebuilds them.
+  WITH changed AS (
+    DELETE FROM "DirtySuccessCriteria" RETURNING "assistantName"
+  )
+  INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
+  SELECT st."assistantName", st."date", st."channelName", st."version"
+  FROM "VersionStatisticsState" AS st
+  WHERE st."assistantName" IN (SELECT c."assistantName" FROM changed AS c);
+
   WITH dirty AS (
     DELETE FROM "DirtyVersionStatistics" RETURNING *
   ),

@@ -1,6 +1,10 @@
--- Row-level AFTER trigger function on SuccessCriteria: the custom success counts
--- of every VersionDailyStatistics group of the assistant are recomputed by the
--- next refresh (sessions themselves do not change).
+-- Row-level AFTER trigger function on SuccessCriteria: the custom success
+-- counts of every VersionDailyStatistics group of the assistant are
+-- recomputed by the next refresh (sessions themselves do not change). The
+-- groups are listed by the refresh, not here: this transaction cannot see
+-- the groups that merges still open create, and those merges counted
+-- against the old criteria. The new generation tells the fold that their
+-- deltas are stale (docs/decisions.md, "Success criteria changes").
 CREATE OR REPLACE FUNCTION analytics.on_success_criteria_change()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -8,10 +12,16 @@ SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its 
 SET search_path = analytics, public, pg_temp
 AS $$
 BEGIN
-  INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
-  SELECT DISTINCT c."assistantName", c."statisticsDate", c."channelName", c."assistantVersion"
-  FROM "Conversation" AS c
-  WHERE c."assistantName" IN (OLD."assistantName", NEW."assistantName");
+  INSERT INTO "SuccessCriteriaGeneration" AS g ("assistantName", "generation")
+  SELECT DISTINCT a."assistantName", 1
+  FROM (VALUES (OLD."assistantName"), (NEW."assistantName")) AS a("assistantName")
+  WHERE a."assistantName" IS NOT NULL
+  ON CONFLICT ("assistantName") DO UPDATE SET "generation" = g."generation" + 1;
+
+  INSERT INTO "DirtySuccessCriteria" ("assistantName")
+  SELECT DISTINCT a."assistantName"
+  FROM (VALUES (OLD."assistantName"), (NEW."assistantName")) AS a("assistantName")
+  WHERE a."assistantName" IS NOT NULL;
   RETURN NULL;
 END;
 $$;

@@ -361,7 +361,7 @@ func runPhase(ctx context.Context, pool *pgxpool.Pool, s *stream, name string, o
 // rebuild got.
 const phaseDoneSQL = `SELECT CASE $1::text
 	WHEN 'settings' THEN NOT EXISTS (SELECT FROM analytics."DirtyAssistant") AND NOT EXISTS (SELECT FROM analytics."AssistantRebuild")
-	WHEN 'criteria' THEN NOT EXISTS (SELECT FROM analytics."DirtyVersionStatistics")
+	WHEN 'criteria' THEN NOT EXISTS (SELECT FROM analytics."DirtyVersionStatistics") AND NOT EXISTS (SELECT FROM analytics."DirtySuccessCriteria")
 	ELSE true END,
 	coalesce((SELECT ('x' || substr(r."afterId"::text, 1, 8))::bit(32)::bigint / 4294967296.0 FROM analytics."AssistantRebuild" AS r), 0)`
 

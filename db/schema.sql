@@ -1395,6 +1395,15 @@ BEGIN
   forgotten AS (
     DELETE FROM "VersionStatisticsState" AS st
     WHERE st."groupId" = ANY (p_group_ids) AND st."sessions" <= 0
+    RETURNING st."groupId"
+  ),
+  -- their samples and histogram (no foreign key cascades to them: its check
+  -- on every sample the fold inserts cost more than the insert)
+  forgotten_samples AS (
+    DELETE FROM "LatencySample" AS s USING forgotten AS f WHERE s."groupId" = f."groupId"
+  ),
+  forgotten_buckets AS (
+    DELETE FROM "LatencyBucket" AS b USING forgotten AS f WHERE b."groupId" = f."groupId"
   )
   SELECT count(*) INTO v_groups FROM state;
   RETURN v_groups;
@@ -3869,22 +3878,6 @@ ALTER TABLE ONLY analytics."ConversationState"
 
 
 --
--- Name: LatencyBucket LatencyBucket_groupId_fkey; Type: FK CONSTRAINT; Schema: analytics; Owner: -
---
-
-ALTER TABLE ONLY analytics."LatencyBucket"
-    ADD CONSTRAINT "LatencyBucket_groupId_fkey" FOREIGN KEY ("groupId") REFERENCES analytics."VersionStatisticsState"("groupId") ON DELETE CASCADE;
-
-
---
--- Name: LatencySample LatencySample_groupId_fkey; Type: FK CONSTRAINT; Schema: analytics; Owner: -
---
-
-ALTER TABLE ONLY analytics."LatencySample"
-    ADD CONSTRAINT "LatencySample_groupId_fkey" FOREIGN KEY ("groupId") REFERENCES analytics."VersionStatisticsState"("groupId") ON DELETE CASCADE;
-
-
---
 -- Name: QuarantinedDelta QuarantinedDelta_groupKey_fkey; Type: FK CONSTRAINT; Schema: analytics; Owner: -
 --
 
@@ -3975,4 +3968,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202031400'),
     ('20261202033022'),
     ('20261202044200'),
-    ('20261202044248');
+    ('20261202044248'),
+    ('20261202045300'),
+    ('20261202045359');

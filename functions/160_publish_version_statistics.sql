@@ -3,7 +3,7 @@
 -- numeric sum), percentiles (analytics.latency_percentiles), custom success
 -- when the assistant has SuccessCriteria. A row keeps its createdAt; updatedAt
 -- moves only when a value changes; a group left without sessions loses its
--- row and its state. Returns how many groups were written or removed.
+-- row, its state, its samples and its histogram. Returns how many groups were written or removed.
 CREATE OR REPLACE FUNCTION analytics.publish_version_statistics(p_group_ids bigint[])
 RETURNS integer
 LANGUAGE plpgsql
@@ -85,6 +85,15 @@ BEGIN
   forgotten AS (
     DELETE FROM "VersionStatisticsState" AS st
     WHERE st."groupId" = ANY (p_group_ids) AND st."sessions" <= 0
+    RETURNING st."groupId"
+  ),
+  -- their samples and histogram (no foreign key cascades to them: its check
+  -- on every sample the fold inserts cost more than the insert)
+  forgotten_samples AS (
+    DELETE FROM "LatencySample" AS s USING forgotten AS f WHERE s."groupId" = f."groupId"
+  ),
+  forgotten_buckets AS (
+    DELETE FROM "LatencyBucket" AS b USING forgotten AS f WHERE b."groupId" = f."groupId"
   )
   SELECT count(*) INTO v_groups FROM state;
   RETURN v_groups;

@@ -1657,6 +1657,7 @@ BEGIN
   FOR v_rebuild IN SELECT r.* FROM "AssistantRebuild" AS r ORDER BY r."startedAt", r."assistantName" LOOP
     v_room := p_limit - v_work;
     EXIT WHEN v_room <= 0;
+    LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
     SELECT coalesce(array_agg(c."id" ORDER BY c."id"), '{}') INTO v_ids
     FROM (SELECT c."id" FROM "Conversation" AS c
           WHERE (v_rebuild."assistantName" = '*' OR c."assistantName" = v_rebuild."assistantName")
@@ -3970,4 +3971,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202044200'),
     ('20261202044248'),
     ('20261202045300'),
-    ('20261202045359');
+    ('20261202045359'),
+    ('20261202050543');

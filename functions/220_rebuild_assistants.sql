@@ -5,7 +5,11 @@
 -- against inserts while it runs (analytics.rebuild_conversations), so a
 -- running loader's refresh takes one bounded chunk at a time and loaders
 -- commit between chunks; conversations a batch merges meanwhile already use
--- the new settings. Returns how many conversations were rebuilt.
+-- the new settings. The lock comes before the chunk is listed: a batch whose
+-- merge read the old settings may still be open, and its new conversations
+-- must be in the list once it commits, or the rebuild would pass their ids
+-- for good (TestSettingsChangeWaitsForAnOpenMerge). Returns how many
+-- conversations were rebuilt.
 CREATE OR REPLACE FUNCTION analytics.rebuild_assistants(p_limit integer)
 RETURNS integer
 LANGUAGE plpgsql
@@ -26,6 +30,7 @@ BEGIN
   FOR v_rebuild IN SELECT r.* FROM "AssistantRebuild" AS r ORDER BY r."startedAt", r."assistantName" LOOP
     v_room := p_limit - v_work;
     EXIT WHEN v_room <= 0;
+    LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
     SELECT coalesce(array_agg(c."id" ORDER BY c."id"), '{}') INTO v_ids
     FROM (SELECT c."id" FROM "Conversation" AS c
           WHERE (v_rebuild."assistantName" = '*' OR c."assistantName" = v_rebuild."assistantName")

@@ -86,6 +86,41 @@ func TestCriteriaChangeOverlappingAMerge(t *testing.T) {
 	}
 }
 
+// A settings change committed while a batch that merged with the old
+// settings is still open: the refresh's rebuild of the assistant must
+// include that batch's new conversations (it waits for the batch to commit
+// before it lists them).
+func TestSettingsChangeWaitsForAnOpenMerge(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	release := b.holdMergeUncommitted(t, append(newScript("h", "bank", "m1", day("2024-11-04 10:00:00")).startSession().
+		user("agent", "rest").action("action_talk_to_human").msgs, []byte(`not json`)))
+	b.exec(`INSERT INTO "AssistantSettings" ("assistantName", "escalationActions") VALUES ('bank', '{action_talk_to_human}')`)
+	refreshed := make(chan error, 1)
+	go func() {
+		_, err := b.pool.Exec(context.Background(), `SELECT analytics.refresh_statistics(true)`)
+		refreshed <- err
+	}()
+	// the refresh either waits for the batch (on "Conversation") or, as it
+	// did before, lists the assistant's conversations without it and ends
+	waitFor(t, time.Minute, "the refresh to wait for the batch or to end", func() bool {
+		n, _ := tryOne[int](b, `SELECT count(*)::int FROM pg_locks AS l
+			WHERE l.relation = '"Conversation"'::regclass AND l.mode = 'ShareRowExclusiveLock' AND NOT l.granted`)
+		return n > 0 || len(refreshed) > 0
+	})
+	release()
+	if err := <-refreshed; err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	b.refresh()
+	if v := b.versionStats(); len(v) != 1 || v[0].EscalatedCount != 1 {
+		t.Errorf("statistics %+v, want one group with its session escalated by the new setting", v)
+	}
+	if n := one[int](b, `SELECT count(*)::int FROM "Conversation" WHERE "escalatedAt" IS NULL`); n != 0 {
+		t.Errorf("%d conversations not escalated, want 0", n)
+	}
+}
+
 // holdMergeUncommitted writes msgs through the loader in the background and
 // returns once their merge ran and the batch waits, uncommitted, to insert
 // its rejected lines (msgs must hold one); release lets it commit and waits

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"regexp"
@@ -21,23 +22,48 @@ const (
 	operationsDoc       = "../docs/operations.md"
 )
 
-// prometheusRule is the part of a PrometheusRule the test reads.
-type prometheusRule struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Spec       struct {
-		Groups []struct {
-			Name  string `yaml:"name"`
-			Rules []struct {
-				Alert       string            `yaml:"alert"`
-				Record      string            `yaml:"record"`
-				Expr        string            `yaml:"expr"`
-				For         string            `yaml:"for"`
-				Labels      map[string]string `yaml:"labels"`
-				Annotations map[string]string `yaml:"annotations"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	} `yaml:"spec"`
+// ruleFile is a Prometheus rule file (rule_files:) with every field
+// Prometheus's rulefmt accepts; readRuleFile refuses any other, as
+// Prometheus does when it loads the file.
+type ruleFile struct {
+	Groups []ruleGroup `yaml:"groups"`
+}
+
+type ruleGroup struct {
+	Name        string            `yaml:"name"`
+	Interval    string            `yaml:"interval"`
+	QueryOffset string            `yaml:"query_offset"`
+	Limit       int               `yaml:"limit"`
+	Labels      map[string]string `yaml:"labels"`
+	Rules       []struct {
+		Record        string            `yaml:"record"`
+		Alert         string            `yaml:"alert"`
+		Expr          string            `yaml:"expr"`
+		For           string            `yaml:"for"`
+		KeepFiringFor string            `yaml:"keep_firing_for"`
+		Labels        map[string]string `yaml:"labels"`
+		Annotations   map[string]string `yaml:"annotations"`
+	} `yaml:"rules"`
+}
+
+// readRuleFile parses a rule file strictly: a PrometheusRule, or a typo in
+// a field name, is an error here as it is for Prometheus.
+func readRuleFile(t *testing.T, path string) ruleFile {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	var f ruleFile
+	if err := dec.Decode(&f); err != nil {
+		t.Fatalf("%s is not a Prometheus rule file: %v", path, err)
+	}
+	if len(f.Groups) == 0 {
+		t.Fatalf("%s: no rule groups", path)
+	}
+	return f
 }
 
 // metricNames are the metrics a PromQL expression selects; it fails the
@@ -69,23 +95,13 @@ var grafanaExpr = strings.NewReplacer("$__rate_interval", "5m", "$__interval", "
 // alertQueries are the alerting rules (name → expression) and the
 // dashboard's queries (panel → expression), checked for validity on the way.
 func alertQueries(t *testing.T) (rules, panels map[string]string) {
-	raw, err := os.ReadFile(rulesFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pr prometheusRule
-	if err := yaml.Unmarshal(raw, &pr); err != nil {
-		t.Fatalf("%s: %v", rulesFile, err)
-	}
-	if pr.APIVersion != "monitoring.coreos.com/v1" || pr.Kind != "PrometheusRule" || len(pr.Spec.Groups) == 0 {
-		t.Fatalf("%s: want a PrometheusRule with groups, got %s %s with %d groups", rulesFile, pr.APIVersion, pr.Kind, len(pr.Spec.Groups))
-	}
+	rf := readRuleFile(t, rulesFile)
 	doc, err := os.ReadFile(operationsDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rules = map[string]string{}
-	for _, g := range pr.Spec.Groups {
+	for _, g := range rf.Groups {
 		if g.Name == "" || len(g.Rules) == 0 {
 			t.Errorf("group %q: a name and rules are required", g.Name)
 		}
@@ -122,7 +138,7 @@ func alertQueries(t *testing.T) (rules, panels map[string]string) {
 		}
 	}
 
-	raw, err = os.ReadFile(operationsDashboard)
+	raw, err := os.ReadFile(operationsDashboard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +186,7 @@ func exposedNames(page string) map[string]bool {
 }
 
 // TestAlertsAndDashboardNameRealMetrics: the rule file is a valid
-// PrometheusRule whose alerts all have a runbook, every query of the rules
+// Prometheus rule file whose alerts all have a runbook, every query of the rules
 // and of the operations dashboard parses, and every metric they name is on
 // the /metrics page of a loader that loaded traffic. Every analyticsdb_
 // metric of that page is documented.

@@ -56,6 +56,7 @@ func demoCommand() *cli.Command {
 			"(starts its own PostgreSQL and Kafka unless DATABASE_URL / KAFKA_BROKERS are set)",
 		Flags: withFlags(demoDatabaseFlags(), kafkaFlags(), trafficFlags(), logFlags(), []cli.Flag{
 			&cli.BoolFlag{Name: "keep", EnvVars: []string{"DEMO_KEEP"}, Usage: "keep PostgreSQL, Kafka and the loader running after the report"},
+			progressIntervalFlag("DEMO_PROGRESS_INTERVAL"),
 		}),
 		Action: func(c *cli.Context) error {
 			url, err := databaseURL(c)
@@ -75,7 +76,7 @@ func demoCommand() *cli.Command {
 				Traffic:  tc,
 				Keep:     c.Bool("keep"),
 				Out:      os.Stdout,
-				Progress: os.Stderr,
+				Progress: progressOutput(c, os.Stderr, logger(c)),
 			})
 		},
 	}

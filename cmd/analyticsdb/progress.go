@@ -5,82 +5,62 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/openrasa/analyticsdb/cmd/analyticsdb/internal/progress"
 	"github.com/openrasa/analyticsdb/loader"
+	"github.com/urfave/cli/v2"
 )
 
-// terminalRefresh is how often the live progress line is redrawn.
-const terminalRefresh = 250 * time.Millisecond
+// progressIntervalFlag is --progress-interval of a command that reports
+// progress (replay, demo), read from env.
+func progressIntervalFlag(env string) cli.Flag {
+	return &cli.DurationFlag{Name: "progress-interval", EnvVars: []string{env}, Value: 10 * time.Second,
+		Usage: "how often a progress line is logged to stderr (on a terminal: a line updated in place); 0: none"}
+}
+
+// progressOutput is where a command's progress goes: stderr, as one line
+// redrawn in place when stderr is a terminal and the logs are text, else as
+// a log line every --progress-interval.
+func progressOutput(c *cli.Context, stderr *os.File, log *slog.Logger) progress.Output {
+	return progress.Output{
+		Terminal: progress.IsTerminal(stderr) && c.String("log-format") == "text",
+		W:        stderr, Log: log, Interval: c.Duration("progress-interval"),
+	}
+}
 
 // replayProgress reports how far a replay got, from the loader's counters
-// and the bytes read so far, until stop is called: on a terminal a line on w
-// rewritten in place, otherwise a log line every interval (none when
-// interval is 0). size is the file's, 0 when unknown (stdin).
+// and the bytes read so far, until stop is called. Size is the file's, 0
+// when unknown (stdin).
 type replayProgress struct {
-	Name     string
-	Size     int64
-	Totals   func() loader.Totals
-	Read     func() int64
-	Terminal bool
-	W        io.Writer // the terminal line
-	Log      *slog.Logger
-	Interval time.Duration
+	Name   string
+	Size   int64
+	Totals func() loader.Totals
+	Read   func() int64
+	progress.Output
 }
 
-func (p replayProgress) start() (stop func()) {
-	if p.Interval <= 0 {
-		return func() {}
-	}
-	every := p.Interval
-	if p.Terminal {
-		every = min(every, terminalRefresh)
-	}
-	begun := time.Now()
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				if p.Terminal {
-					p.report(begun)
-					fmt.Fprintln(p.W)
-				}
-				return
-			case <-tick.C:
-				p.report(begun)
-			}
-		}
-	}()
-	var once sync.Once
-	return func() { once.Do(func() { close(done); wg.Wait() }) }
-}
+func (p replayProgress) start() (stop func()) { return p.Output.Start(p.report) }
 
-func (p replayProgress) report(begun time.Time) {
+func (p replayProgress) report(elapsed time.Duration) progress.Report {
 	t, read := p.Totals(), p.Read()
-	rate := float64(t.Messages) / time.Since(begun).Seconds()
-	if p.Terminal {
-		done := ""
-		if p.Size > 0 {
-			done = fmt.Sprintf("%.0f%% of %.1f MB, ", 100*float64(read)/float64(p.Size), float64(p.Size)/1e6)
-		}
-		fmt.Fprintf(p.W, "\rreplaying %s: %s%d lines, %d stored, %d duplicates, %d rejected (%.0f lines/s)   ",
-			p.Name, done, t.Messages, t.EventsStored, t.Duplicates, t.Rejected, rate)
-		return
+	rate := float64(t.Messages) / elapsed.Seconds()
+	done := ""
+	if p.Size > 0 {
+		done = fmt.Sprintf("%.0f%% of %.1f MB, ", 100*float64(read)/float64(p.Size), float64(p.Size)/1e6)
 	}
 	attrs := []any{"file", p.Name, "lines", t.Messages, "stored", t.EventsStored, "duplicates", t.Duplicates,
 		"rejected", t.Rejected, "lines_per_second", int64(rate), "bytes_read", read}
 	if p.Size > 0 {
 		attrs = append(attrs, "percent", int(100*read/p.Size))
 	}
-	p.Log.Info("replay progress", attrs...)
+	return progress.Report{
+		Line: fmt.Sprintf("replaying %s: %s%d lines, %d stored, %d duplicates, %d rejected (%.0f lines/s)",
+			p.Name, done, t.Messages, t.EventsStored, t.Duplicates, t.Rejected, rate),
+		Msg:   "replay progress",
+		Attrs: attrs,
+	}
 }
 
 // countingReader counts the bytes read through it.
@@ -93,11 +73,4 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.n.Add(int64(n))
 	return n, err
-}
-
-// isTerminal reports whether f is a character device (a terminal, or
-// /dev/null, where redrawing a line harms nothing).
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

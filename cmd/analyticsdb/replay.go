@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/urfave/cli/v2"
@@ -32,8 +31,7 @@ func replayCommand() *cli.Command {
 		Usage:     "load a JSONL file of Rasa events (`rasa export` output; - for stdin); replaying again stores nothing twice",
 		ArgsUsage: "FILE",
 		Flags: withFlags(databaseFlags(), loaderFlags(), logFlags(), []cli.Flag{
-			&cli.DurationFlag{Name: "progress-interval", EnvVars: []string{"REPLAY_PROGRESS_INTERVAL"}, Value: 10 * time.Second,
-				Usage: "how often a progress line is logged to stderr (on a terminal: a line updated in place); 0: none"},
+			progressIntervalFlag("REPLAY_PROGRESS_INTERVAL"),
 		}),
 		Action: loaderAction(logger, func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -60,8 +58,7 @@ func replayCommand() *cli.Command {
 			counted := &countingReader{r: in}
 			stop := replayProgress{
 				Name: name, Size: size, Totals: l.Totals, Read: counted.n.Load,
-				Terminal: isTerminal(os.Stderr) && c.String("log-format") == "text",
-				W:        os.Stderr, Log: log, Interval: c.Duration("progress-interval"),
+				Output: progressOutput(c, os.Stderr, log),
 			}.start()
 			totals, err := l.Replay(c.Context, name, counted)
 			stop()

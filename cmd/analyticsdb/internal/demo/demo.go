@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/cmd/analyticsdb/internal/progress"
 	"github.com/openrasa/analyticsdb/db"
 	"github.com/openrasa/analyticsdb/internal/pgserver"
 	"github.com/openrasa/analyticsdb/internal/pgurl"
@@ -27,11 +28,13 @@ type Options struct {
 	// Loader configures the loader. Without a DatabaseURL the demo starts a
 	// throw-away PostgreSQL, without Kafka.Brokers an in-process Kafka; its
 	// consumer group is always analyticsdb-demo.
-	Loader   loader.Config
-	Traffic  traffic.Config
-	Keep     bool      // keep everything running until ctx ends
-	Out      io.Writer // tables and instructions
-	Progress io.Writer // the progress line
+	Loader  loader.Config
+	Traffic traffic.Config
+	Keep    bool      // keep everything running until ctx ends
+	Out     io.Writer // tables and instructions
+	// Progress: what the demo starts, on Progress.W, and how far loading
+	// got, redrawn in place on a terminal or logged every interval.
+	Progress progress.Output
 }
 
 // Run runs the demo.
@@ -41,16 +44,16 @@ func Run(ctx context.Context, o Options) error {
 	if cfg.Kafka.Topic == "" {
 		cfg.Kafka.Topic = loader.DefaultConfig().Kafka.Topic
 	}
-	url, stopDB, err := database(ctx, cfg.DatabaseURL, o.Progress)
+	url, stopDB, err := database(ctx, cfg.DatabaseURL, o.Progress.W)
 	if err != nil {
 		return err
 	}
 	defer stopDB()
-	fmt.Fprintf(o.Progress, "migrating %s\n", pgurl.Redact(url))
+	fmt.Fprintf(o.Progress.W, "migrating %s\n", pgurl.Redact(url))
 	if err := db.Migrate(ctx, url, io.Discard); err != nil {
 		return pgurl.RedactError(err, url)
 	}
-	brokers, stopKafka, err := kafka(cfg.Kafka, o.Progress)
+	brokers, stopKafka, err := kafka(cfg.Kafka, o.Progress.W)
 	if err != nil {
 		return err
 	}
@@ -76,13 +79,12 @@ func Run(ctx context.Context, o Options) error {
 	loaded := make(chan error, 1)
 	go func() { loaded <- l.RunKafka(loadCtx) }()
 
-	start := time.Now()
 	var produced atomic.Int64
 	produceErr := make(chan error, 1)
 	go func() {
 		produceErr <- produce(ctx, brokers, cfg.Kafka.Topic, kafkaOpts, o.Traffic, &produced)
 	}()
-	if err := watch(ctx, o.Progress, l, &produced, produceErr, start); err != nil {
+	if err := watch(ctx, o.Progress, l, &produced, produceErr); err != nil {
 		return err
 	}
 	if o.Keep {
@@ -177,9 +179,23 @@ func produce(ctx context.Context, brokers []string, topic string, opts []kgo.Opt
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
-// watch prints a progress line until every produced message is stored.
-func watch(ctx context.Context, w io.Writer, l *loader.Loader, produced *atomic.Int64, produceErr <-chan error, start time.Time) error {
-	tick := time.NewTicker(250 * time.Millisecond)
+// watch reports the progress of loading until every produced message is
+// stored.
+func watch(ctx context.Context, p progress.Output, l *loader.Loader, produced *atomic.Int64, produceErr <-chan error) error {
+	start := time.Now()
+	stop := p.Start(func(elapsed time.Duration) progress.Report {
+		t, n := l.Totals(), produced.Load()
+		rate := float64(t.EventsStored) / elapsed.Seconds()
+		return progress.Report{
+			Line: fmt.Sprintf("loading: %d produced, %d read, %d events stored, %d duplicates, %d rejected (%.0f events/s)",
+				n, t.Messages, t.EventsStored, t.Duplicates, t.Rejected, rate),
+			Msg: "demo progress",
+			Attrs: []any{"produced", n, "read", t.Messages, "stored", t.EventsStored, "duplicates", t.Duplicates,
+				"rejected", t.Rejected, "events_per_second", int64(rate)},
+		}
+	})
+	defer stop()
+	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	producing := true
 	for {
@@ -193,12 +209,9 @@ func watch(ctx context.Context, w io.Writer, l *loader.Loader, produced *atomic.
 			producing = false
 		case <-tick.C:
 		}
-		t := l.Totals()
-		secs := time.Since(start).Seconds()
-		fmt.Fprintf(w, "\rloading: %d produced, %d read, %d events stored, %d duplicates, %d rejected (%.0f events/s)   ",
-			produced.Load(), t.Messages, t.EventsStored, t.Duplicates, t.Rejected, float64(t.EventsStored)/secs)
-		if !producing && t.Messages >= produced.Load() {
-			fmt.Fprintf(w, "\nloaded %d messages in %s\n", t.Messages, time.Since(start).Round(time.Millisecond))
+		if read := l.Totals().Messages; !producing && read >= produced.Load() {
+			stop()
+			fmt.Fprintf(p.W, "loaded %d messages in %s\n", read, time.Since(start).Round(time.Millisecond))
 			return nil
 		}
 	}

@@ -757,12 +757,12 @@ BEGIN
     RETURNING d.*
   ),
   -- groups whose deltas counted custom success against criteria since
-  -- changed (or of unknown generation): rebuilt instead of folded
+  -- changed: rebuilt instead of folded
   stale AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version"
     FROM version_delta AS d
     LEFT JOIN "SuccessCriteriaGeneration" AS cg ON cg."assistantName" = d."assistantName"
-    WHERE d."criteriaGeneration" IS DISTINCT FROM coalesce(cg."generation", 0)
+    WHERE d."criteriaGeneration" <> coalesce(cg."generation", 0)
   ),
   rebuild AS (
     INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
@@ -2253,7 +2253,8 @@ BEGIN
     RETURN NULL;
   END IF;
   INSERT INTO "VersionStatisticsDelta"
-  SELECT (jsonb_populate_record(NULL::"VersionStatisticsDelta", q."delta")).*
+  -- (deltas quarantined before criteria generations existed: generation 0)
+  SELECT (jsonb_populate_record(NULL::"VersionStatisticsDelta", '{"criteriaGeneration": 0}' || q."delta")).*
   FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'VersionStatisticsDelta';
   INSERT INTO "LatencySampleDelta"
   SELECT (jsonb_populate_record(NULL::"LatencySampleDelta", q."delta")).*
@@ -2847,7 +2848,7 @@ CREATE TABLE analytics."VersionStatisticsDelta" (
     unsatisfied integer NOT NULL,
     unanswered integer NOT NULL,
     succeeded integer NOT NULL,
-    "criteriaGeneration" bigint
+    "criteriaGeneration" bigint DEFAULT 0 NOT NULL
 );
 
 
@@ -3969,7 +3970,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202031400'),
     ('20261202033022'),
     ('20261202044200'),
-    ('20261202044248'),
     ('20261202045300'),
-    ('20261202045359'),
-    ('20261202050543');
+    ('20261202053133');

@@ -36,12 +36,12 @@ BEGIN
     RETURNING d.*
   ),
   -- groups whose deltas counted custom success against criteria since
-  -- changed (or of unknown generation): rebuilt instead of folded
+  -- changed: rebuilt instead of folded
   stale AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version"
     FROM version_delta AS d
     LEFT JOIN "SuccessCriteriaGeneration" AS cg ON cg."assistantName" = d."assistantName"
-    WHERE d."criteriaGeneration" IS DISTINCT FROM coalesce(cg."generation", 0)
+    WHERE d."criteriaGeneration" <> coalesce(cg."generation", 0)
   ),
   rebuild AS (
     INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")

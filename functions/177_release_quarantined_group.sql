@@ -15,7 +15,8 @@ BEGIN
     RETURN NULL;
   END IF;
   INSERT INTO "VersionStatisticsDelta"
-  SELECT (jsonb_populate_record(NULL::"VersionStatisticsDelta", q."delta")).*
+  -- (deltas quarantined before criteria generations existed: generation 0)
+  SELECT (jsonb_populate_record(NULL::"VersionStatisticsDelta", '{"criteriaGeneration": 0}' || q."delta")).*
   FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'VersionStatisticsDelta';
   INSERT INTO "LatencySampleDelta"
   SELECT (jsonb_populate_record(NULL::"LatencySampleDelta", q."delta")).*

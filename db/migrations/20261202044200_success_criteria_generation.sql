@@ -19,8 +19,9 @@ CREATE TABLE analytics."DirtySuccessCriteria" (
 );
 COMMENT ON TABLE analytics."DirtySuccessCriteria" IS 'Internal: assistants whose SuccessCriteria changed, waiting for the refresh to rebuild their statistics groups.';
 
--- NULL: counted before generations existed; the fold rebuilds such groups.
-ALTER TABLE analytics."VersionStatisticsDelta" ADD COLUMN "criteriaGeneration" bigint;
+-- Deltas queued before generations existed count as generation 0, what an
+-- assistant has until its criteria first change.
+ALTER TABLE analytics."VersionStatisticsDelta" ADD COLUMN "criteriaGeneration" bigint NOT NULL DEFAULT 0;
 
 -- migrate:down
 ALTER TABLE analytics."VersionStatisticsDelta" DROP COLUMN "criteriaGeneration";

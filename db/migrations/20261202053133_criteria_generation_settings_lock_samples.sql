@@ -104,6 +104,109 @@ BEGIN
 END;
 $$;
 
+-- object: functions/160_publish_version_statistics.sql
+-- Write the VersionDailyStatistics rows of the given groups from their state
+-- (analytics."VersionStatisticsState"): counts, mean latency (exact, from the
+-- numeric sum), percentiles (analytics.latency_percentiles), custom success
+-- when the assistant has SuccessCriteria. A row keeps its createdAt; updatedAt
+-- moves only when a value changes; a group left without sessions loses its
+-- row, its state, its samples and its histogram. Returns how many groups were written or removed.
+CREATE OR REPLACE FUNCTION analytics.publish_version_statistics(p_group_ids bigint[])
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = analytics, public, pg_temp
+SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
+AS $$
+DECLARE
+  v_groups integer;
+BEGIN
+  -- The rows written reference SuccessCriteria, whose deletion sets them to
+  -- NULL: take the criteria rows first, as a DELETE of criteria does, so the
+  -- two never wait on each other in opposite orders (a deadlock).
+  PERFORM 1 FROM "SuccessCriteria" AS sc
+  WHERE sc."assistantName" IN (SELECT st."assistantName" FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids))
+  ORDER BY sc."id"
+  FOR KEY SHARE OF sc;
+
+  WITH state AS MATERIALIZED (
+    SELECT st.* FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids)
+  ),
+  -- materialized: each row's percentiles are computed once, not once per
+  -- column that reads them
+  computed AS MATERIALIZED (
+    SELECT st."date", st."assistantName", st."channelName", st."version", st."sessions",
+           st."sessions" - st."escalated" AS "automated", st."escalated",
+           CASE WHEN st."latencyCount" > 0 THEN (st."latencySum" / st."latencyCount")::double precision END AS "average",
+           analytics.latency_percentiles(st."groupId", st."latencyCount") AS "percentiles",
+           st."satisfied", st."unsatisfied", st."unanswered",
+           CASE WHEN sc."id" IS NOT NULL THEN st."succeeded" END AS "success",
+           CASE WHEN sc."id" IS NOT NULL THEN st."sessions" - st."succeeded" END AS "failure",
+           sc."id" AS "criteriaId"
+    FROM state AS st
+    LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = st."assistantName"
+    WHERE st."sessions" > 0
+  ),
+  upserted AS (
+    INSERT INTO "VersionDailyStatistics" AS v (
+      "date", "assistantName", "channelName", "version", "totalSessions", "automatedCount",
+      "escalatedCount", "averageLatencyMs", "p50LatencyMs", "p95LatencyMs", "p99LatencyMs",
+      "csatSatisfied", "csatUnsatisfied", "csatUnanswered", "customSuccessCount",
+      "customFailureCount", "successCriteriaId")
+    SELECT c."date", c."assistantName", c."channelName", c."version", c."sessions", c."automated",
+           c."escalated", c."average", c."percentiles"[1], c."percentiles"[2], c."percentiles"[3],
+           c."satisfied", c."unsatisfied", c."unanswered", c."success", c."failure", c."criteriaId"
+    FROM computed AS c
+    ON CONFLICT ("date", "assistantName", "channelName", "version") DO UPDATE SET
+      "totalSessions" = excluded."totalSessions",
+      "automatedCount" = excluded."automatedCount",
+      "escalatedCount" = excluded."escalatedCount",
+      "averageLatencyMs" = excluded."averageLatencyMs",
+      "p50LatencyMs" = excluded."p50LatencyMs",
+      "p95LatencyMs" = excluded."p95LatencyMs",
+      "p99LatencyMs" = excluded."p99LatencyMs",
+      "csatSatisfied" = excluded."csatSatisfied",
+      "csatUnsatisfied" = excluded."csatUnsatisfied",
+      "csatUnanswered" = excluded."csatUnanswered",
+      "customSuccessCount" = excluded."customSuccessCount",
+      "customFailureCount" = excluded."customFailureCount",
+      "successCriteriaId" = excluded."successCriteriaId",
+      "updatedAt" = now()
+    WHERE (v."totalSessions", v."automatedCount", v."escalatedCount", v."averageLatencyMs",
+           v."p50LatencyMs", v."p95LatencyMs", v."p99LatencyMs", v."csatSatisfied",
+           v."csatUnsatisfied", v."csatUnanswered", v."customSuccessCount",
+           v."customFailureCount", v."successCriteriaId")
+          IS DISTINCT FROM
+          (excluded."totalSessions", excluded."automatedCount", excluded."escalatedCount",
+           excluded."averageLatencyMs", excluded."p50LatencyMs", excluded."p95LatencyMs",
+           excluded."p99LatencyMs", excluded."csatSatisfied", excluded."csatUnsatisfied",
+           excluded."csatUnanswered", excluded."customSuccessCount",
+           excluded."customFailureCount", excluded."successCriteriaId")
+  ),
+  emptied AS (
+    DELETE FROM "VersionDailyStatistics" AS v
+    USING state AS st
+    WHERE st."sessions" <= 0
+      AND v."date" = st."date" AND v."assistantName" = st."assistantName"
+      AND v."channelName" = st."channelName" AND v."version" = st."version"
+  ),
+  forgotten AS (
+    DELETE FROM "VersionStatisticsState" AS st
+    WHERE st."groupId" = ANY (p_group_ids) AND st."sessions" <= 0
+    RETURNING st."groupId"
+  ),
+  -- their samples and histogram (no foreign key cascades to them: its check
+  -- on every sample the fold inserts cost more than the insert)
+  forgotten_samples AS (
+    DELETE FROM "LatencySample" AS s USING forgotten AS f WHERE s."groupId" = f."groupId"
+  ),
+  forgotten_buckets AS (
+    DELETE FROM "LatencyBucket" AS b USING forgotten AS f WHERE b."groupId" = f."groupId"
+  )
+  SELECT count(*) INTO v_groups FROM state;
+  RETURN v_groups;
+END;
+$$;
+
 -- object: functions/165_fold_statistics_delta_groups.sql
 -- Fold the delta queues (analytics.queue_statistics_deltas) into the daily
 -- statistics, for the groups whose analytics.statistics_group_key is in
@@ -143,12 +246,12 @@ BEGIN
     RETURNING d.*
   ),
   -- groups whose deltas counted custom success against criteria since
-  -- changed (or of unknown generation): rebuilt instead of folded
+  -- changed: rebuilt instead of folded
   stale AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version"
     FROM version_delta AS d
     LEFT JOIN "SuccessCriteriaGeneration" AS cg ON cg."assistantName" = d."assistantName"
-    WHERE d."criteriaGeneration" IS DISTINCT FROM coalesce(cg."generation", 0)
+    WHERE d."criteriaGeneration" <> coalesce(cg."generation", 0)
   ),
   rebuild AS (
     INSERT INTO "DirtyVersionStatistics" ("assistantName", "date", "channelName", "version")
@@ -263,6 +366,39 @@ BEGIN
   DELETE FROM "FlowDailyStatistics" AS f WHERE f."id" = ANY (v_empty_flows) AND f."totalSessions" <= 0;
 
   RETURN coalesce(analytics.publish_version_statistics(v_groups), 0) + v_flows;
+END;
+$$;
+
+-- object: functions/177_release_quarantined_group.sql
+-- Give a quarantined statistics group back to the refresh once its cause is
+-- mended: its deltas return to their queues and the next refresh folds them.
+-- Returns how many deltas were queued again (NULL: no such group).
+CREATE OR REPLACE FUNCTION analytics.release_quarantined_group(p_group_key text)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its tables (docs/operations.md, "Roles")
+SET search_path = analytics, public, pg_temp
+AS $$
+DECLARE
+  v_deltas integer;
+BEGIN
+  PERFORM 1 FROM "QuarantinedStatisticsGroup" WHERE "groupKey" = p_group_key FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO "VersionStatisticsDelta"
+  -- (deltas quarantined before criteria generations existed: generation 0)
+  SELECT (jsonb_populate_record(NULL::"VersionStatisticsDelta", '{"criteriaGeneration": 0}' || q."delta")).*
+  FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'VersionStatisticsDelta';
+  INSERT INTO "LatencySampleDelta"
+  SELECT (jsonb_populate_record(NULL::"LatencySampleDelta", q."delta")).*
+  FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'LatencySampleDelta';
+  INSERT INTO "FlowStatisticsDelta"
+  SELECT (jsonb_populate_record(NULL::"FlowStatisticsDelta", q."delta")).*
+  FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'FlowStatisticsDelta';
+  SELECT count(*) INTO v_deltas FROM "QuarantinedDelta" WHERE "groupKey" = p_group_key;
+  DELETE FROM "QuarantinedStatisticsGroup" WHERE "groupKey" = p_group_key;
+  RETURN v_deltas;
 END;
 $$;
 
@@ -393,6 +529,61 @@ BEGIN
 END;
 $$;
 
+-- object: functions/220_rebuild_assistants.sql
+-- Carry on the rebuilds that settings changes started (analytics."DirtyAssistant"
+-- starts or restarts one per assistant, '*' for all): rebuild the next
+-- conversations of each, by id, at most p_limit in all, and remember how far
+-- each got in analytics."AssistantRebuild". A rebuild locks "Conversation"
+-- against inserts while it runs (analytics.rebuild_conversations), so a
+-- running loader's refresh takes one bounded chunk at a time and loaders
+-- commit between chunks; conversations a batch merges meanwhile already use
+-- the new settings. The lock comes before the chunk is listed: a batch whose
+-- merge read the old settings may still be open, and its new conversations
+-- must be in the list once it commits, or the rebuild would pass their ids
+-- for good (TestSettingsChangeWaitsForAnOpenMerge). Returns how many
+-- conversations were rebuilt.
+CREATE OR REPLACE FUNCTION analytics.rebuild_assistants(p_limit integer)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = analytics, public, pg_temp
+SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
+AS $$
+DECLARE
+  v_rebuild record;
+  v_ids uuid[];
+  v_room integer;
+  v_work integer := 0;
+BEGIN
+  WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
+  INSERT INTO "AssistantRebuild" ("assistantName")
+  SELECT DISTINCT d."assistantName" FROM d
+  ON CONFLICT ("assistantName") DO UPDATE SET "afterId" = NULL, "startedAt" = now();
+
+  FOR v_rebuild IN SELECT r.* FROM "AssistantRebuild" AS r ORDER BY r."startedAt", r."assistantName" LOOP
+    v_room := p_limit - v_work;
+    EXIT WHEN v_room <= 0;
+    LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
+    SELECT coalesce(array_agg(c."id" ORDER BY c."id"), '{}') INTO v_ids
+    FROM (SELECT c."id" FROM "Conversation" AS c
+          WHERE (v_rebuild."assistantName" = '*' OR c."assistantName" = v_rebuild."assistantName")
+            AND (v_rebuild."afterId" IS NULL OR c."id" > v_rebuild."afterId")
+          ORDER BY c."id"
+          LIMIT v_room) AS c;
+    IF cardinality(v_ids) > 0 THEN
+      PERFORM analytics.rebuild_conversations(v_ids);
+      v_work := v_work + cardinality(v_ids);
+    END IF;
+    IF cardinality(v_ids) < v_room THEN
+      DELETE FROM "AssistantRebuild" WHERE "assistantName" = v_rebuild."assistantName";  -- done
+    ELSE
+      UPDATE "AssistantRebuild" SET "afterId" = v_ids[cardinality(v_ids)]
+      WHERE "assistantName" = v_rebuild."assistantName";
+    END IF;
+  END LOOP;
+  RETURN v_work;
+END;
+$$;
+
 -- object: functions/430_on_success_criteria_change.sql
 -- Row-level AFTER trigger function on SuccessCriteria: the custom success
 -- counts of every VersionDailyStatistics group of the assistant are
@@ -439,6 +630,55 @@ BEGIN
   FROM "Conversation" AS c
   WHERE c."assistantName" IN (OLD."assistantName", NEW."assistantName");
   RETURN NULL;
+END;
+$$;
+
+-- Carry on the rebuilds that settings changes started (analytics."DirtyAssistant"
+-- starts or restarts one per assistant, '*' for all): rebuild the next
+-- conversations of each, by id, at most p_limit in all, and remember how far
+-- each got in analytics."AssistantRebuild". A rebuild locks "Conversation"
+-- against inserts while it runs (analytics.rebuild_conversations), so a
+-- running loader's refresh takes one bounded chunk at a time and loaders
+-- commit between chunks; conversations a batch merges meanwhile already use
+-- the new settings. Returns how many conversations were rebuilt.
+CREATE OR REPLACE FUNCTION analytics.rebuild_assistants(p_limit integer)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = analytics, public, pg_temp
+SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
+AS $$
+DECLARE
+  v_rebuild record;
+  v_ids uuid[];
+  v_room integer;
+  v_work integer := 0;
+BEGIN
+  WITH d AS (DELETE FROM "DirtyAssistant" RETURNING "assistantName")
+  INSERT INTO "AssistantRebuild" ("assistantName")
+  SELECT DISTINCT d."assistantName" FROM d
+  ON CONFLICT ("assistantName") DO UPDATE SET "afterId" = NULL, "startedAt" = now();
+
+  FOR v_rebuild IN SELECT r.* FROM "AssistantRebuild" AS r ORDER BY r."startedAt", r."assistantName" LOOP
+    v_room := p_limit - v_work;
+    EXIT WHEN v_room <= 0;
+    SELECT coalesce(array_agg(c."id" ORDER BY c."id"), '{}') INTO v_ids
+    FROM (SELECT c."id" FROM "Conversation" AS c
+          WHERE (v_rebuild."assistantName" = '*' OR c."assistantName" = v_rebuild."assistantName")
+            AND (v_rebuild."afterId" IS NULL OR c."id" > v_rebuild."afterId")
+          ORDER BY c."id"
+          LIMIT v_room) AS c;
+    IF cardinality(v_ids) > 0 THEN
+      PERFORM analytics.rebuild_conversations(v_ids);
+      v_work := v_work + cardinality(v_ids);
+    END IF;
+    IF cardinality(v_ids) < v_room THEN
+      DELETE FROM "AssistantRebuild" WHERE "assistantName" = v_rebuild."assistantName";  -- done
+    ELSE
+      UPDATE "AssistantRebuild" SET "afterId" = v_ids[cardinality(v_ids)]
+      WHERE "assistantName" = v_rebuild."assistantName";
+    END IF;
+  END LOOP;
+  RETURN v_work;
 END;
 $$;
 
@@ -552,6 +792,37 @@ BEGIN
 
   PERFORM analytics.publish_version_statistics(v_ids);
   RETURN cardinality(v_ids);
+END;
+$$;
+
+-- Give a quarantined statistics group back to the refresh once its cause is
+-- mended: its deltas return to their queues and the next refresh folds them.
+-- Returns how many deltas were queued again (NULL: no such group).
+CREATE OR REPLACE FUNCTION analytics.release_quarantined_group(p_group_key text)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its tables (docs/operations.md, "Roles")
+SET search_path = analytics, public, pg_temp
+AS $$
+DECLARE
+  v_deltas integer;
+BEGIN
+  PERFORM 1 FROM "QuarantinedStatisticsGroup" WHERE "groupKey" = p_group_key FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO "VersionStatisticsDelta"
+  SELECT (jsonb_populate_record(NULL::"VersionStatisticsDelta", q."delta")).*
+  FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'VersionStatisticsDelta';
+  INSERT INTO "LatencySampleDelta"
+  SELECT (jsonb_populate_record(NULL::"LatencySampleDelta", q."delta")).*
+  FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'LatencySampleDelta';
+  INSERT INTO "FlowStatisticsDelta"
+  SELECT (jsonb_populate_record(NULL::"FlowStatisticsDelta", q."delta")).*
+  FROM "QuarantinedDelta" AS q WHERE q."groupKey" = p_group_key AND q."queue" = 'FlowStatisticsDelta';
+  SELECT count(*) INTO v_deltas FROM "QuarantinedDelta" WHERE "groupKey" = p_group_key;
+  DELETE FROM "QuarantinedStatisticsGroup" WHERE "groupKey" = p_group_key;
+  RETURN v_deltas;
 END;
 $$;
 
@@ -693,6 +964,99 @@ BEGIN
   DELETE FROM "FlowDailyStatistics" AS f WHERE f."id" = ANY (v_empty_flows) AND f."totalSessions" <= 0;
 
   RETURN coalesce(analytics.publish_version_statistics(v_groups), 0) + v_flows;
+END;
+$$;
+
+-- Write the VersionDailyStatistics rows of the given groups from their state
+-- (analytics."VersionStatisticsState"): counts, mean latency (exact, from the
+-- numeric sum), percentiles (analytics.latency_percentiles), custom success
+-- when the assistant has SuccessCriteria. A row keeps its createdAt; updatedAt
+-- moves only when a value changes; a group left without sessions loses its
+-- row and its state. Returns how many groups were written or removed.
+CREATE OR REPLACE FUNCTION analytics.publish_version_statistics(p_group_ids bigint[])
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = analytics, public, pg_temp
+SET jit = off  -- compiling these plans costs seconds and saves nothing on batch-sized inputs
+AS $$
+DECLARE
+  v_groups integer;
+BEGIN
+  -- The rows written reference SuccessCriteria, whose deletion sets them to
+  -- NULL: take the criteria rows first, as a DELETE of criteria does, so the
+  -- two never wait on each other in opposite orders (a deadlock).
+  PERFORM 1 FROM "SuccessCriteria" AS sc
+  WHERE sc."assistantName" IN (SELECT st."assistantName" FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids))
+  ORDER BY sc."id"
+  FOR KEY SHARE OF sc;
+
+  WITH state AS MATERIALIZED (
+    SELECT st.* FROM "VersionStatisticsState" AS st WHERE st."groupId" = ANY (p_group_ids)
+  ),
+  -- materialized: each row's percentiles are computed once, not once per
+  -- column that reads them
+  computed AS MATERIALIZED (
+    SELECT st."date", st."assistantName", st."channelName", st."version", st."sessions",
+           st."sessions" - st."escalated" AS "automated", st."escalated",
+           CASE WHEN st."latencyCount" > 0 THEN (st."latencySum" / st."latencyCount")::double precision END AS "average",
+           analytics.latency_percentiles(st."groupId", st."latencyCount") AS "percentiles",
+           st."satisfied", st."unsatisfied", st."unanswered",
+           CASE WHEN sc."id" IS NOT NULL THEN st."succeeded" END AS "success",
+           CASE WHEN sc."id" IS NOT NULL THEN st."sessions" - st."succeeded" END AS "failure",
+           sc."id" AS "criteriaId"
+    FROM state AS st
+    LEFT JOIN "SuccessCriteria" AS sc ON sc."assistantName" = st."assistantName"
+    WHERE st."sessions" > 0
+  ),
+  upserted AS (
+    INSERT INTO "VersionDailyStatistics" AS v (
+      "date", "assistantName", "channelName", "version", "totalSessions", "automatedCount",
+      "escalatedCount", "averageLatencyMs", "p50LatencyMs", "p95LatencyMs", "p99LatencyMs",
+      "csatSatisfied", "csatUnsatisfied", "csatUnanswered", "customSuccessCount",
+      "customFailureCount", "successCriteriaId")
+    SELECT c."date", c."assistantName", c."channelName", c."version", c."sessions", c."automated",
+           c."escalated", c."average", c."percentiles"[1], c."percentiles"[2], c."percentiles"[3],
+           c."satisfied", c."unsatisfied", c."unanswered", c."success", c."failure", c."criteriaId"
+    FROM computed AS c
+    ON CONFLICT ("date", "assistantName", "channelName", "version") DO UPDATE SET
+      "totalSessions" = excluded."totalSessions",
+      "automatedCount" = excluded."automatedCount",
+      "escalatedCount" = excluded."escalatedCount",
+      "averageLatencyMs" = excluded."averageLatencyMs",
+      "p50LatencyMs" = excluded."p50LatencyMs",
+      "p95LatencyMs" = excluded."p95LatencyMs",
+      "p99LatencyMs" = excluded."p99LatencyMs",
+      "csatSatisfied" = excluded."csatSatisfied",
+      "csatUnsatisfied" = excluded."csatUnsatisfied",
+      "csatUnanswered" = excluded."csatUnanswered",
+      "customSuccessCount" = excluded."customSuccessCount",
+      "customFailureCount" = excluded."customFailureCount",
+      "successCriteriaId" = excluded."successCriteriaId",
+      "updatedAt" = now()
+    WHERE (v."totalSessions", v."automatedCount", v."escalatedCount", v."averageLatencyMs",
+           v."p50LatencyMs", v."p95LatencyMs", v."p99LatencyMs", v."csatSatisfied",
+           v."csatUnsatisfied", v."csatUnanswered", v."customSuccessCount",
+           v."customFailureCount", v."successCriteriaId")
+          IS DISTINCT FROM
+          (excluded."totalSessions", excluded."automatedCount", excluded."escalatedCount",
+           excluded."averageLatencyMs", excluded."p50LatencyMs", excluded."p95LatencyMs",
+           excluded."p99LatencyMs", excluded."csatSatisfied", excluded."csatUnsatisfied",
+           excluded."csatUnanswered", excluded."customSuccessCount",
+           excluded."customFailureCount", excluded."successCriteriaId")
+  ),
+  emptied AS (
+    DELETE FROM "VersionDailyStatistics" AS v
+    USING state AS st
+    WHERE st."sessions" <= 0
+      AND v."date" = st."date" AND v."assistantName" = st."assistantName"
+      AND v."channelName" = st."channelName" AND v."version" = st."version"
+  ),
+  forgotten AS (
+    DELETE FROM "VersionStatisticsState" AS st
+    WHERE st."groupId" = ANY (p_group_ids) AND st."sessions" <= 0
+  )
+  SELECT count(*) INTO v_groups FROM state;
+  RETURN v_groups;
 END;
 $$;
 

@@ -17,7 +17,10 @@ import (
 // CIM_SINGLE); a COPY into a leaf, which carries the same trigger, keeps the
 // batched inserts. So each batch is COPYed straight into the leaves that hold
 // its rows, and only rows no leaf holds go through the partitioned table, into
-// its default partition (docs/performance.md, "Event partitions").
+// its default partition. Measured, the row-at-a-time path costs no more than
+// 5 % of such a COPY, within the noise (a row's cost is its random index
+// insertions), so rows routed through the partitioned table are no real loss (docs/performance.md,
+// "Event partitions").
 
 // eventLeaf is a leaf of ConversationEvent and the instants it holds, [from, to).
 type eventLeaf struct {

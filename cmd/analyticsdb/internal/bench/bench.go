@@ -70,18 +70,19 @@ type Result struct {
 	HistoryNeighboursPerSec []float64 `json:"historyNeighboursEventsPerSec,omitempty"`
 	HistoryRatio            float64   `json:"historyRatio,omitempty"`
 	// The bare COPY into a table already holding the same history, and its
-	// ratio to the bare COPY into an empty one: the history cost of the
-	// physical limit itself.
-	HistoryCopyEventsPerSec float64 `json:"historyBareCopyEventsPerSec,omitempty"`
-	HistoryCopyRatio        float64 `json:"historyBareCopyRatio,omitempty"`
-	LagP50Seconds           float64 `json:"statisticsLagP50Seconds"`
-	LagP95Seconds           float64 `json:"statisticsLagP95Seconds"`
-	LagP99Seconds           float64 `json:"statisticsLagP99Seconds"`
-	LagMaxSeconds           float64 `json:"statisticsLagMaxSeconds"`
-	LoaderPeakRSSMB         float64 `json:"loaderPeakRssMB"` // -1 when the loader ran in-process
-	WALBytesPerEventCopy    float64 `json:"walBytesPerEventBareCopy"`
-	WALBytesPerEventFull    float64 `json:"walBytesPerEventEndToEnd"`
-	WALBytesPerEventHist    float64 `json:"walBytesPerEventWithHistory,omitempty"`
+	// ratio to the mean of the bare COPYs into empty tables just before and
+	// just after it: the history cost of the physical limit itself.
+	HistoryCopyEventsPerSec     float64   `json:"historyBareCopyEventsPerSec,omitempty"`
+	HistoryCopyNeighboursPerSec []float64 `json:"historyBareCopyNeighboursEventsPerSec,omitempty"`
+	HistoryCopyRatio            float64   `json:"historyBareCopyRatio,omitempty"`
+	LagP50Seconds               float64   `json:"statisticsLagP50Seconds"`
+	LagP95Seconds               float64   `json:"statisticsLagP95Seconds"`
+	LagP99Seconds               float64   `json:"statisticsLagP99Seconds"`
+	LagMaxSeconds               float64   `json:"statisticsLagMaxSeconds"`
+	LoaderPeakRSSMB             float64   `json:"loaderPeakRssMB"` // -1 when the loader ran in-process
+	WALBytesPerEventCopy        float64   `json:"walBytesPerEventBareCopy"`
+	WALBytesPerEventFull        float64   `json:"walBytesPerEventEndToEnd"`
+	WALBytesPerEventHist        float64   `json:"walBytesPerEventWithHistory,omitempty"`
 	// IndexesPrewarmed says the measured runs started with the indexes that
 	// take random inserts in shared_buffers (pg_prewarm), as in a running system.
 	IndexesPrewarmed bool `json:"indexesPrewarmed"`
@@ -100,6 +101,13 @@ type CPUPerThousand struct {
 	EndToEndKafka    float64 `json:"endToEndKafka"`  // this process: the in-process Kafka
 	HistoryPostgres  float64 `json:"historyPostgres,omitempty"`
 	HistoryLoader    float64 `json:"historyLoader,omitempty"`
+	// PostgreSQL's, of the end-to-end runs on empty databases just before
+	// and after the one with history, of the bare COPY with history and of
+	// the bare COPYs into empty tables around it: on a shared box the CPU
+	// per event drifts less than the throughput.
+	HistoryNeighboursPostgres     []float64 `json:"historyNeighboursPostgres,omitempty"`
+	HistoryBareCopyPostgres       float64   `json:"historyBareCopyPostgres,omitempty"`
+	HistoryBareNeighboursPostgres []float64 `json:"historyBareCopyNeighboursPostgres,omitempty"`
 }
 
 const topic = "bench"
@@ -234,28 +242,31 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		// The run with history between two runs on empty databases: the
 		// history ratio compares it with its neighbours, not with rounds
 		// the loading of the history left far behind.
-		emptyRun := func(when string) (float64, error) {
+		// Each prints PostgreSQL's CPU ms per 1,000 events too, where /proc
+		// tells (0 otherwise).
+		emptyRun := func(when string) (float64, float64, error) {
 			emptyURL, err := fresh("bench_empty")
 			if err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			run, err := measuredRun(ctx, o, meter, emptyURL, brokers, "bench-empty-"+when, messages)
 			if err != nil {
-				return 0, fmt.Errorf("end-to-end run %s the one with history: %w", when, err)
+				return 0, 0, fmt.Errorf("end-to-end run %s the one with history: %w", when, err)
 			}
-			fmt.Fprintf(o.Out, "end to end, empty database, %s the run with history: %.0f events/s\n", when, run.eventsPerSec)
-			return run.eventsPerSec, nil
+			pg := perThousand(run.cpu.postgres, run.events)
+			fmt.Fprintf(o.Out, "end to end, empty database, %s the run with history: %.0f events/s, PostgreSQL CPU %.1f ms per 1k events\n", when, run.eventsPerSec, pg)
+			return run.eventsPerSec, pg, nil
 		}
-		var neighbours [2]float64
-		if neighbours[0], err = emptyRun("before"); err != nil {
+		var neighbours, neighboursCPU [2]float64
+		if neighbours[0], neighboursCPU[0], err = emptyRun("before"); err != nil {
 			return res, err
 		}
 		again, err := measuredRun(ctx, o, meter, histURL, brokers, "bench-history-run", messages)
 		if err != nil {
 			return res, fmt.Errorf("end-to-end run with history: %w", err)
 		}
-		fmt.Fprintf(o.Out, "end to end with history: %.0f events/s\n", again.eventsPerSec)
-		if neighbours[1], err = emptyRun("after"); err != nil {
+		fmt.Fprintf(o.Out, "end to end with history: %.0f events/s, PostgreSQL CPU %.1f ms per 1k events\n", again.eventsPerSec, perThousand(again.cpu.postgres, again.events))
+		if neighbours[1], neighboursCPU[1], err = emptyRun("after"); err != nil {
 			return res, err
 		}
 		res.HistoryEventsPerSec = again.eventsPerSec
@@ -263,23 +274,53 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		res.IndexesPrewarmed = res.IndexesPrewarmed && again.prewarmed
 		if res.CPU != nil {
 			res.CPU.HistoryPostgres, res.CPU.HistoryLoader = perThousand(again.cpu.postgres, again.events), perThousand(again.cpu.loaders, again.events)
+			res.CPU.HistoryNeighboursPostgres = neighboursCPU[:]
 		}
 		res.HistoryNeighboursPerSec = neighbours[:]
 		res.HistoryRatio = res.HistoryEventsPerSec / ((neighbours[0] + neighbours[1]) / 2)
 
 		// (d') the baseline with the same history: what history costs the
-		// physical limit itself
+		// physical limit itself, between two bare COPYs into empty tables
+		// (the rounds above ran before the history was loaded, half an
+		// hour earlier with 10M events)
 		start = time.Now()
 		if err := fillBareTable(ctx, histURL, historyEnd); err != nil {
 			return res, fmt.Errorf("bare table with history: %w", err)
 		}
 		fmt.Fprintf(o.Out, "history copied into a bare table in %s\n", time.Since(start).Round(time.Second))
-		rate, _, _, err := bareCopy(ctx, meter, rows, histURL)
+		emptyBare := func(when string) (float64, float64, error) {
+			bareURL, err := fresh("bench_bare")
+			if err != nil {
+				return 0, 0, err
+			}
+			if err := createBareTable(ctx, bareURL); err != nil {
+				return 0, 0, err
+			}
+			rate, _, cpu, err := bareCopy(ctx, meter, rows, bareURL)
+			if err != nil {
+				return 0, 0, fmt.Errorf("bare COPY %s the one with history: %w", when, err)
+			}
+			pg := perThousand(cpu.postgres, rows.count)
+			fmt.Fprintf(o.Out, "bare COPY, empty table, %s the one with history: %.0f events/s, PostgreSQL CPU %.1f ms per 1k events\n", when, rate, pg)
+			return rate, pg, nil
+		}
+		var bareNeighbours, bareNeighboursCPU [2]float64
+		if bareNeighbours[0], bareNeighboursCPU[0], err = emptyBare("before"); err != nil {
+			return res, err
+		}
+		rate, _, cpu, err := bareCopy(ctx, meter, rows, histURL)
 		if err != nil {
 			return res, fmt.Errorf("bare COPY with history: %w", err)
 		}
-		res.HistoryCopyEventsPerSec, res.HistoryCopyRatio = rate, rate/res.CopyEventsPerSec
-		fmt.Fprintf(o.Out, "bare COPY with history: %.0f events/s\n", rate)
+		fmt.Fprintf(o.Out, "bare COPY with history: %.0f events/s, PostgreSQL CPU %.1f ms per 1k events\n", rate, perThousand(cpu.postgres, rows.count))
+		if bareNeighbours[1], bareNeighboursCPU[1], err = emptyBare("after"); err != nil {
+			return res, err
+		}
+		if res.CPU != nil {
+			res.CPU.HistoryBareCopyPostgres, res.CPU.HistoryBareNeighboursPostgres = perThousand(cpu.postgres, rows.count), bareNeighboursCPU[:]
+		}
+		res.HistoryCopyEventsPerSec, res.HistoryCopyNeighboursPerSec = rate, bareNeighbours[:]
+		res.HistoryCopyRatio = rate / ((bareNeighbours[0] + bareNeighbours[1]) / 2)
 	}
 	print(o.Out, res)
 	return res, nil
@@ -452,6 +493,9 @@ func print(w io.Writer, r Result) {
 		}
 		row("ratio history / empty before and after (target ≥ 0.9)", "%.2f", r.HistoryRatio)
 		row(fmt.Sprintf("bare COPY with %d events stored", r.HistoryEvents), "%.0f", r.HistoryCopyEventsPerSec)
+		if len(r.HistoryCopyNeighboursPerSec) == 2 {
+			row("  bare COPY, empty, just before / after", "%s", fmt.Sprintf("%.0f / %.0f", r.HistoryCopyNeighboursPerSec[0], r.HistoryCopyNeighboursPerSec[1]))
+		}
 		row("ratio history / empty, bare COPY", "%.2f", r.HistoryCopyRatio)
 	}
 	row("statistics lag p50 (s)", "%.2f", r.LagP50Seconds)
@@ -476,6 +520,11 @@ func print(w io.Writer, r Result) {
 		if r.HistoryEvents > 0 {
 			row("CPU ms per 1k events, with history: PostgreSQL", "%.1f", c.HistoryPostgres)
 			row("  the loader", "%.1f", c.HistoryLoader)
+			if len(c.HistoryNeighboursPostgres) == 2 && len(c.HistoryBareNeighboursPostgres) == 2 {
+				row("  PostgreSQL, empty, just before / after", "%s", fmt.Sprintf("%.1f / %.1f", c.HistoryNeighboursPostgres[0], c.HistoryNeighboursPostgres[1]))
+				row("  bare COPY with history: PostgreSQL", "%.1f", c.HistoryBareCopyPostgres)
+				row("  bare COPY, empty, just before / after", "%s", fmt.Sprintf("%.1f / %.1f", c.HistoryBareNeighboursPostgres[0], c.HistoryBareNeighboursPostgres[1]))
+			}
 		}
 	}
 	line, _ := json.Marshal(r)

@@ -32,7 +32,7 @@ func TestBenchRunsInASmallConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"ratio end to end / bare COPY", "median of 2 rounds", "ratio history / empty", `{"events":`} {
+	for _, want := range []string{"ratio end to end / bare COPY", "median of 2 rounds", "ratio history / empty", "bare COPY, empty, just before / after", `{"events":`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("bench output lacks %q:\n%s", want, out.String())
 		}
@@ -40,7 +40,8 @@ func TestBenchRunsInASmallConfiguration(t *testing.T) {
 	if !res.IndexesPrewarmed {
 		t.Error("the indexes were not read into shared_buffers before the measured runs")
 	}
-	if res.CopyEventsPerSec <= 0 || res.FullEventsPerSec <= 0 || res.Ratio <= 0 || res.HistoryRatio <= 0 || len(res.RoundRatios) != 2 {
+	if res.CopyEventsPerSec <= 0 || res.FullEventsPerSec <= 0 || res.Ratio <= 0 || res.HistoryRatio <= 0 || len(res.RoundRatios) != 2 ||
+		res.HistoryCopyRatio <= 0 || len(res.HistoryCopyNeighboursPerSec) != 2 {
 		t.Errorf("bench result %+v has empty figures", res)
 	}
 	t.Logf("%s", out.String())

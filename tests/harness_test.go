@@ -134,16 +134,22 @@ func (b *bundle) write(msgs [][]byte, sizes ...int) {
 	line := int64(0)
 	for i := 0; len(msgs) > 0; i++ {
 		n := min(sizes[min(i, len(sizes)-1)], len(msgs))
-		batch := loader.Batch{}
-		for _, m := range msgs[:n] {
-			line++
-			batch.Messages = append(batch.Messages, loader.Message{Value: m, Pos: loader.Position{File: "test.jsonl", Line: line}})
-		}
+		batch := fileBatch("test.jsonl", line, msgs[:n])
+		line += int64(n)
 		if _, err := b.loader.Write(context.Background(), &batch); err != nil {
 			b.t.Fatalf("write batch %d: %v", i, err)
 		}
 		msgs = msgs[n:]
 	}
+}
+
+// fileBatch is msgs as the lines after line afterLine of a file.
+func fileBatch(file string, afterLine int64, msgs [][]byte) loader.Batch {
+	batch := loader.Batch{}
+	for i, m := range msgs {
+		batch.Messages = append(batch.Messages, loader.Message{Value: m, Pos: loader.Position{File: file, Line: afterLine + int64(i) + 1}})
+	}
+	return batch
 }
 
 func (b *bundle) refresh() {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/openrasa/analyticsdb/loader"
 )
 
 // A SuccessCriteria change and a merge that overlap in time: each sees the
@@ -134,20 +132,13 @@ func (b *bundle) holdMergeUncommitted(t *testing.T, msgs [][]byte) (release func
 	if _, err := lock.Exec(context.Background(), `LOCK TABLE "RejectedEvent" IN EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
-	batch := loader.Batch{}
-	for i, m := range msgs {
-		batch.Messages = append(batch.Messages, loader.Message{Value: m, Pos: loader.Position{File: "held.jsonl", Line: int64(i + 1)}})
-	}
+	batch := fileBatch("held.jsonl", 0, msgs)
 	done := make(chan error, 1)
 	go func() {
 		_, err := b.loader.Write(context.Background(), &batch)
 		done <- err
 	}()
-	waitFor(t, time.Minute, "the batch to wait on RejectedEvent", func() bool {
-		n, _ := tryOne[int](b, `SELECT count(*)::int FROM pg_locks AS l
-			WHERE l.relation = '"RejectedEvent"'::regclass AND NOT l.granted`)
-		return n > 0
-	})
+	b.waitLoaderWaitsOnLock(t)
 	return func() {
 		t.Helper()
 		_ = lock.Rollback(context.Background())

@@ -757,7 +757,8 @@ BEGIN
     RETURNING d.*
   ),
   -- groups whose deltas counted custom success against criteria since
-  -- changed: rebuilt instead of folded
+  -- changed: rebuilt instead of folded (version_sum leaves them out, so
+  -- their sample deltas, deleted below, join no state and are not folded)
   stale AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version"
     FROM version_delta AS d
@@ -1264,16 +1265,18 @@ CREATE FUNCTION analytics.on_success_criteria_change() RETURNS trigger
     SET search_path TO 'analytics', 'public', 'pg_temp'
     AS $$
 BEGIN
-  INSERT INTO "SuccessCriteriaGeneration" AS g ("assistantName", "generation")
-  SELECT DISTINCT a."assistantName", 1
-  FROM (VALUES (OLD."assistantName"), (NEW."assistantName")) AS a("assistantName")
-  WHERE a."assistantName" IS NOT NULL
-  ON CONFLICT ("assistantName") DO UPDATE SET "generation" = g."generation" + 1;
-
+  WITH changed AS MATERIALIZED (
+    SELECT DISTINCT a."assistantName"
+    FROM (VALUES (OLD."assistantName"), (NEW."assistantName")) AS a("assistantName")
+    WHERE a."assistantName" IS NOT NULL
+  ),
+  generation AS (
+    INSERT INTO "SuccessCriteriaGeneration" AS g ("assistantName", "generation")
+    SELECT c."assistantName", 1 FROM changed AS c
+    ON CONFLICT ("assistantName") DO UPDATE SET "generation" = g."generation" + 1
+  )
   INSERT INTO "DirtySuccessCriteria" ("assistantName")
-  SELECT DISTINCT a."assistantName"
-  FROM (VALUES (OLD."assistantName"), (NEW."assistantName")) AS a("assistantName")
-  WHERE a."assistantName" IS NOT NULL;
+  SELECT c."assistantName" FROM changed AS c;
   RETURN NULL;
 END;
 $$;
@@ -3971,4 +3974,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202033022'),
     ('20261202044200'),
     ('20261202045300'),
-    ('20261202053133');
+    ('20261202053133'),
+    ('20261202065353');

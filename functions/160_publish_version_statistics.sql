@@ -3,7 +3,8 @@
 -- numeric sum), percentiles (analytics.latency_percentiles), custom success
 -- when the assistant has SuccessCriteria. A row keeps its createdAt; updatedAt
 -- moves only when a value changes; a group left without sessions loses its
--- row, its state, its samples and its histogram. Returns how many groups were written or removed.
+-- row, its state, its samples and its histogram. Returns how many groups
+-- were written or removed.
 CREATE OR REPLACE FUNCTION analytics.publish_version_statistics(p_group_ids bigint[])
 RETURNS integer
 LANGUAGE plpgsql

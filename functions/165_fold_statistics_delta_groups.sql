@@ -36,7 +36,8 @@ BEGIN
     RETURNING d.*
   ),
   -- groups whose deltas counted custom success against criteria since
-  -- changed: rebuilt instead of folded
+  -- changed: rebuilt instead of folded (version_sum leaves them out, so
+  -- their sample deltas, deleted below, join no state and are not folded)
   stale AS MATERIALIZED (
     SELECT DISTINCT d."assistantName", d."date", d."channelName", d."version"
     FROM version_delta AS d

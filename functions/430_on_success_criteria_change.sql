@@ -12,16 +12,18 @@ SECURITY DEFINER  -- runs as the schema owner, so callers need no rights on its 
 SET search_path = analytics, public, pg_temp
 AS $$
 BEGIN
-  INSERT INTO "SuccessCriteriaGeneration" AS g ("assistantName", "generation")
-  SELECT DISTINCT a."assistantName", 1
-  FROM (VALUES (OLD."assistantName"), (NEW."assistantName")) AS a("assistantName")
-  WHERE a."assistantName" IS NOT NULL
-  ON CONFLICT ("assistantName") DO UPDATE SET "generation" = g."generation" + 1;
-
+  WITH changed AS MATERIALIZED (
+    SELECT DISTINCT a."assistantName"
+    FROM (VALUES (OLD."assistantName"), (NEW."assistantName")) AS a("assistantName")
+    WHERE a."assistantName" IS NOT NULL
+  ),
+  generation AS (
+    INSERT INTO "SuccessCriteriaGeneration" AS g ("assistantName", "generation")
+    SELECT c."assistantName", 1 FROM changed AS c
+    ON CONFLICT ("assistantName") DO UPDATE SET "generation" = g."generation" + 1
+  )
   INSERT INTO "DirtySuccessCriteria" ("assistantName")
-  SELECT DISTINCT a."assistantName"
-  FROM (VALUES (OLD."assistantName"), (NEW."assistantName")) AS a("assistantName")
-  WHERE a."assistantName" IS NOT NULL;
+  SELECT c."assistantName" FROM changed AS c;
   RETURN NULL;
 END;
 $$;

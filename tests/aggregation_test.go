@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/openrasa/analyticsdb/tests/reference"
 )
 
 // Hand-computed fixtures, one per metric rule (docs/decisions.md, "Metrics"). Every expected
@@ -390,5 +392,40 @@ func TestExactDuplicatesAreStoredOnceBeforeSessionsAreDerived(t *testing.T) {
 	convs := b.conversations()
 	if len(convs) != 1 || convs[0].Events != len(msgs) {
 		t.Fatalf("%d conversations (%+v), want one with %d events", len(convs), convs, len(msgs))
+	}
+}
+
+// TestIdentifiersComeFromTheFirstEventCarryingOne: an identifier field whose
+// first value in a session is no identifier (a number, an empty string,
+// true) counts as absent, and the session takes the first one that is, in
+// the same batch or a later one.
+func TestIdentifiersComeFromTheFirstEventCarryingOne(t *testing.T) {
+	t.Parallel()
+	s := newScript("ids", "bank", "m1", day("2024-11-04 10:00:00"))
+	s.meta = map[string]any{"assistant_id": 42, "model_name": "", "model_id": true}
+	s.event("user", map[string]any{"text": "hi", "input_channel": 7, "user_id": ""})
+	s.bot("hello")
+	s.meta = map[string]any{"assistant_id": "", "model_name": 1.5}
+	s.event("user", map[string]any{"text": "still there?", "input_channel": "", "user_id": []any{"alice"}})
+	s.meta = map[string]any{"assistant_id": "bank", "model_name": "v2", "model_id": "m1"}
+	s.event("user", map[string]any{"text": "again", "input_channel": "rest", "user_id": "alice"})
+	s.bot("yes")
+	s.meta = map[string]any{"assistant_id": "other", "model_name": "v3", "model_id": "m2"}
+	s.event("user", map[string]any{"text": "later", "input_channel": "socketio", "user_id": "bob"})
+	for name, sizes := range map[string][]int{"one batch": nil, "event by event": {1}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			b.load(s.msgs, sizes...)
+			c := b.conversations()
+			if len(c) != 1 || c[0].AssistantName != "bank" || c[0].AssistantVersion != "v2" || c[0].ChannelName != "rest" ||
+				c[0].UserID == nil || *c[0].UserID != "alice" {
+				t.Fatalf("conversations %+v, want one of bank, v2, rest and alice", c)
+			}
+			if got := b.strings(`SELECT "modelId" || ' ' || coalesce("modelName", '-') || ' ' || "assistantName" FROM "MachineLearningModel" ORDER BY 1`); !slices.Equal(got, []string{"m1 v2 bank", "m2 v3 other"}) {
+				t.Errorf("models %q", got)
+			}
+			compareWithReference(t, b, reference.Compute(s.msgs, reference.Options{DefaultAssistant: defaultAssistant}))
+		})
 	}
 }

@@ -199,17 +199,13 @@ BEGIN
     JOIN owner AS o ON o."id" = f."conversationId"
     WHERE f."type" IN ('FLOW_STARTED', 'FLOW_COMPLETED', 'FLOW_CANCELLED', 'ACTION', 'SLOT')
   ),
-  -- Where the batch's first escalation is, per conversation.
-  signal_at AS MATERIALIZED (
-    SELECT s.*, min(s."seq") FILTER (WHERE s."isEscalation") OVER (PARTITION BY s."id") AS "escalationSeq"
-    FROM signal AS s
-  ),
   -- The batch's first escalation of each conversation (it counts when the
   -- conversation was not escalated before: see merged).
   escalation AS MATERIALIZED (
-    SELECT s."id", s."seq", s."timestamp"
-    FROM signal_at AS s
-    WHERE s."seq" = s."escalationSeq"
+    SELECT DISTINCT ON (s."id") s."id", s."seq", s."timestamp"
+    FROM signal AS s
+    WHERE s."isEscalation"
+    ORDER BY s."id", s."seq"
   ),
   last_csat AS (
     SELECT DISTINCT ON (s."id") s."id", s."csat"
@@ -227,8 +223,9 @@ BEGIN
            bool_or(s."type" = 'FLOW_STARTED') AS "started",
            bool_or(s."type" = 'FLOW_COMPLETED') AS "completed",
            (max(ARRAY[s."seq", (s."type" = 'FLOW_STARTED')::int]))[2] = 1 AS "active",
-           (max(ARRAY[s."seq", (s."type" = 'FLOW_STARTED')::int]) FILTER (WHERE s."seq" <= s."escalationSeq"))[2] = 1 AS "activeAtEscalation"
-    FROM signal_at AS s
+           (max(ARRAY[s."seq", (s."type" = 'FLOW_STARTED')::int]) FILTER (WHERE s."seq" <= e."seq"))[2] = 1 AS "activeAtEscalation"
+    FROM signal AS s
+    LEFT JOIN escalation AS e ON e."id" = s."id"
     WHERE s."type" IN ('FLOW_STARTED', 'FLOW_COMPLETED', 'FLOW_CANCELLED') AND s."flowId" IS NOT NULL
     GROUP BY s."id", s."flowId"
   ),
@@ -3975,4 +3972,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202044200'),
     ('20261202045300'),
     ('20261202053133'),
-    ('20261202065353');
+    ('20261202065353'),
+    ('20261202073332');

@@ -432,8 +432,11 @@ func settle(ctx context.Context, url string, tables ...string) (prewarmed bool, 
 }
 
 // measuredTables are the tables whose indexes take the measured run's
-// random inserts and lookups.
-var measuredTables = []string{`public."ConversationEvent"`, `public."Conversation"`, `analytics."SenderSession"`}
+// random inserts and lookups: the events, the conversations and the merge's
+// working state, keyed by random ids, and the statistics state the refresh
+// folds into.
+var measuredTables = []string{`public."ConversationEvent"`, `public."Conversation"`, `analytics."SenderSession"`,
+	`analytics."ConversationState"`, `analytics."VersionStatisticsState"`, `analytics."LatencySample"`, `analytics."LatencyBucket"`}
 
 // prewarm loads the indexes of tables into shared_buffers, where they stay
 // in a loader that has been running for a while: every event lands on a

@@ -2103,9 +2103,14 @@ BEGIN
       v_work := v_work + analytics.fold_statistics_deltas();
       v_work := v_work + analytics.refresh_version_statistics();
       v_work := v_work + analytics.refresh_flow_statistics();
-      PERFORM analytics.refresh_models();
     END IF;
   END LOOP;
+
+  -- Last: moving models on locks their rows until this commits, and a
+  -- batch's merge, which holds its lock on "Conversation", waits for a model
+  -- row it sees. Before the rebuilds, whose lock waits for that batch, that
+  -- was a deadlock (TestALoadersRefreshDoesNotDeadlockABatch).
+  PERFORM analytics.refresh_models();
 
   UPDATE "RefreshLog" SET "lastRefreshAt" = clock_timestamp(), "lastGroups" = v_work,
     "lastDurationMs" = extract(epoch FROM clock_timestamp() - v_started) * 1000;
@@ -3973,4 +3978,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202045300'),
     ('20261202053133'),
     ('20261202065353'),
-    ('20261202073332');
+    ('20261202073332'),
+    ('20261202075758');

@@ -81,9 +81,14 @@ BEGIN
       v_work := v_work + analytics.fold_statistics_deltas();
       v_work := v_work + analytics.refresh_version_statistics();
       v_work := v_work + analytics.refresh_flow_statistics();
-      PERFORM analytics.refresh_models();
     END IF;
   END LOOP;
+
+  -- Last: moving models on locks their rows until this commits, and a
+  -- batch's merge, which holds its lock on "Conversation", waits for a model
+  -- row it sees. Before the rebuilds, whose lock waits for that batch, that
+  -- was a deadlock (TestALoadersRefreshDoesNotDeadlockABatch).
+  PERFORM analytics.refresh_models();
 
   UPDATE "RefreshLog" SET "lastRefreshAt" = clock_timestamp(), "lastGroups" = v_work,
     "lastDurationMs" = extract(epoch FROM clock_timestamp() - v_started) * 1000;

@@ -147,3 +147,79 @@ func (b *bundle) holdMergeUncommitted(t *testing.T, msgs [][]byte) (release func
 		}
 	}
 }
+
+// TestALoadersRefreshDoesNotDeadlockABatch: a loader's refresh moves models
+// on (row locks on "MachineLearningModel") and then rebuilds conversations
+// (a lock on "Conversation"); a batch holds its lock on "Conversation" from
+// its merge on and inserts the models it sees. When the refresh moved the
+// models on before its rebuilds, a batch of the same model that came between
+// the two waited for the refresh's model row while the refresh waited for
+// the batch's lock, and PostgreSQL ended the refresh with a deadlock
+// (`recompute`, which locks "Conversation" before it merges, failed with
+// 40P01 in `bench --settings-stall`). The refresh moves models on last. The
+// test holds the refresh between its statistics and its rebuilds with a lock
+// on analytics."DirtyConversation", the first table the rebuilds touch.
+func TestALoadersRefreshDoesNotDeadlockABatch(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	at := day("2024-11-04 10:00:00")
+	first := newScript("s1", "bank", "m1", at).startSession().user("hi", "rest").bot("hello").msgs
+	later := newScript("s2", "bank", "m1", at.Add(time.Hour)).startSession().user("hi", "rest").msgs
+	last := newScript("s3", "bank", "m1", at.Add(2*time.Hour)).startSession().user("hi", "rest").msgs
+	b.load(first)
+	b.write(later) // m1 seen an hour later: the refresh moves its lastSeenAt on
+	b.exec(`INSERT INTO "AssistantSettings" ("assistantName", "escalationActions") VALUES ('bank', '{action_talk_to_human}')`)
+
+	gate, err := b.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gate.Rollback(ctx)
+	if _, err := gate.Exec(ctx, `LOCK TABLE analytics."DirtyConversation" IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	refresher, err := b.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refresher.Release()
+	var pid int
+	if err := refresher.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	refreshed := make(chan error, 1)
+	go func() {
+		_, err := refresher.Exec(ctx, `SELECT analytics.refresh_statistics(false)`)
+		refreshed <- err
+	}()
+	waitFor(t, time.Minute, "the refresh to wait before its rebuilds", func() bool {
+		n, _ := tryOne[int](b, `SELECT count(*)::int FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, pid)
+		return n > 0
+	})
+	written := make(chan error, 1)
+	go func() {
+		batch := fileBatch("last.jsonl", 0, last)
+		_, err := b.loader.Write(ctx, &batch)
+		written <- err
+	}()
+	select {
+	case err := <-written:
+		if err != nil {
+			t.Fatalf("batch: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the batch waited for a refresh that had not reached its rebuilds")
+		defer func() {
+			if err := <-written; err != nil {
+				t.Errorf("batch: %v", err)
+			}
+		}()
+	}
+	if err := gate.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-refreshed; err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+}

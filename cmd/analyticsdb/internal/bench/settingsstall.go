@@ -133,6 +133,14 @@ func SettingsStall(ctx context.Context, o StallOptions) (StallResult, error) {
 	defer pool.Close()
 	gen := minimalSessions{assistant: "bench", first: time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC),
 		every: time.Duration(o.Days) * 24 * time.Hour / time.Duration(o.Conversations)}
+	// Leaves for the fill's days and the stream's, as a deployment has for
+	// the days it ingests: without them the fill went to the default
+	// partition, and the stream's loader, at its start, moved millions of
+	// rows out of it into new leaves under a lock ingestion waits for
+	// (stalls of 9-85 s that were the bench's, not a settings change's).
+	if _, err := preparePartitions(ctx, url, "", gen.first, gen.first.AddDate(0, 0, o.Days+7)); err != nil {
+		return res, err
+	}
 
 	start := time.Now()
 	if err := fill(ctx, o.Options, url, gen, 0, o.Conversations); err != nil {

@@ -101,9 +101,10 @@ func TestRecomputeCommandRebuildsInChunks(t *testing.T) {
 }
 
 // TestSettingsRebuildChunkIsBoundedByTime: a loader's refresh rebuilds steps
-// of 100 conversations until analytics.rebuild_budget_ms have passed (or
-// analytics.rebuild_chunk are done): with a budget of 1 ms it stops after
-// one step, with a generous one it does all 150 in one refresh.
+// (the first of 20 conversations, the next sized to the time left) until
+// analytics.rebuild_budget_ms have passed (or analytics.rebuild_chunk are
+// done): with a budget of 1 ms it stops after the first step, with a
+// generous one it does all 150 in one refresh.
 func TestSettingsRebuildChunkIsBoundedByTime(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -123,7 +124,7 @@ func TestSettingsRebuildChunkIsBoundedByTime(t *testing.T) {
 	for _, tc := range []struct {
 		budget string
 		left   int // conversations above the cursor after one refresh
-	}{{"1", 50}, {"100000", 0}} {
+	}{{"1", 130}, {"100000", 0}} {
 		b.exec(`INSERT INTO "AssistantSettings" ("assistantName", "timezone") VALUES ('bank', 'Asia/Tokyo')
 			ON CONFLICT ("assistantName") DO UPDATE SET "timezone" = CASE WHEN "AssistantSettings"."timezone" = 'UTC' THEN 'Asia/Tokyo' ELSE 'UTC' END`)
 		if _, err := conn.Exec(ctx, `SET analytics.rebuild_budget_ms = `+tc.budget); err != nil {

@@ -2036,7 +2036,7 @@ CREATE FUNCTION analytics.refresh_statistics(p_wait boolean DEFAULT false) RETUR
     AS $$
 DECLARE
   v_chunk_size constant integer := coalesce(nullif(current_setting('analytics.rebuild_chunk', true), '')::integer, 2000);
-  v_budget constant interval := coalesce(nullif(current_setting('analytics.rebuild_budget_ms', true), '')::integer, 200)
+  v_budget constant interval := coalesce(nullif(current_setting('analytics.rebuild_budget_ms', true), '')::integer, 100)
                                 * interval '1 millisecond';
   v_step integer := 20;  -- the first step's size; the next ones fill what is left of the budget
   v_step_started timestamptz;
@@ -4009,4 +4009,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202065353'),
     ('20261202073332'),
     ('20261202075758'),
-    ('20261202082544');
+    ('20261202082544'),
+    ('20261202092520');

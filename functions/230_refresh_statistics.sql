@@ -14,7 +14,7 @@ SET jit = off  -- compiling these plans costs seconds and saves nothing on batch
 AS $$
 DECLARE
   v_chunk_size constant integer := coalesce(nullif(current_setting('analytics.rebuild_chunk', true), '')::integer, 2000);
-  v_budget constant interval := coalesce(nullif(current_setting('analytics.rebuild_budget_ms', true), '')::integer, 200)
+  v_budget constant interval := coalesce(nullif(current_setting('analytics.rebuild_budget_ms', true), '')::integer, 100)
                                 * interval '1 millisecond';
   v_step integer := 20;  -- the first step's size; the next ones fill what is left of the budget
   v_step_started timestamptz;

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // A SuccessCriteria change and a merge that overlap in time: each sees the
@@ -125,13 +127,7 @@ func TestSettingsChangeWaitsForAnOpenMerge(t *testing.T) {
 // for that.
 func (b *bundle) holdMergeUncommitted(t *testing.T, msgs [][]byte) (release func()) {
 	t.Helper()
-	lock, err := b.pool.Begin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := lock.Exec(context.Background(), `LOCK TABLE "RejectedEvent" IN EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	lock := b.lockInTx(t, `LOCK TABLE "RejectedEvent" IN EXCLUSIVE MODE`)
 	batch := fileBatch("held.jsonl", 0, msgs)
 	done := make(chan error, 1)
 	go func() {
@@ -171,14 +167,7 @@ func TestALoadersRefreshDoesNotDeadlockABatch(t *testing.T) {
 	b.write(later) // m1 seen an hour later: the refresh moves its lastSeenAt on
 	b.exec(`INSERT INTO "AssistantSettings" ("assistantName", "escalationActions") VALUES ('bank', '{action_talk_to_human}')`)
 
-	gate, err := b.pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gate.Rollback(ctx)
-	if _, err := gate.Exec(ctx, `LOCK TABLE analytics."DirtyConversation" IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	gate := b.lockInTx(t, `LOCK TABLE analytics."DirtyConversation" IN ACCESS EXCLUSIVE MODE`)
 	refresher, err := b.pool.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -240,14 +229,7 @@ func TestALoadersRebuildDoesNotWaitForALongLock(t *testing.T) {
 	b.load(newScript("h", "bank", "m1", at).startSession().user("agent", "rest").action("action_talk_to_human").msgs)
 	b.exec(`INSERT INTO "AssistantSettings" ("assistantName", "escalationActions") VALUES ('bank', '{action_talk_to_human}')`)
 
-	holder, err := b.pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Rollback(ctx)
-	if _, err := holder.Exec(ctx, `LOCK TABLE "Conversation" IN SHARE UPDATE EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	holder := b.lockInTx(t, `LOCK TABLE "Conversation" IN SHARE UPDATE EXCLUSIVE MODE`)
 	refreshCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if _, err := b.pool.Exec(refreshCtx, `SELECT analytics.refresh_statistics(false)`); err != nil {
@@ -269,4 +251,19 @@ func TestALoadersRebuildDoesNotWaitForALongLock(t *testing.T) {
 	if v := b.versionStats(); len(v) != 1 || v[0].EscalatedCount != 1 || v[0].TotalSessions != 2 {
 		t.Errorf("statistics %+v, want 2 sessions, 1 escalated by the new setting", v)
 	}
+}
+
+// lockInTx runs lock in a transaction of its own and returns it open; it is
+// rolled back when the test ends, if the test did not end it.
+func (b *bundle) lockInTx(t *testing.T, lock string) pgx.Tx {
+	t.Helper()
+	tx, err := b.pool.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+	if _, err := tx.Exec(context.Background(), lock); err != nil {
+		t.Fatal(err)
+	}
+	return tx
 }

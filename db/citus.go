@@ -2,16 +2,92 @@ package db
 
 import (
 	"context"
+	"embed"
+	"fmt"
 	"io"
+	"io/fs"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/openrasa/analyticsdb/internal/pgurl"
+	"github.com/openrasa/analyticsdb/internal/sqlobject"
 )
 
+// Citus holds the Citus layout (citus/layout.sql) and the patches that turn
+// single-node SQL objects into their Citus variants (citus/patches/<object path>).
+//
+//go:embed citus
+var Citus embed.FS
+
+// CitusObjects returns the Citus text of every SQL object that differs on
+// Citus, keyed by object path, from the objects the embedded migrations
+// deploy.
+func CitusObjects() (map[string]string, error) {
+	migrations, err := fs.Sub(Migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	deployed, err := sqlobject.Deployed(migrations)
+	if err != nil {
+		return nil, err
+	}
+	return citusObjects(Citus, "citus/patches", deployed)
+}
+
 // Distribute lays a migrated database out on a Citus cluster
-// (docs/scaling.md): it distributes the tables, replaces the functions that
-// differ on Citus with their variants in db/citus, and recreates the
-// triggers on the shards. The database must have the citus extension and
-// its workers registered. It is idempotent: `analyticsdb migrate --citus`
-// runs it after every migrate, since a migration may replace a function
-// that has a Citus variant.
+// (docs/scaling.md): it replaces the SQL objects that differ on Citus with
+// their variants, then distributes the tables (citus/layout.sql). The
+// database must have the citus extension, and its workers registered. It is
+// idempotent: `analyticsdb migrate --citus` runs it after every migrate,
+// since a migration may replace an object that has a Citus variant.
 func Distribute(ctx context.Context, databaseURL string, log io.Writer) error {
-	return nil // filled in by the Citus layout work
+	objects, err := CitusObjects()
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, databaseURL)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", pgurl.Redact(databaseURL), pgurl.RedactError(err, databaseURL))
+	}
+	defer conn.Close(context.Background())
+
+	var citus bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`).Scan(&citus); err != nil {
+		return err
+	}
+	if !citus {
+		return fmt.Errorf("the database has no citus extension: CREATE EXTENSION citus, register the workers (citus_add_node), then migrate --citus (docs/scaling.md)")
+	}
+	// Triggers on distributed tables fire on the shards (docs/scaling.md).
+	if _, err := conn.Exec(ctx, `SET citus.enable_unsafe_triggers = on`); err != nil {
+		return err
+	}
+	own, err := Citus.ReadFile("citus/functions.sql")
+	if err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, string(own)); err != nil {
+		return fmt.Errorf("citus functions (db/citus/functions.sql): %w", err)
+	}
+	paths := make([]string, 0, len(objects))
+	for p := range objects {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if _, err := conn.Exec(ctx, objects[p]); err != nil {
+			return fmt.Errorf("citus variant of %s: %w", p, err)
+		}
+	}
+	for _, file := range []string{"layout.sql", "mirrors.sql", "propagate.sql"} {
+		text, err := Citus.ReadFile("citus/" + file)
+		if err != nil {
+			return err
+		}
+		if _, err := conn.Exec(ctx, string(text)); err != nil {
+			return fmt.Errorf("db/citus/%s: %w", file, err)
+		}
+	}
+	fmt.Fprintf(log, "citus: %d objects replaced by their variants, tables distributed\n", len(objects))
+	return nil
 }

@@ -16,7 +16,13 @@ func migrateCommand() *cli.Command {
 		Name: "migrate",
 		Usage: "apply pending migrations (the same files `dbmate --env-file dbmate.env up` applies), " +
 			"then grant the roles of grant-readonly and grant-loader what this version grants them",
-		Flags: withFlags(databaseFlags(), logFlags()),
+		Flags: withFlags(databaseFlags(), logFlags(), []cli.Flag{
+			&cli.BoolFlag{
+				Name:    "citus",
+				Usage:   "then lay the schema out on the Citus cluster of this coordinator (docs/scaling.md); run it after every migrate",
+				EnvVars: []string{"CITUS"},
+			},
+		}),
 		Action: func(c *cli.Context) error {
 			url, err := requireMigrationURL(c)
 			if err != nil {
@@ -24,6 +30,11 @@ func migrateCommand() *cli.Command {
 			}
 			if err := db.Migrate(c.Context, url, os.Stdout); err != nil {
 				return err
+			}
+			if c.Bool("citus") {
+				if err := db.Distribute(c.Context, url, os.Stdout); err != nil {
+					return pgurl.RedactError(err, url)
+				}
 			}
 			// A table or view a migration added, or a function it re-created,
 			// is granted to the roles that need it (docs/operations.md, "Roles").

@@ -3,6 +3,7 @@ package write
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,7 +28,7 @@ type batchWrite struct {
 // dropped (docs/decisions.md, "Input and decoding").
 func (w *batchWrite) run(ctx context.Context, removeStored bool) error {
 	return w.store.inTx(ctx, func(tx pgx.Tx) error {
-		if err := w.store.skipForeignKeyChecks(ctx, tx); err != nil {
+		if err := w.store.beginBatch(ctx, tx); err != nil {
 			return err
 		}
 		// Offsets first: a loader that lost its partitions fails here, before any work.
@@ -111,14 +112,30 @@ func moveEvents(ctx context.Context, tx pgx.Tx, moves []decode.EventMove) error 
 	return nil
 }
 
-// skipForeignKeyChecks turns off per-row foreign key checks for the rest of the
-// transaction when the store may; see StoreConfig.EnforceForeignKeys.
-func (s *Store) skipForeignKeyChecks(ctx context.Context, tx pgx.Tx) error {
-	if !s.skipFKChecks {
+// beginBatch sets what a batch's transaction needs: no per-row foreign key
+// checks when the store may skip them (StoreConfig.EnforceForeignKeys), and
+// on Citus the default assistant name for the insert trigger, which runs on
+// the workers, where only SET LOCAL propagated with the transaction reaches
+// it (docs/scaling.md, "Citus").
+func (s *Store) beginBatch(ctx context.Context, tx pgx.Tx) error {
+	return s.setUpTx(ctx, tx, s.skipFKChecks)
+}
+
+// setUpTx is beginBatch, with foreign key checks skipped only when skipFK.
+func (s *Store) setUpTx(ctx context.Context, tx pgx.Tx, skipFK bool) error {
+	var set []string
+	if s.citus {
+		set = append(set, `SET LOCAL citus.propagate_set_commands = 'local'`,
+			`SET LOCAL `+defaultAssistantSetting+` = `+quoteLiteral(s.cfg.DefaultAssistant))
+	}
+	if skipFK {
+		set = append(set, `SET LOCAL session_replication_role = replica`)
+	}
+	if len(set) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
-		return fmt.Errorf("skip foreign key checks: %w", err)
+	if _, err := tx.Exec(ctx, strings.Join(set, "; ")); err != nil {
+		return fmt.Errorf("set the batch's transaction up: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package write
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -133,7 +134,10 @@ func tableFor(t time.Time, leaves []eventLeaf) string {
 }
 
 // isEventKey reports the primary key of ConversationEvent or of one of its
-// partitions, which a duplicate event violates.
+// partitions, which a duplicate event violates; on Citus, of one of their
+// shards ("..._pkey_102008").
 func isEventKey(constraint string) bool {
-	return strings.HasPrefix(constraint, "ConversationEvent") && strings.HasSuffix(constraint, "_pkey")
+	return strings.HasPrefix(constraint, "ConversationEvent") && eventKeySuffix.MatchString(constraint)
 }
+
+var eventKeySuffix = regexp.MustCompile(`_pkey(_[0-9]+)?$`)

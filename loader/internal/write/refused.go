@@ -34,7 +34,7 @@ func isRefusedData(err error) bool {
 func (w *batchWrite) isolateRefused(ctx context.Context) (map[*decode.Event]string, error) {
 	refused := map[*decode.Event]string{}
 	err := w.store.inTx(ctx, func(tx pgx.Tx) error {
-		if err := w.store.skipForeignKeyChecks(ctx, tx); err != nil {
+		if err := w.store.beginBatch(ctx, tx); err != nil {
 			return err
 		}
 		p, err := w.prepare(ctx, tx, true)

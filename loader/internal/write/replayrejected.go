@@ -37,6 +37,9 @@ func (s *Store) ReplayRejected(ctx context.Context, chunk int) (ReplayTotals, er
 	for {
 		var n int
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			if err := s.setUpTx(ctx, tx, false); err != nil {
+				return err
+			}
 			var err error
 			n, after, err = s.replayChunk(ctx, tx, after, chunk, &totals)
 			return err

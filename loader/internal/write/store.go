@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,7 @@ type Store struct {
 	log     *slog.Logger
 
 	skipFKChecks bool // write batches with session_replication_role = replica
+	citus        bool // the database is a Citus coordinator (beginBatch)
 
 	mu           sync.Mutex
 	environments map[decode.UUID]bool // known to exist in "Environment"
@@ -56,8 +58,13 @@ func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slo
 				"(GRANT SET ON PARAMETER session_replication_role TO <role> makes ingestion faster)")
 		}
 	}
+	var citus bool
+	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`).Scan(&citus); err != nil {
+		return nil, fmt.Errorf("look for the citus extension: %w", err)
+	}
 	return &Store{
 		skipFKChecks: skip,
+		citus:        citus,
 		pool:         pool,
 		cfg:          cfg,
 		decoder:      decode.Decoder{Types: types, DefaultEnvironment: cfg.DefaultEnvironment, MaxEventBytes: cfg.MaxEventBytes},
@@ -190,6 +197,14 @@ func (s *Store) unknownEnvironments(events []*decode.Event) (ids [][16]byte, nam
 	}
 	return ids, names
 }
+
+// defaultAssistantSetting is the setting the insert trigger reads for
+// sessions whose events carry no metadata.assistant_id.
+const defaultAssistantSetting = "analytics.default_assistant_name"
+
+// quoteLiteral quotes s as an SQL string literal (standard_conforming_strings,
+// on since PostgreSQL 9.1).
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func isDuplicateEvent(err error) bool {
 	var pgErr *pgconn.PgError

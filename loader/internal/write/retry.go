@@ -28,6 +28,8 @@ func IsTransient(err error) bool {
 			pgErr.Code == "57014",                // statement timeout / query canceled
 			pgErr.Code == "55P03":                // lock not available
 			return true
+		case pgErr.Code == "XX000":
+			return isTransientOnAWorker(pgErr.Message)
 		}
 		return false
 	}
@@ -46,6 +48,27 @@ func IsTransient(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection reset") ||
 		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection refused")
+}
+
+// Citus relays some errors of its workers as internal errors (XX000) that keep
+// only the worker's message; these mean the batch may well succeed again.
+var citusTransient = []string{
+	"deadlock detected",
+	"could not serialize access",
+	"canceling statement due to lock timeout",
+	"canceling statement due to statement timeout",
+	"terminating connection",
+	"connection to the remote node",
+	"could not establish any connections to the node",
+}
+
+func isTransientOnAWorker(message string) bool {
+	for _, prefix := range citusTransient {
+		if strings.HasPrefix(message, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // Backoff yields growing waits, 100 ms doubling to 10 s.

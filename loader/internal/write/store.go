@@ -208,7 +208,20 @@ func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''
 
 func isDuplicateEvent(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505" && isEventKey(pgErr.ConstraintName)
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	if pgErr.Code == "23505" {
+		return isEventKey(pgErr.ConstraintName)
+	}
+	// Citus relays a worker's unique violation during COPY as an internal
+	// error that keeps only the message.
+	const citusDuplicate = `duplicate key value violates unique constraint "`
+	if pgErr.Code == "XX000" && strings.HasPrefix(pgErr.Message, citusDuplicate) {
+		name, _, _ := strings.Cut(strings.TrimPrefix(pgErr.Message, citusDuplicate), `"`)
+		return isEventKey(name)
+	}
+	return false
 }
 
 // maySkipFKChecks reports whether this role may set session_replication_role.

@@ -18,3 +18,11 @@
   WHERE c."id" = ANY (p_ids) AND c."startDate" <> 'infinity';
   PERFORM analytics.queue_statistics_deltas(v_old, NULL);
 -- end
+-- On Citus the batches' merges write the shards of "Conversation" on the
+-- workers, which a lock on the table does not see; they come from inserts
+-- into "ConversationEvent", which it does (its leaves are locked with it).
+-- replace:
+  LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
+-- with:
+  LOCK TABLE "Conversation", "ConversationEvent" IN SHARE ROW EXCLUSIVE MODE;
+-- end

@@ -1,5 +1,5 @@
 -- Citus locks no rows of a query over several shards (FOR UPDATE): the
--- table is locked against inserts instead, as a rebuild does. An aggregate
+-- tables are locked against inserts instead, as a rebuild does on Citus. An aggregate
 -- over a distributed table runs on the workers, where a row is of its
 -- shard's type: the rows are cast to "Conversation" there, and read into a
 -- variable first (in one statement with the call, Citus would run the call
@@ -18,7 +18,7 @@
   FROM "Conversation" AS c
   WHERE c."id" = ANY (v_ids) AND c."startDate" <> 'infinity';
 -- with:
-  LOCK TABLE "Conversation" IN SHARE ROW EXCLUSIVE MODE;
+  LOCK TABLE "Conversation", "ConversationEvent" IN SHARE ROW EXCLUSIVE MODE;
   SELECT coalesce(array_agg(c."id"), '{}') INTO v_ids
   FROM "Conversation" AS c WHERE c."senderId" = p_sender_id;
 

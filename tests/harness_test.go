@@ -30,8 +30,17 @@ const defaultAssistant = "unknown"
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	db := testdb.New(t)
-	return setupOn(t, db, defaultAssistant)
+	return setupFrom(t, testdb.New)
+}
+
+// newDB makes a test's database: testdb.New, or testdb.NewCitus for the
+// tests that run the same body on a Citus cluster.
+type newDB func(testing.TB) *testdb.DB
+
+// setupFrom is setup on a database made by newDB.
+func setupFrom(t *testing.T, newDB newDB) *bundle {
+	t.Helper()
+	return setupOn(t, newDB(t), defaultAssistant)
 }
 
 func setupOn(t *testing.T, db *testdb.DB, assistant string) *bundle {

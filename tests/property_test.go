@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/tests/reference"
+	"github.com/openrasa/analyticsdb/tests/testdb"
 )
 
 // TestIncrementalEqualsRecomputeEqualsReference: random event streams, written
@@ -25,15 +26,25 @@ func TestIncrementalEqualsRecomputeEqualsReference(t *testing.T) {
 	if testing.Short() {
 		seeds = 2
 	}
+	incrementalEqualsRecomputeEqualsReference(t, testdb.New, propertySeeds(seeds))
+}
+
+// propertySeeds is PROPERTY_SEEDS, else def.
+func propertySeeds(def int) int {
 	if s := os.Getenv("PROPERTY_SEEDS"); s != "" {
-		seeds, _ = strconv.Atoi(s)
+		n, _ := strconv.Atoi(s)
+		return n
 	}
+	return def
+}
+
+func incrementalEqualsRecomputeEqualsReference(t *testing.T, newDB newDB, seeds int) {
 	for seed := 1; seed <= seeds; seed++ {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			t.Parallel()
 			rng := rand.New(rand.NewPCG(uint64(seed), 42))
 			stream := randomStream(rng)
-			b := setup(t)
+			b := setupFrom(t, newDB)
 			opts := reference.Options{DefaultAssistant: defaultAssistant, Settings: map[string]reference.Settings{}, Criteria: map[string]reference.Criteria{}}
 			if rng.IntN(2) == 0 {
 				set := reference.DefaultSettings()

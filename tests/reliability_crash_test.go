@@ -14,6 +14,7 @@ import (
 
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/openrasa/analyticsdb/tests/reference"
+	"github.com/openrasa/analyticsdb/tests/testdb"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -74,8 +75,12 @@ type crashTally struct {
 // analytics.recompute() changes nothing (docs/decisions.md, "Metrics" and "Delivery").
 func TestCrashKill9LosesAndDuplicatesNothing(t *testing.T) {
 	t.Parallel()
+	crashKill9LosesAndDuplicatesNothing(t, testdb.New, reliabilityTrials())
+}
+
+func crashKill9LosesAndDuplicatesNothing(t *testing.T, newDB newDB, trials int) {
 	loaderBinary(t) // build before the trials start their clocks
-	trials, seed := reliabilityTrials(), reliabilitySeed()
+	seed := reliabilitySeed()
 	tally := &crashTally{byMode: map[string]int{}}
 	began := time.Now()
 	t.Run("trials", func(t *testing.T) {
@@ -83,7 +88,7 @@ func TestCrashKill9LosesAndDuplicatesNothing(t *testing.T) {
 			s := seed + int64(i)
 			t.Run(fmt.Sprintf("seed%d", s), func(t *testing.T) {
 				t.Parallel()
-				crashTrial(t, s, tally)
+				crashTrial(t, newDB, s, tally)
 			})
 		}
 	})
@@ -101,9 +106,9 @@ func TestCrashKill9LosesAndDuplicatesNothing(t *testing.T) {
 	}
 }
 
-func crashTrial(t *testing.T, seed int64, tally *crashTally) {
+func crashTrial(t *testing.T, newDB newDB, seed int64, tally *crashTally) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
-	b := setup(t)
+	b := setupFrom(t, newDB)
 	partitions := int32(1 + rng.IntN(4))
 	c := newClusterWith(t, partitions)
 	events := 2000 + rng.IntN(6000)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/openrasa/analyticsdb/loader"
+	"github.com/openrasa/analyticsdb/tests/testdb"
 )
 
 const (
@@ -77,7 +78,11 @@ func readOracle(t *testing.T) oracle {
 // independent oracle expects.
 func TestSampleStreamThroughReplay(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	sampleStreamThroughReplay(t, testdb.New)
+}
+
+func sampleStreamThroughReplay(t *testing.T, newDB newDB) {
+	b := setupFrom(t, newDB)
 	f, err := os.Open(sampleStream)
 	if err != nil {
 		t.Fatal(err)

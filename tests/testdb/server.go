@@ -46,11 +46,17 @@ var (
 	noServer bool
 )
 
-// Main runs the tests, stops the server if this process started one, and
+// Main runs the tests, stops the servers if this process started any, and
 // exits with the tests' status. Call it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
 	setupOnce.Do(func() {}) // no test may start a server from now on
+	if err := stopCitus(); err != nil {
+		fmt.Fprintln(os.Stderr, "testdb:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
 	if theServer != nil {
 		if err := theServer.close(); err != nil {
 			fmt.Fprintln(os.Stderr, "testdb:", err)

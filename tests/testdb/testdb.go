@@ -11,7 +11,8 @@
 //	func TestMain(m *testing.M) { testdb.Main(m) }
 //
 // Without a server tests are skipped, unless TEST_REQUIRE_DB=1 makes that a
-// failure.
+// failure. NewCitus gives a database on a Citus cluster instead, distributed
+// as production would lay it out (db.Distribute).
 package testdb
 
 import (
@@ -76,6 +77,12 @@ func (s *server) newDB(t testing.TB, template string) *DB {
 	})
 
 	dbURL := withDatabase(s.adminURL, name)
+	return &DB{URL: dbURL, Pool: openPool(t, ctx, dbURL, name), Name: name}
+}
+
+// openPool opens the pool of a test's database, closed when the test ends.
+func openPool(t testing.TB, ctx context.Context, dbURL, name string) *pgxpool.Pool {
+	t.Helper()
 	cfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		t.Fatalf("testdb: configure pool for %s: %v", name, err)
@@ -87,7 +94,7 @@ func (s *server) newDB(t testing.TB, template string) *DB {
 		t.Fatalf("testdb: open pool for %s: %v", name, err)
 	}
 	t.Cleanup(pool.Close)
-	return &DB{URL: dbURL, Pool: pool, Name: name}
+	return pool
 }
 
 // createDatabaseSQL is the statement that copies template to name.

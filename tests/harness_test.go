@@ -311,3 +311,13 @@ func readOnlyConn(t *testing.T, b *bundle) *pgx.Conn {
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
 }
+
+// isCitus reports whether the bundle's database is a Citus coordinator.
+func (b *bundle) isCitus() bool {
+	b.t.Helper()
+	var citus bool
+	if err := b.db.Pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`).Scan(&citus); err != nil {
+		b.t.Fatal(err)
+	}
+	return citus
+}

@@ -135,10 +135,14 @@ func deleteSomeEvents(rng *rand.Rand, b *bundle, loaded [][]byte) map[string]boo
 	// Neither next to an event that opens a session: "directly before" and
 	// "directly after" must mean the same without it.
 	ids := all(b, pgx.RowTo[[16]byte], `
-		WITH stream AS (
+		WITH event AS MATERIALIZED (  -- read once: Citus plans the rest on the coordinator
+		  SELECT e."id", e."conversationId", e."senderId", e."sequenceNumber", e."type", e."name"
+		  FROM "ConversationEvent" AS e
+		),
+		stream AS (
 		  SELECT e.*, lag(e."type"::text || coalesce(e."name", '')) OVER w AS "before",
 		         lead(e."type"::text || coalesce(e."name", '')) OVER w AS "after"
-		  FROM "ConversationEvent" AS e
+		  FROM event AS e
 		  WINDOW w AS (PARTITION BY e."senderId" ORDER BY e."sequenceNumber")
 		)
 		SELECT e."id" FROM stream AS e
@@ -146,7 +150,7 @@ func deleteSomeEvents(rng *rand.Rand, b *bundle, loaded [][]byte) map[string]boo
 		  AND coalesce(e."name", '') NOT IN ('action_session_start', 'session_started_metadata')
 		  AND coalesce(e."before", '') NOT IN ('ACTIONaction_session_start', 'SESSION_STARTED', 'SLOTsession_started_metadata')
 		  AND coalesce(e."after", '') NOT IN ('ACTIONaction_session_start', 'SESSION_STARTED', 'SLOTsession_started_metadata')
-		  AND e."sequenceNumber" > (SELECT min(f."sequenceNumber") FROM "ConversationEvent" AS f
+		  AND e."sequenceNumber" > (SELECT min(f."sequenceNumber") FROM event AS f
 		                            WHERE f."conversationId" = e."conversationId")
 		ORDER BY e."id"`)
 	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })

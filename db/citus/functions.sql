@@ -46,22 +46,19 @@ BEGIN
     JOIN pg_namespace AS n ON n."oid" = l."relnamespace"
     WHERE p."partmethod" = 'n' AND p."repmodel" = 't'  -- reference tables, not Citus local ones
   LOOP
-    -- a queue's outbox stands in for the queue (analytics.citus_drain_outboxes),
-    -- a mirror for its table (mirrors.sql); both live in analytics, their
-    -- tables in either schema
+    -- a mirror stands in for its table (mirrors.sql); mirrors live in
+    -- analytics, their tables in either schema
     p_sql := regexp_replace(p_sql,
-      '((?:FROM|JOIN|INTO|UPDATE)\s+)(?:(?:public|analytics)\.)?' || quote_ident(regexp_replace(t."relname", '(Outbox|Mirror)$', '')) || '(?![\w"])',
+      '((?:FROM|JOIN|INTO|UPDATE)\s+)(?:(?:public|analytics)\.)?' || quote_ident(regexp_replace(t."relname", 'Mirror$', '')) || '(?![\w"])',
       '\1' || quote_ident(t."nspname") || '.' || quote_ident(t."relname" || '_' || t."shardid"), 'g');
   END LOOP;
   RETURN p_sql;
 END;
 $$;
 
--- The distribution column of the queues the triggers write on the workers
--- (the statistics deltas, models seen): a conversation of the shard they
--- are written on, which the writer sets in analytics.shard_key, so that the
--- row lives on the shard Citus expects it on; a random one when none is set
--- (a write from the coordinator, which Citus routes).
+-- The distribution column of analytics."QueueOutbox": a conversation of the
+-- shard its rows are written on, which the writer sets in
+-- analytics.shard_key, so that a row lives on the shard Citus expects it on.
 CREATE OR REPLACE FUNCTION analytics.citus_shard_key()
 RETURNS uuid
 LANGUAGE sql
@@ -70,12 +67,52 @@ AS $$
   SELECT coalesce(nullif(current_setting('analytics.shard_key', true), '')::uuid, gen_random_uuid())
 $$;
 
--- The triggers on the workers cannot write the coordinator's queues: they
--- write outboxes, distributed like the conversations (the queue's columns
--- plus "shardKey"), and each refresh first moves what they hold into the
--- queues, in its own transaction, so the rest of the refresh is the
--- single-node one. Models seen go into MachineLearningModel here (a
--- reference table, which a worker's trigger cannot write).
+-- The queues the triggers write (statistics deltas, models seen,
+-- conversations to rebuild) are the coordinator's tables, which a trigger on
+-- a worker cannot write. Each worker has unlogged tables of the same names
+-- (mirrors.sql), always empty outside a transaction, that the triggers'
+-- statements write there, and analytics.citus_flush_queues moves what one
+-- trigger queued into analytics."QueueOutbox" in one statement; each refresh
+-- moves the outbox into the queues (analytics.citus_drain_outboxes). One
+-- outbox, written once per trigger, so that a drain takes all a trigger
+-- queued on a shard or none of it: the fold needs a group's session and
+-- latency deltas together. (Temporary tables would do, but a transaction
+-- that wrote one cannot be prepared, and Citus commits in two phases.)
+CREATE OR REPLACE FUNCTION analytics.citus_queues()
+RETURNS text[]
+LANGUAGE sql
+IMMUTABLE
+AS $$
+  SELECT ARRAY['DirtyModel', 'DirtyConversation', 'VersionStatisticsDelta', 'LatencySampleDelta', 'FlowStatisticsDelta']
+$$;
+
+CREATE OR REPLACE FUNCTION analytics.citus_flush_queues(p_shard regclass)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = analytics, public, pg_temp
+AS $$
+DECLARE
+  v_queue text;
+  v_with text := '';
+  v_select text := '';
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_dist_local_group WHERE groupid = 0) THEN
+    RETURN;  -- on the coordinator (holding shards): queued where they belong
+  END IF;
+  FOREACH v_queue IN ARRAY analytics.citus_queues() LOOP
+    v_with := v_with || CASE WHEN v_with = '' THEN 'WITH ' ELSE ', ' END
+              || format('%I AS (DELETE FROM analytics.%I RETURNING *)', 'q_' || v_queue, v_queue);
+    v_select := v_select || CASE WHEN v_select = '' THEN '' ELSE ' UNION ALL ' END
+                || format('SELECT %L, ROW(q.*)::text FROM %I AS q', v_queue, 'q_' || v_queue);
+  END LOOP;
+  EXECUTE analytics.citus_local_sql(v_with || ' INSERT INTO analytics."QueueOutbox" ("queue", "row") ' || v_select, p_shard);
+END;
+$$;
+
+-- Moves the outbox into the queues, at the start of each refresh pass, in the
+-- refresh's transaction: the rest of the refresh is the single-node one.
+-- Models seen go into MachineLearningModel here (a reference table on one
+-- node, which a worker's trigger cannot write).
 CREATE OR REPLACE FUNCTION analytics.citus_drain_outboxes()
 RETURNS void
 LANGUAGE plpgsql
@@ -84,24 +121,30 @@ AS $$
 DECLARE
   v_queue text;
   v_columns text;
+  v_queues text[];
   v_rows text[];
 BEGIN
+  -- one statement: a shard's rows of one trigger go together
+  WITH moved AS (DELETE FROM analytics."QueueOutbox" RETURNING "queue", "row")
+  SELECT array_agg(m."queue"), array_agg(m."row") INTO v_queues, v_rows FROM moved AS m;
+  IF v_queues IS NULL THEN
+    RETURN;
+  END IF;
   INSERT INTO "MachineLearningModel" ("id", "modelId", "modelName", "assistantName", "firstSeenAt", "lastSeenAt")
   SELECT DISTINCT ON (d."modelId") d."modelId", d."modelIdText", d."modelName", d."assistantName", d."firstSeenAt", d."lastSeenAt"
-  FROM "DirtyModelOutbox" AS d
+  FROM unnest(v_queues, v_rows) AS o("queue", "row"),
+       LATERAL (SELECT (o."row"::analytics."DirtyModelTemplate").*) AS d
+  WHERE o."queue" = 'DirtyModel'
   ORDER BY d."modelId", d."firstSeenAt"
   ON CONFLICT ("id") DO NOTHING;
-  FOREACH v_queue IN ARRAY ARRAY['DirtyModel', 'DirtyConversation', 'VersionStatisticsDelta', 'LatencySampleDelta', 'FlowStatisticsDelta'] LOOP
+  FOREACH v_queue IN ARRAY analytics.citus_queues() LOOP
     SELECT string_agg(quote_ident(a."attname"), ', ' ORDER BY a."attnum") INTO v_columns
     FROM pg_attribute AS a
     WHERE a."attrelid" = ('analytics.' || quote_ident(v_queue))::regclass AND a."attnum" > 0 AND NOT a."attisdropped";
-    -- in two statements: Citus does not insert into a local table from a
-    -- distributed modifying CTE
-    EXECUTE format('WITH moved AS (DELETE FROM analytics.%I RETURNING %s) SELECT array_agg(ROW(%s)::text) FROM moved',
-                   v_queue || 'Outbox', v_columns, v_columns) INTO v_rows;
-    IF v_rows IS NOT NULL THEN
-      EXECUTE format('INSERT INTO analytics.%I SELECT (r::analytics.%I).* FROM unnest($1) AS r', v_queue, v_queue) USING v_rows;
-    END IF;
+    EXECUTE format('INSERT INTO analytics.%I (%s) SELECT %s FROM unnest($1, $2) AS o("queue", "row"),
+                      LATERAL (SELECT (o."row"::analytics.%I).*) AS d
+                    WHERE o."queue" = %L', v_queue, v_columns, v_columns, v_queue || 'Template', v_queue)
+      USING v_queues, v_rows;
   END LOOP;
 END;
 $$;

@@ -4,8 +4,8 @@
 --   distributed by conversation, colocated: ConversationEvent, Conversation,
 --     analytics."ConversationState", analytics."EventReplay": the merge reads
 --     and writes them on the shard the batch's events went to
---   distributed like the conversations, colocated: the outboxes of the queues
---     the triggers write on the workers (analytics.citus_drain_outboxes)
+--   distributed like the conversations, colocated: the outbox of the queues
+--     the triggers write on the workers (analytics.citus_flush_queues)
 --   reference (a copy on every node): mirrors of what the merge reads there
 --     (settings, criteria; analytics.citus_sync_mirror, mirrors.sql)
 --   plain PostgreSQL tables on the coordinator: everything else, so the
@@ -32,28 +32,18 @@ BEGIN
   ALTER TABLE public."ConversationEvent" DROP CONSTRAINT "ConversationEvent_pkey";
   ALTER TABLE public."ConversationEvent" ADD CONSTRAINT "ConversationEvent_pkey" PRIMARY KEY ("conversationId", "id", "timestamp");
 
-  -- Outboxes of the queues the triggers write on the workers
-  -- (analytics.citus_drain_outboxes): the queue's columns, then the
-  -- distribution column; models carry what creating one needs.
-  CREATE TABLE analytics."DirtyModelOutbox" (LIKE analytics."DirtyModel", "modelIdText" text, "assistantName" text);
-  CREATE TABLE analytics."DirtyConversationOutbox" (LIKE analytics."DirtyConversation");
-  CREATE TABLE analytics."VersionStatisticsDeltaOutbox" (LIKE analytics."VersionStatisticsDelta" INCLUDING DEFAULTS);
-  CREATE TABLE analytics."LatencySampleDeltaOutbox" (LIKE analytics."LatencySampleDelta" INCLUDING DEFAULTS);
-  CREATE TABLE analytics."FlowStatisticsDeltaOutbox" (LIKE analytics."FlowStatisticsDelta" INCLUDING DEFAULTS);
-  ALTER TABLE analytics."DirtyModelOutbox" ADD COLUMN "shardKey" uuid NOT NULL DEFAULT analytics.citus_shard_key();
-  ALTER TABLE analytics."VersionStatisticsDeltaOutbox" ADD COLUMN "shardKey" uuid NOT NULL DEFAULT analytics.citus_shard_key();
-  ALTER TABLE analytics."LatencySampleDeltaOutbox" ADD COLUMN "shardKey" uuid NOT NULL DEFAULT analytics.citus_shard_key();
-  ALTER TABLE analytics."FlowStatisticsDeltaOutbox" ADD COLUMN "shardKey" uuid NOT NULL DEFAULT analytics.citus_shard_key();
+  -- What the triggers queue on the workers (analytics.citus_flush_queues).
+  CREATE TABLE analytics."QueueOutbox" (
+    "shardKey" uuid NOT NULL DEFAULT analytics.citus_shard_key(),
+    "queue" text NOT NULL,
+    "row" text NOT NULL
+  );
 
   PERFORM create_distributed_table('public."Conversation"', 'id');
   PERFORM create_distributed_table('analytics."ConversationState"', 'conversationId', colocate_with => 'public."Conversation"');
   PERFORM create_distributed_table('public."ConversationEvent"', 'conversationId', colocate_with => 'public."Conversation"');
   PERFORM create_distributed_table('analytics."EventReplay"', 'conversationId', colocate_with => 'public."Conversation"');
-  PERFORM create_distributed_table('analytics."DirtyConversationOutbox"', 'conversationId', colocate_with => 'public."Conversation"');
-  PERFORM create_distributed_table('analytics."DirtyModelOutbox"', 'shardKey', colocate_with => 'public."Conversation"');
-  PERFORM create_distributed_table('analytics."VersionStatisticsDeltaOutbox"', 'shardKey', colocate_with => 'public."Conversation"');
-  PERFORM create_distributed_table('analytics."LatencySampleDeltaOutbox"', 'shardKey', colocate_with => 'public."Conversation"');
-  PERFORM create_distributed_table('analytics."FlowStatisticsDeltaOutbox"', 'shardKey', colocate_with => 'public."Conversation"');
+  PERFORM create_distributed_table('analytics."QueueOutbox"', 'shardKey', colocate_with => 'public."Conversation"');
 
   ALTER TABLE analytics."ConversationState" ADD CONSTRAINT "ConversationState_conversationId_fkey"
     FOREIGN KEY ("conversationId") REFERENCES public."Conversation" ("id") ON DELETE CASCADE;

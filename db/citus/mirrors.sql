@@ -2,10 +2,12 @@
 -- the workers (analytics.citus_local_sql reads "XMirror" for "X"), re-made by
 -- every db.Distribute, so a migration that changes such a table's columns is
 -- followed, and kept in step by a statement trigger on the table, in the
--- writer's transaction.
+-- writer's transaction. And empty templates of the queues.
 DO $mirrors$
 DECLARE
   v_table text;
+  v_columns text;
+  v_failed text;
 BEGIN
   SET LOCAL citus.enable_unsafe_triggers = on;
   SET LOCAL client_min_messages = warning;
@@ -16,6 +18,31 @@ BEGIN
     EXECUTE format('INSERT INTO analytics.%I SELECT * FROM %s', (parse_ident(v_table))[2] || 'Mirror', v_table);
     EXECUTE format('CREATE OR REPLACE TRIGGER citus_sync_mirror AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s
                     FOR EACH STATEMENT EXECUTE FUNCTION analytics.citus_sync_mirror()', v_table);
+  END LOOP;
+  -- Empty templates of the queues, for the tables of the queues' names on the
+  -- workers; models carry what creating one needs.
+  FOREACH v_table IN ARRAY analytics.citus_queues() LOOP
+    EXECUTE format('DROP TABLE IF EXISTS analytics.%I', v_table || 'Template');
+    EXECUTE format('CREATE TABLE analytics.%I (LIKE analytics.%I INCLUDING DEFAULTS)', v_table || 'Template', v_table);
+    IF v_table = 'DirtyModel' THEN
+      ALTER TABLE analytics."DirtyModelTemplate" ADD COLUMN "modelIdText" text, ADD COLUMN "assistantName" text;
+    END IF;
+    PERFORM create_reference_table(format('analytics.%I', v_table || 'Template'));
+    -- each worker's own table of the queue's name (analytics.citus_flush_queues),
+    -- made over connections of its own, which do not see the template yet
+    SELECT string_agg(format('%I %s%s', a."attname", format_type(a."atttypid", a."atttypmod"),
+                             coalesce(' DEFAULT ' || pg_get_expr(d."adbin", d."adrelid"), '')), ', ' ORDER BY a."attnum")
+    INTO v_columns
+    FROM pg_attribute AS a
+    LEFT JOIN pg_attrdef AS d ON d."adrelid" = a."attrelid" AND d."adnum" = a."attnum"
+    WHERE a."attrelid" = format('analytics.%I', v_table || 'Template')::regclass AND a."attnum" > 0 AND NOT a."attisdropped";
+    SELECT string_agg(r."nodename" || ':' || r."nodeport" || ': ' || r."result", '; ') INTO v_failed
+    FROM run_command_on_workers(format('DROP TABLE IF EXISTS analytics.%1$I; CREATE UNLOGGED TABLE analytics.%1$I (%2$s)',
+                                       v_table, v_columns)) AS r
+    WHERE NOT r."success";
+    IF v_failed IS NOT NULL THEN
+      RAISE EXCEPTION 'create the workers'' table of the queue %: %', v_table, v_failed;
+    END IF;
   END LOOP;
 END;
 $mirrors$;

@@ -3,9 +3,9 @@
 -- inside a query on a shard when any of its work is remote, and cannot read
 -- a transition table inside one: the merge runs as one statement on this
 -- node's shards (analytics.citus_local_sql), with the batch read into an
--- array first. Models: the merge cannot write the reference table of models
--- from a worker; it queues what it saw with the model's name and assistant,
--- and analytics.refresh_models creates the rows.
+-- array first. What it queues goes to the outbox (analytics.citus_flush_queues). Models: the merge cannot write the coordinator's
+-- table of models from a worker; it queues what it saw with the model's name
+-- and assistant, and the refresh creates the rows (citus_drain_outboxes).
 -- replace:
   v_new "Conversation"[];
 BEGIN
@@ -72,5 +72,6 @@ b."assistantName", ps."defaultAssistantName", $2::text) AS "assistantName"
   PERFORM set_config('analytics.citus_shard', TG_RELID::oid::text, true);
   PERFORM analytics.queue_statistics_deltas(v_old, v_new);
   PERFORM set_config('analytics.citus_shard', '', true);
+  PERFORM analytics.citus_flush_queues(TG_RELID);
   PERFORM set_config('analytics.shard_key', '', true);
 -- end

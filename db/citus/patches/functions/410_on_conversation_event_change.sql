@@ -1,6 +1,6 @@
--- On Citus this trigger fires on the workers, per shard, and queues into the
--- outbox of this node's shard (analytics.citus_local_sql), from arrays: Citus
--- cannot read a transition table inside a write.
+-- On Citus this trigger fires on the workers, per shard, and queues through
+-- the outbox (analytics.citus_flush_queues), from an
+-- array: Citus cannot read a transition table inside a write.
 -- replace:
 BEGIN
   INSERT INTO "DirtyConversation" ("conversationId")
@@ -16,8 +16,12 @@ BEGIN
   IF TG_OP = 'UPDATE' THEN
     v_ids := v_ids || (SELECT array_agg(DISTINCT n."conversationId") FROM new_events AS n);
   END IF;
-  EXECUTE analytics.citus_local_sql($queue$
+  IF v_ids IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('analytics.shard_key', v_ids[1]::text, true);
   INSERT INTO "DirtyConversation" ("conversationId")
-  SELECT DISTINCT i FROM unnest($1::uuid[]) AS i
-  $queue$, TG_RELID) USING v_ids;
+  SELECT DISTINCT i FROM unnest(v_ids) AS i;
+  PERFORM analytics.citus_flush_queues(TG_RELID);
+  PERFORM set_config('analytics.shard_key', '', true);
 -- end

@@ -3,7 +3,6 @@ package write
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -123,19 +122,15 @@ func (s *Store) beginBatch(ctx context.Context, tx pgx.Tx) error {
 
 // setUpTx is beginBatch, with foreign key checks skipped only when skipFK.
 func (s *Store) setUpTx(ctx context.Context, tx pgx.Tx, skipFK bool) error {
-	var set []string
-	if s.citus {
-		set = append(set, `SET LOCAL citus.propagate_set_commands = 'local'`,
-			`SET LOCAL `+defaultAssistantSetting+` = `+quoteLiteral(s.cfg.DefaultAssistant))
+	if s.citusSettings != "" {
+		if _, err := tx.Exec(ctx, s.citusSettings); err != nil {
+			return fmt.Errorf("set the batch's transaction up for Citus: %w", err)
+		}
 	}
 	if skipFK {
-		set = append(set, `SET LOCAL session_replication_role = replica`)
-	}
-	if len(set) == 0 {
-		return nil
-	}
-	if _, err := tx.Exec(ctx, strings.Join(set, "; ")); err != nil {
-		return fmt.Errorf("set the batch's transaction up: %w", err)
+		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+			return fmt.Errorf("skip foreign key checks: %w", err)
+		}
 	}
 	return nil
 }

@@ -35,8 +35,8 @@ type Store struct {
 	senders *decode.SenderCache
 	log     *slog.Logger
 
-	skipFKChecks bool // write batches with session_replication_role = replica
-	citus        bool // the database is a Citus coordinator (beginBatch)
+	skipFKChecks  bool   // write batches with session_replication_role = replica
+	citusSettings string // on a Citus coordinator, what beginBatch sets; else ""
 
 	mu           sync.Mutex
 	environments map[decode.UUID]bool // known to exist in "Environment"
@@ -58,19 +58,24 @@ func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slo
 				"(GRANT SET ON PARAMETER session_replication_role TO <role> makes ingestion faster)")
 		}
 	}
-	var citus bool
-	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`).Scan(&citus); err != nil {
+	// On Citus each batch's transaction sets the default assistant name with
+	// SET LOCAL, the one form Citus sends on to the workers, where the insert
+	// trigger reads it; SET takes no parameters, so the server quotes it here.
+	var citusSettings string
+	if err := pool.QueryRow(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')
+		THEN format('SET LOCAL citus.propagate_set_commands = ''local''; SET LOCAL analytics.default_assistant_name = %L', $1::text)
+		ELSE '' END`, cfg.DefaultAssistant).Scan(&citusSettings); err != nil {
 		return nil, fmt.Errorf("look for the citus extension: %w", err)
 	}
 	return &Store{
-		skipFKChecks: skip,
-		citus:        citus,
-		pool:         pool,
-		cfg:          cfg,
-		decoder:      decode.Decoder{Types: types, DefaultEnvironment: cfg.DefaultEnvironment, MaxEventBytes: cfg.MaxEventBytes},
-		senders:      decode.NewSenderCache(cfg.SenderCacheSize),
-		log:          log,
-		environments: map[decode.UUID]bool{},
+		skipFKChecks:  skip,
+		citusSettings: citusSettings,
+		pool:          pool,
+		cfg:           cfg,
+		decoder:       decode.Decoder{Types: types, DefaultEnvironment: cfg.DefaultEnvironment, MaxEventBytes: cfg.MaxEventBytes},
+		senders:       decode.NewSenderCache(cfg.SenderCacheSize),
+		log:           log,
+		environments:  map[decode.UUID]bool{},
 	}, nil
 }
 
@@ -197,14 +202,6 @@ func (s *Store) unknownEnvironments(events []*decode.Event) (ids [][16]byte, nam
 	}
 	return ids, names
 }
-
-// defaultAssistantSetting is the setting the insert trigger reads for
-// sessions whose events carry no metadata.assistant_id.
-const defaultAssistantSetting = "analytics.default_assistant_name"
-
-// quoteLiteral quotes s as an SQL string literal (standard_conforming_strings,
-// on since PostgreSQL 9.1).
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func isDuplicateEvent(err error) bool {
 	var pgErr *pgconn.PgError

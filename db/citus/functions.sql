@@ -73,7 +73,7 @@ $$;
 -- (mirrors.sql), always empty outside a transaction, that the triggers'
 -- statements write there, and analytics.citus_flush_queues moves what one
 -- trigger queued into analytics."QueueOutbox" in one statement; each refresh
--- moves the outbox into the queues (analytics.citus_drain_outboxes). One
+-- moves the outbox into the queues (analytics.citus_drain_outbox). One
 -- outbox, written once per trigger, so that a drain takes all a trigger
 -- queued on a shard or none of it: the fold needs a group's session and
 -- latency deltas together. (Temporary tables would do, but a transaction
@@ -111,9 +111,9 @@ $$;
 
 -- Moves the outbox into the queues, at the start of each refresh pass, in the
 -- refresh's transaction: the rest of the refresh is the single-node one.
--- Models seen go into MachineLearningModel here (a reference table on one
--- node, which a worker's trigger cannot write).
-CREATE OR REPLACE FUNCTION analytics.citus_drain_outboxes()
+-- Models seen go into MachineLearningModel here (a table of the
+-- coordinator, which a worker's trigger cannot write).
+CREATE OR REPLACE FUNCTION analytics.citus_drain_outbox()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = analytics, public, pg_temp

@@ -5,7 +5,7 @@
 -- node's shards (analytics.citus_local_sql), with the batch read into an
 -- array first. What it queues goes to the outbox (analytics.citus_flush_queues). Models: the merge cannot write the coordinator's
 -- table of models from a worker; it queues what it saw with the model's name
--- and assistant, and the refresh creates the rows (citus_drain_outboxes).
+-- and assistant, and the refresh creates the rows (citus_drain_outbox).
 -- replace:
   v_new "Conversation"[];
 BEGIN

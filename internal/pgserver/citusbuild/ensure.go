@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"time"
@@ -65,6 +66,9 @@ func ensureIn(ctx context.Context, opts Options, in pgserver.Installation) error
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("%w: installing into %s needs root (install Citus %s yourself, or run as root to build it from %s)",
 			ErrCannotInstall, in.PkgLibDir, m[1], opts.Source)
+	}
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		return fmt.Errorf("%w: building it needs apt-get and dpkg (Debian or Ubuntu); install Citus %s from its packages instead", ErrCannotInstall, m[1])
 	}
 	base := opts.CacheDir
 	if base == "" {

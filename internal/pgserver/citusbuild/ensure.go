@@ -67,9 +67,6 @@ func ensureIn(ctx context.Context, opts Options, in pgserver.Installation) error
 		return fmt.Errorf("%w: installing into %s needs root (install Citus %s yourself, or run as root to build it from %s)",
 			ErrCannotInstall, in.PkgLibDir, m[1], opts.Source)
 	}
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		return fmt.Errorf("%w: building it needs apt-get and dpkg (Debian or Ubuntu); install Citus %s from its packages instead", ErrCannotInstall, m[1])
-	}
 	base := opts.CacheDir
 	if base == "" {
 		userCache, err := os.UserCacheDir()
@@ -91,6 +88,9 @@ func ensureIn(ctx context.Context, opts Options, in pgserver.Installation) error
 	}
 	cache := filepath.Join(base, "citus-"+m[1]+"-pg"+in.Version)
 	if _, err := os.Stat(filepath.Join(cache, "extension", "citus.control")); err != nil {
+		if _, err := exec.LookPath("apt-get"); err != nil {
+			return fmt.Errorf("%w: building it needs apt-get and dpkg (Debian or Ubuntu); install Citus %s from its packages instead", ErrCannotInstall, m[1])
+		}
 		began := time.Now()
 		opts.Logf("citusbuild: building Citus %s for PostgreSQL %s into %s (about two minutes)", m[1], in.Version, cache)
 		if err := build(ctx, opts.Source, cache, in); err != nil {

@@ -580,8 +580,12 @@ func print(w io.Writer, r Result) {
 	fmt.Fprintf(w, "%s\n", line)
 }
 
-// byNode prints one row per server of a Citus run's CPU figures.
+// byNode prints one row per server of a Citus run's CPU figures; nothing
+// for a single server's (none).
 func byNode(w io.Writer, indent string, perNode []float64) {
+	if len(perNode) < 2 {
+		return
+	}
 	for i, name := range nodeNames(len(perNode)) {
 		fmt.Fprintf(w, "%-44s %14s\n", indent+"PostgreSQL on the "+name, fmt.Sprintf("%.1f", perNode[i]))
 	}

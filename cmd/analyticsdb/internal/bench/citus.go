@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/openrasa/analyticsdb/db"
 	"github.com/openrasa/analyticsdb/internal/pgserver"
@@ -56,32 +55,14 @@ func freshCitusDatabase(ctx context.Context, c *pgserver.CitusCluster, name stri
 	}
 	url := c.DatabaseURL(name)
 	if shardCount > 0 {
-		if err := setShardCount(ctx, url, shardCount); err != nil {
-			return "", fmt.Errorf("set citus.shard_count of %s: %w", name, err)
+		if err := c.SetShardCount(ctx, name, shardCount); err != nil {
+			return "", err
 		}
 	}
 	if err := db.Migrate(ctx, url, io.Discard); err != nil {
 		return "", err
 	}
 	return url, db.Distribute(ctx, url, io.Discard)
-}
-
-// setShardCount makes n the citus.shard_count of the database at dbURL, for
-// every later session: Distribute's and the bare table's. ALTER DATABASE
-// takes no parameters: set it here, then store it FROM CURRENT.
-func setShardCount(ctx context.Context, dbURL string, n int) error {
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `SELECT set_config('citus.shard_count', $1::integer::text, false)`, n); err != nil {
-		return err
-	}
-	_, err = conn.Exec(ctx, `DO $$ BEGIN
-		EXECUTE format('ALTER DATABASE %I SET citus.shard_count FROM CURRENT', current_database());
-	END $$`)
-	return err
 }
 
 // settleWorkers checkpoints the workers too, when pool's database is on

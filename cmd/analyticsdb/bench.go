@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/openrasa/analyticsdb/cmd/analyticsdb/internal/bench"
@@ -27,6 +28,9 @@ func benchCommand() *cli.Command {
 			&cli.StringFlag{Name: "shared-buffers", EnvVars: []string{"BENCH_SHARED_BUFFERS"}, Value: "1GB", Usage: "shared_buffers of the server the bench starts"},
 			&cli.StringFlag{Name: "server-url", EnvVars: []string{"BENCH_SERVER_URL"}, Usage: "a PostgreSQL server where the bench may create and drop databases"},
 			&cli.BoolFlag{Name: "in-process", EnvVars: []string{"BENCH_IN_PROCESS"}, Usage: "run the loader in this process (no memory figure)"},
+			&cli.BoolFlag{Name: "citus", EnvVars: []string{"BENCH_CITUS"}, Usage: "run on a Citus coordinator and two workers the bench starts (Citus must be installed), " +
+				"each database migrated and distributed (db.Distribute); CPU is reported per server too. --history defaults to 0 here"},
+			&cli.IntFlag{Name: "shard-count", EnvVars: []string{"BENCH_SHARD_COUNT"}, Usage: "with --citus: citus.shard_count of each database, set before it is distributed (default: Citus's, 32)"},
 			&cli.BoolFlag{Name: "busy-day", EnvVars: []string{"BENCH_BUSY_DAY"}, Usage: "instead: load one busy day of one statistics group (--events, default here 1,000,000) " +
 				"and print refresh time and statistics lag per tenth of the day"},
 		}, settingsStallFlags()),
@@ -56,6 +60,15 @@ func benchCommand() *cli.Command {
 				LoaderBinary:      binary,
 				Out:               os.Stdout,
 				Log:               quietLogger(c),
+			}
+			if c.Bool("citus") {
+				if c.Bool("settings-stall") || c.Bool("busy-day") || o.ServerURL != "" {
+					return fmt.Errorf("--citus runs the default bench on servers it starts: not with --settings-stall, --busy-day or --server-url")
+				}
+				o.Citus, o.ShardCount = true, c.Int("shard-count")
+				if !c.IsSet("history") {
+					o.History = 0
+				}
 			}
 			if c.Bool("settings-stall") {
 				return settingsStall(c, o)

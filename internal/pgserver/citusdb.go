@@ -54,6 +54,28 @@ func (c *CitusCluster) CreateDatabase(ctx context.Context, name string) error {
 	return nil
 }
 
+// SetShardCount makes n the citus.shard_count of database name, for the
+// sessions that then distribute its tables (Citus's default is 32).
+// ALTER DATABASE takes no parameters: the value is set in the session, then
+// stored FROM CURRENT.
+func (c *CitusCluster) SetShardCount(ctx context.Context, name string, n int) error {
+	conn, err := pgx.Connect(ctx, c.DatabaseURL(name))
+	if err != nil {
+		return fmt.Errorf("set citus.shard_count of %s: %w", quoteIdent(name), err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `SELECT set_config('citus.shard_count', $1::integer::text, false)`, n); err != nil {
+		return fmt.Errorf("set citus.shard_count of %s to %d: %w", quoteIdent(name), n, err)
+	}
+	_, err = conn.Exec(ctx, `DO $$ BEGIN
+		EXECUTE format('ALTER DATABASE %I SET citus.shard_count FROM CURRENT', current_database());
+	END $$`)
+	if err != nil {
+		return fmt.Errorf("set citus.shard_count of %s to %d: %w", quoteIdent(name), n, err)
+	}
+	return nil
+}
+
 // DropDatabase drops database name, if it exists, on every node, the
 // coordinator first: it holds connections to the workers' copies.
 func (c *CitusCluster) DropDatabase(ctx context.Context, name string) error {

@@ -14,6 +14,11 @@
 // Docker container is left running and can be found with
 // `docker ps --filter label=org.openrasa.analyticsdb.pgserver`.
 //
+// StartCitus starts a Citus coordinator and workers, each a local server with
+// Citus preloaded, and CitusCluster.CreateDatabase readies a database on all
+// of them. Citus must be installed (FindInstallation tells); package
+// citusbuild builds and installs it for the tests.
+//
 // The demo and the benchmark start their servers with it; the tests get
 // theirs from tests/testdb, which uses it too.
 package pgserver

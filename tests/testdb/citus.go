@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -17,9 +18,10 @@ import (
 	"github.com/openrasa/analyticsdb/internal/pgserver/citusbuild"
 )
 
-// citusStartTimeout covers building Citus when it is neither installed nor
-// cached (about two minutes on 2 cores) and starting the three servers.
 const (
+	envCitusShardCount = "TEST_CITUS_SHARD_COUNT" // citus.shard_count of NewCitus's databases
+	// citusStartTimeout covers building Citus when it is neither installed
+	// nor cached (about two minutes on 2 cores) and starting the three servers.
 	citusStartTimeout = 15 * time.Minute
 	citusSetupTimeout = 5 * time.Minute // to create, migrate and distribute a database
 )
@@ -63,6 +65,11 @@ func NewCitus(t testing.TB) *DB {
 			t.Errorf("testdb: drop Citus database %s: %v", name, err)
 		}
 	})
+	if n := citusShardCount(); n > 0 {
+		if err := c.SetShardCount(ctx, name, n); err != nil {
+			t.Fatalf("testdb: %v", err)
+		}
+	}
 	dbURL := c.DatabaseURL(name)
 	if err := db.Migrate(ctx, dbURL, io.Discard); err != nil {
 		t.Fatalf("testdb: migrate Citus database %s: %v", name, err)
@@ -73,6 +80,14 @@ func NewCitus(t testing.TB) *DB {
 	}
 	verboseLogf("testdb: Citus database %s ready after %s", name, time.Since(began).Round(time.Millisecond))
 	return &DB{URL: dbURL, Pool: openPool(t, ctx, dbURL, name), Name: name}
+}
+
+// citusShardCount is TEST_CITUS_SHARD_COUNT, the citus.shard_count NewCitus
+// distributes with; 0 (unset) leaves Citus's default, 32. Fewer shards make
+// every COPY and statement cheaper (docs/performance.md, "On Citus").
+func citusShardCount() int {
+	n, _ := strconv.Atoi(os.Getenv(envCitusShardCount))
+	return n
 }
 
 // Citus returns the shared Citus cluster, starting it on first use, or skips

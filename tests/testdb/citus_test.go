@@ -53,11 +53,12 @@ func mustQuery(t *testing.T, conn *pgx.Conn, sql string, args ...any) pgx.Rows {
 }
 
 // A table distributed from the coordinator of the shared cluster keeps its
-// rows in shards on both workers, and none on the coordinator.
+// rows in shards on both workers, as many shards as SetShardCount asked
+// for, and none on the coordinator.
 func TestCitusTableSpreadsOverBothWorkers(t *testing.T) {
 	t.Parallel()
 	c := testdb.Citus(t)
-	const name, total = "test_citus_spread", 1000
+	const name, total, shardCount = "test_citus_spread", 1000, 6
 	if err := c.CreateDatabase(t.Context(), name); err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +67,9 @@ func TestCitusTableSpreadsOverBothWorkers(t *testing.T) {
 			t.Error(err)
 		}
 	})
+	if err := c.SetShardCount(t.Context(), name, shardCount); err != nil {
+		t.Fatal(err)
+	}
 	coord := connectTo(t, c.DatabaseURL(name))
 	for _, sql := range []string{
 		"CREATE TABLE item (id int PRIMARY KEY, v text)",
@@ -86,17 +90,17 @@ func TestCitusTableSpreadsOverBothWorkers(t *testing.T) {
 	if rows, shards := shardRows(t, coord, "item"); rows != 0 || shards != 0 {
 		t.Errorf("coordinator holds %d shards with %d rows, want none", shards, rows)
 	}
-	sum := 0
+	sum, sumShards := 0, 0
 	for i, w := range c.Workers {
 		rows, shards := shardRows(t, connectTo(t, w.DatabaseURL(name)), "item")
 		t.Logf("worker %d: %d shards, %d rows", i+1, shards, rows)
 		if rows == 0 {
 			t.Errorf("worker %d holds %d shards and no rows", i+1, shards)
 		}
-		sum += rows
+		sum, sumShards = sum+rows, sumShards+shards
 	}
-	if sum != total {
-		t.Errorf("the workers hold %d rows together, want %d", sum, total)
+	if sum != total || sumShards != shardCount {
+		t.Errorf("the workers hold %d rows in %d shards together, want %d in %d", sum, sumShards, total, shardCount)
 	}
 }
 

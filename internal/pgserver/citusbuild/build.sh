@@ -42,7 +42,7 @@ apt-get download -qq "$dev_pkg=$v" || { apt-get update -qq && apt-get download -
 dpkg -x "${dev_pkg}"_*.deb stage
 S=$WORK/stage
 # pg_config is relocatable: copied under $S it reports the paths under $S.
-mkdir -p "$S/usr/lib/postgresql/$major/bin" "$S/usr/lib/x86_64-linux-gnu"
+mkdir -p "$S/usr/lib/postgresql/$major/bin" "$S/usr/lib/postgresql/$major/lib"
 cp "$pg_config" "$S/usr/lib/postgresql/$major/bin/"
 for f in /usr/include/postgresql/*.h; do ln -sf "$f" "$S/usr/include/postgresql/"; done
 ln -sfn /usr/include/postgresql/internal "$S/usr/include/postgresql/internal"

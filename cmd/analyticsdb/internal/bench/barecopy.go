@@ -51,16 +51,25 @@ func dumpRows(ctx context.Context, rowsURL string, batchSize int) (bareRows, err
 // same columns, keys, indexes and leaves and no triggers or foreign keys, in
 // the database at dbURL. Without a trigger, a COPY into the partitioned
 // table keeps COPY's batched inserts (one buffer per leaf): the physical
-// limit of the loader's COPYs into leaves.
-func createBareTable(ctx context.Context, dbURL string) error {
+// limit of the loader's COPYs into leaves. With citus it is distributed like
+// the events, its primary key led by the distribution column as Citus needs.
+func createBareTable(ctx context.Context, dbURL string, citus bool) error {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
+	key := `ALTER TABLE bench_bare ADD PRIMARY KEY ("id", "timestamp")`
+	if citus {
+		key = `ALTER TABLE bench_bare ADD PRIMARY KEY ("conversationId", "id", "timestamp")`
+	}
+	if _, err := conn.Exec(ctx, `CREATE TABLE bench_bare (LIKE "ConversationEvent" INCLUDING DEFAULTS) PARTITION BY RANGE ("timestamp")`); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, key); err != nil {
+		return err
+	}
 	_, err = conn.Exec(ctx, `
-		CREATE TABLE bench_bare (LIKE "ConversationEvent" INCLUDING DEFAULTS) PARTITION BY RANGE ("timestamp");
-		ALTER TABLE bench_bare ADD PRIMARY KEY ("id", "timestamp");
 		CREATE INDEX ON bench_bare ("conversationId", "sequenceNumber");
 		CREATE TABLE bench_bare_default PARTITION OF bench_bare DEFAULT;
 		DO $$
@@ -72,6 +81,9 @@ func createBareTable(ctx context.Context, dbURL string) error {
 		                   'bench_bare_' || p."partition", p."from", p."to");
 		  END LOOP;
 		END $$`)
+	if err == nil && citus {
+		_, err = conn.Exec(ctx, `SELECT create_distributed_table('bench_bare', 'conversationId')`)
+	}
 	return err
 }
 
@@ -91,8 +103,8 @@ func lastSequenceNumber(ctx context.Context, dbURL string) (int64, error) {
 // copies into it the events stored up to sequence number last, in the order
 // they were stored, so that its indexes grow as the real ones did (random
 // primary key inserts, not a sorted build).
-func fillBareTable(ctx context.Context, dbURL string, last int64) error {
-	if err := createBareTable(ctx, dbURL); err != nil {
+func fillBareTable(ctx context.Context, dbURL string, last int64, citus bool) error {
+	if err := createBareTable(ctx, dbURL, citus); err != nil {
 		return err
 	}
 	conn, err := pgx.Connect(ctx, dbURL)

@@ -46,8 +46,13 @@ type Options struct {
 	Seed              int64
 	SharedBuffers     string // of the server the bench starts; "" means 1GB
 	LoaderBinary      string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
-	Out               io.Writer
-	Log               *slog.Logger
+	// Citus runs the bench on a Citus coordinator and two workers (citus.go):
+	// Cluster if set, else a cluster the bench starts. ServerURL must be empty.
+	Citus      bool
+	Cluster    *pgserver.CitusCluster
+	ShardCount int // citus.shard_count of each Citus database; 0: Citus's default (32)
+	Out        io.Writer
+	Log        *slog.Logger
 }
 
 // Result is one run's figures; throughput is events per second.
@@ -89,6 +94,9 @@ type Result struct {
 	// CPU milliseconds per 1,000 events, where /proc can tell (a local server
 	// this run started); nil otherwise.
 	CPU *CPUPerThousand `json:"cpuMsPerThousandEvents,omitempty"`
+	// CitusWorkers and CitusShardCount describe a Citus run (0: not one).
+	CitusWorkers    int `json:"citusWorkers,omitempty"`
+	CitusShardCount int `json:"citusShardCount,omitempty"`
 }
 
 // CPUPerThousand splits the CPU time of the bare COPY and of the end-to-end
@@ -108,6 +116,10 @@ type CPUPerThousand struct {
 	HistoryNeighboursPostgres     []float64 `json:"historyNeighboursPostgres,omitempty"`
 	HistoryBareCopyPostgres       float64   `json:"historyBareCopyPostgres,omitempty"`
 	HistoryBareNeighboursPostgres []float64 `json:"historyBareCopyNeighboursPostgres,omitempty"`
+	// On Citus, PostgreSQL's CPU of the bare COPY and the end-to-end run per
+	// server: the coordinator, then the workers.
+	BareCopyPostgresByNode []float64 `json:"bareCopyPostgresByNode,omitempty"`
+	EndToEndPostgresByNode []float64 `json:"endToEndPostgresByNode,omitempty"`
 }
 
 const topic = "bench"
@@ -138,7 +150,22 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.ServerURL == "" {
 		res.SharedBuffers = cmp.Or(o.SharedBuffers, "1GB")
 	}
-	serverURL, meter, stop, err := server(ctx, o)
+	var (
+		citus     *pgserver.CitusCluster
+		serverURL string
+		meter     cpuMeter
+		stop      func()
+		err       error
+	)
+	if o.Citus {
+		if o.ServerURL != "" {
+			return res, fmt.Errorf("bench: a Citus run starts its own servers; --server-url is not for it")
+		}
+		citus, meter, stop, err = citusServer(ctx, o)
+		res.CitusWorkers, res.CitusShardCount = len(citus.Workers), cmp.Or(o.ShardCount, 32)
+	} else {
+		serverURL, meter, stop, err = server(ctx, o)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -149,7 +176,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	// what the leaves hold only.
 	historyStart := streamStart.AddDate(0, 0, -o.HistoryDays)
 	fresh := func(name string) (string, error) {
-		url, err := freshDatabase(ctx, serverURL, name)
+		var url string
+		var err error
+		if citus != nil {
+			url, err = freshCitusDatabase(ctx, citus, name, o.ShardCount)
+		} else {
+			url, err = freshDatabase(ctx, serverURL, name)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -219,6 +252,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			EndToEndPostgres: perThousand(full.cpu.postgres, full.events), EndToEndLoader: perThousand(full.cpu.loaders, full.events),
 			EndToEndKafka: perThousand(full.cpu.self, full.events),
 		}
+		if len(full.cpu.nodes) > 1 {
+			res.CPU.BareCopyPostgresByNode = perThousandEach(median.copyCPU.nodes, messages)
+			res.CPU.EndToEndPostgresByNode = perThousandEach(full.cpu.nodes, full.events)
+		}
 	}
 
 	// (d) the full path again, with history already stored
@@ -284,7 +321,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		// (the rounds above ran before the history was loaded, half an
 		// hour earlier with 10M events)
 		start = time.Now()
-		if err := fillBareTable(ctx, histURL, historyEnd); err != nil {
+		if err := fillBareTable(ctx, histURL, historyEnd, o.Citus); err != nil {
 			return res, fmt.Errorf("bare table with history: %w", err)
 		}
 		fmt.Fprintf(o.Out, "history copied into a bare table in %s\n", time.Since(start).Round(time.Second))
@@ -293,7 +330,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			if err != nil {
 				return 0, 0, err
 			}
-			if err := createBareTable(ctx, bareURL); err != nil {
+			if err := createBareTable(ctx, bareURL, o.Citus); err != nil {
 				return 0, 0, err
 			}
 			rate, _, cpu, err := bareCopy(ctx, meter, rows, bareURL)
@@ -338,16 +375,12 @@ func server(ctx context.Context, o Options) (string, cpuMeter, func(), error) {
 	if o.ServerURL != "" {
 		return o.ServerURL, cpuMeter{}, func() {}, nil
 	}
-	// Both sides run on the same server; autovacuum is off so that neither is
-	// measured while it vacuums what the other wrote (settle runs it).
-	srv, err := pgserver.Start(ctx, pgserver.Options{Settings: map[string]string{
-		"shared_buffers": cmp.Or(o.SharedBuffers, "1GB"), "max_wal_size": "8GB", "checkpoint_timeout": "30min", "autovacuum": "off",
-	}})
+	srv, err := pgserver.Start(ctx, pgserver.Options{Settings: benchSettings(o)})
 	if err != nil {
 		return "", cpuMeter{}, nil, err
 	}
 	pid, _ := srv.ProcessID()
-	return srv.URL(), cpuMeter{postmaster: pid}, func() { _ = srv.Stop() }, nil
+	return srv.URL(), cpuMeter{postmasters: []int{pid}}, func() { _ = srv.Stop() }, nil
 }
 
 func freshDatabase(ctx context.Context, serverURL, name string) (string, error) {
@@ -378,7 +411,7 @@ func sideBySide(ctx context.Context, o Options, meter cpuMeter, fresh func(strin
 	if err != nil {
 		return r, err
 	}
-	if err := createBareTable(ctx, bareURL); err != nil {
+	if err := createBareTable(ctx, bareURL, o.Citus); err != nil {
 		return r, err
 	}
 	if r.copyRate, r.copyWAL, r.copyCPU, err = bareCopy(ctx, meter, rows, bareURL); err != nil {
@@ -426,6 +459,9 @@ func settle(ctx context.Context, url string, tables ...string) (prewarmed bool, 
 		return false, err
 	}
 	if _, err = pool.Exec(ctx, `CHECKPOINT`); err != nil {
+		return false, err
+	}
+	if citus, err := settleWorkers(ctx, pool); err != nil || citus {
 		return false, err
 	}
 	return prewarm(ctx, pool, tables), nil
@@ -478,6 +514,10 @@ func print(w io.Writer, r Result) {
 	if r.SharedBuffers != "" {
 		row("server shared_buffers", "%s", r.SharedBuffers)
 	}
+	if r.CitusWorkers > 0 {
+		row("Citus: coordinator and workers", "1 + %d", r.CitusWorkers)
+		row("Citus shard count", "%d", r.CitusShardCount)
+	}
 	row("indexes in shared_buffers before each run", "%t", r.IndexesPrewarmed)
 	row("bare COPY (events/s)", "%.0f", r.CopyEventsPerSec)
 	row("end to end: Kafka→loader→COPY→triggers→stats", "%.0f", r.FullEventsPerSec)
@@ -509,15 +549,21 @@ func print(w io.Writer, r Result) {
 	} else {
 		row("loader peak RSS (MB)", "%s", "in-process")
 	}
-	row("WAL bytes per event, bare COPY", "%.0f", r.WALBytesPerEventCopy)
-	row("WAL bytes per event, end to end", "%.0f", r.WALBytesPerEventFull)
+	wal := "WAL bytes per event"
+	if r.CitusWorkers > 0 {
+		wal = "coordinator WAL bytes per event"
+	}
+	row(wal+", bare COPY", "%.0f", r.WALBytesPerEventCopy)
+	row(wal+", end to end", "%.0f", r.WALBytesPerEventFull)
 	if r.HistoryEvents > 0 {
 		row("WAL bytes per event, end to end with history", "%.0f", r.WALBytesPerEventHist)
 	}
 	if c := r.CPU; c != nil {
 		row("CPU ms per 1k events, bare COPY: PostgreSQL", "%.1f", c.BareCopyPostgres)
 		row("  the COPY client", "%.1f", c.BareCopyClient)
+		byNode(w, "  ", c.BareCopyPostgresByNode)
 		row("CPU ms per 1k events, end to end: PostgreSQL", "%.1f", c.EndToEndPostgres)
+		byNode(w, "  ", c.EndToEndPostgresByNode)
 		row("  the loader", "%.1f", c.EndToEndLoader)
 		row("  Kafka (kfake, in this process)", "%.1f", c.EndToEndKafka)
 		if r.HistoryEvents > 0 {
@@ -532,4 +578,15 @@ func print(w io.Writer, r Result) {
 	}
 	line, _ := json.Marshal(r)
 	fmt.Fprintf(w, "%s\n", line)
+}
+
+// byNode prints one row per server of a Citus run's CPU figures; nothing
+// for a single server's (none).
+func byNode(w io.Writer, indent string, perNode []float64) {
+	if len(perNode) < 2 {
+		return
+	}
+	for i, name := range nodeNames(len(perNode)) {
+		fmt.Fprintf(w, "%-44s %14s\n", indent+"PostgreSQL on the "+name, fmt.Sprintf("%.1f", perNode[i]))
+	}
 }

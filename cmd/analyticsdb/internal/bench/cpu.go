@@ -20,27 +20,37 @@ const userHZ = 100
 // cpuTimes is the CPU time used so far by each party.
 type cpuTimes struct {
 	postgres, loaders, self time.Duration
+	nodes                   []time.Duration // postgres split by server, in cpuMeter.postmasters' order
 }
 
 func (a cpuTimes) sub(b cpuTimes) cpuTimes {
-	return cpuTimes{a.postgres - b.postgres, a.loaders - b.loaders, a.self - b.self}
+	d := cpuTimes{postgres: a.postgres - b.postgres, loaders: a.loaders - b.loaders, self: a.self - b.self}
+	for i := range a.nodes {
+		d.nodes = append(d.nodes, a.nodes[i]-b.nodes[i])
+	}
+	return d
 }
 
-// cpuMeter samples cpuTimes; postmaster is 0 when the server's processes are
-// not ours to read.
+// cpuMeter samples cpuTimes; postmasters is empty when the servers'
+// processes are not ours to read. It holds one server's postmaster, or a
+// Citus cluster's: the coordinator's, then the workers'.
 type cpuMeter struct {
-	postmaster int
-	loaders    func() []int // process ids of the loader children
+	postmasters []int
+	loaders     func() []int // process ids of the loader children
 }
 
-func (m cpuMeter) ok() bool { return m.postmaster != 0 }
+func (m cpuMeter) ok() bool { return len(m.postmasters) > 0 }
 
 func (m cpuMeter) sample() cpuTimes {
 	var t cpuTimes
 	if !m.ok() {
 		return t
 	}
-	t.postgres = processTreeCPU(m.postmaster)
+	for _, pm := range m.postmasters {
+		d := processTreeCPU(pm)
+		t.nodes = append(t.nodes, d)
+		t.postgres += d
+	}
 	if m.loaders != nil {
 		for _, pid := range m.loaders() {
 			self, _, _ := processCPU(pid)
@@ -89,6 +99,15 @@ func processCPU(pid int) (self, reaped time.Duration, parent int) {
 	ticks := func(n int64) time.Duration { return time.Duration(n) * time.Second / userHZ }
 	// After the comm: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
 	return ticks(num(11) + num(12)), ticks(num(13) + num(14)), int(num(1))
+}
+
+// perThousandEach is perThousand of each of ds.
+func perThousandEach(ds []time.Duration, n int) []float64 {
+	out := make([]float64, len(ds))
+	for i, d := range ds {
+		out[i] = perThousand(d, n)
+	}
+	return out
 }
 
 // perThousand is d per 1,000 of n events, in milliseconds.

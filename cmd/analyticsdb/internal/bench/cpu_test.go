@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -50,4 +52,20 @@ func rusageCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// The table prints CPU per server for a Citus run only, and a single
+// server's run (no per-server figures) prints without them.
+func TestPrintCPUByServer(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		perNode []float64
+		rows    int
+	}{{"one server", nil, 0}, {"citus", []float64{1, 2, 3}, 6}} {
+		var out bytes.Buffer
+		print(&out, Result{CPU: &CPUPerThousand{BareCopyPostgresByNode: tc.perNode, EndToEndPostgresByNode: tc.perNode}})
+		if got := strings.Count(out.String(), "PostgreSQL on the "); got != tc.rows {
+			t.Errorf("%s: %d rows per server, want %d:\n%s", tc.name, got, tc.rows, out.String())
+		}
+	}
 }

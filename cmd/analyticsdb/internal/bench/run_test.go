@@ -46,3 +46,47 @@ func TestBenchRunsInASmallConfiguration(t *testing.T) {
 	}
 	t.Logf("%s", out.String())
 }
+
+// TestBenchRunsOnCitus runs the bench on the tests' Citus cluster and checks
+// that it reports PostgreSQL's CPU per server, with work on every worker:
+// the bare COPY goes into a table distributed over them.
+func TestBenchRunsOnCitus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("bench in -short mode")
+	}
+	c := testdb.Citus(t)
+	var out bytes.Buffer
+	res, err := Run(context.Background(), Options{
+		Citus:      true,
+		Cluster:    c,
+		ShardCount: 4,
+		Events:     2000,
+		BatchSize:  500,
+		Rounds:     1,
+		Seed:       3,
+		Out:        &out,
+	})
+	if err != nil {
+		t.Fatalf("bench --citus: %v\n%s", err, out.String())
+	}
+	t.Logf("%s", out.String())
+	for _, want := range []string{"Citus shard count", "PostgreSQL on the coordinator", "PostgreSQL on the worker 2", `"citusWorkers":2`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("bench output lacks %q", want)
+		}
+	}
+	if res.CPU == nil || len(res.CPU.BareCopyPostgresByNode) != 3 || len(res.CPU.EndToEndPostgresByNode) != 3 {
+		t.Fatalf("CPU per server missing: %+v", res.CPU)
+	}
+	for i, ms := range res.CPU.BareCopyPostgresByNode[1:] {
+		if ms <= 0 {
+			t.Errorf("worker %d used no CPU for the bare COPY into a distributed table", i+1)
+		}
+	}
+	if res.IndexesPrewarmed {
+		t.Error("a Citus run claims the shards' indexes were prewarmed")
+	}
+	if res.CitusShardCount != 4 || res.FullEventsPerSec <= 0 || res.CopyEventsPerSec <= 0 {
+		t.Errorf("bench result %+v", res)
+	}
+}

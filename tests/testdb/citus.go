@@ -83,12 +83,17 @@ func NewCitus(t testing.TB) *DB {
 }
 
 // citusShardCount is TEST_CITUS_SHARD_COUNT, the citus.shard_count NewCitus
-// distributes with; 0 (unset) leaves Citus's default, 32. Fewer shards make
-// every COPY and statement cheaper (docs/performance.md, "On Citus").
+// distributes with; unset, 8 instead of Citus's 32: the insert trigger runs
+// once per shard a batch touches, the tests' streams are small, and 8 still
+// spread every batch over both workers (docs/performance.md, "On Citus").
 func citusShardCount() int {
-	n, _ := strconv.Atoi(os.Getenv(envCitusShardCount))
-	return n
+	if n, err := strconv.Atoi(os.Getenv(envCitusShardCount)); err == nil {
+		return n
+	}
+	return defaultCitusShardCount
 }
+
+const defaultCitusShardCount = 8
 
 // Citus returns the shared Citus cluster, starting it on first use, or skips
 // or fails t as NewCitus describes.
@@ -124,11 +129,7 @@ func startCitus() (c *pgserver.CitusCluster, skip, always bool, err error) {
 		return nil, false, false, err
 	}
 	began := time.Now()
-	// 8 shards instead of Citus's 32: the insert trigger runs once per shard a
-	// batch touches, and the tests' streams are small; 8 still spread every
-	// batch over both workers.
-	settings := map[string]string{"citus.shard_count": "8"}
-	c, err = pgserver.StartCitus(ctx, pgserver.Options{Dir: serverDir(), BinDir: in.BinDir, Logf: verboseLogf, Settings: settings}, 0)
+	c, err = pgserver.StartCitus(ctx, pgserver.Options{Dir: serverDir(), BinDir: in.BinDir, Logf: verboseLogf}, 0)
 	if err != nil {
 		return nil, false, false, err
 	}

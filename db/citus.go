@@ -13,8 +13,12 @@ import (
 	"github.com/openrasa/analyticsdb/internal/sqlobject"
 )
 
-// Citus holds the Citus layout (citus/layout.sql) and the patches that turn
-// single-node SQL objects into their Citus variants (citus/patches/<object path>).
+// Citus holds what db.Distribute applies, in this order: the Citus-only
+// functions (citus/functions.sql), the patches that turn single-node SQL
+// objects into their Citus variants (citus/patches/<object path>), the
+// layout (citus/layout.sql, once), the mirrors and the workers' queue tables
+// (citus/mirrors.sql) and the functions' propagation to the workers
+// (citus/propagate.sql).
 //
 //go:embed citus
 var Citus embed.FS
@@ -36,7 +40,8 @@ func CitusObjects() (map[string]string, error) {
 
 // Distribute lays a migrated database out on a Citus cluster
 // (docs/scaling.md): it replaces the SQL objects that differ on Citus with
-// their variants, then distributes the tables (citus/layout.sql). The
+// their variants, distributes the tables (citus/layout.sql), and re-makes the
+// mirrors and queue tables the workers need (see Citus). The
 // database must have the citus extension, and its workers registered. It is
 // idempotent: `analyticsdb migrate --citus` runs it after every migrate,
 // since a migration may replace an object that has a Citus variant.

@@ -1,5 +1,6 @@
 // Package db embeds the dbmate migrations under db/migrations so the binary can
-// apply exactly the files a DBA runs with `dbmate --env-file dbmate.env up`.
+// apply exactly the files a DBA runs with `dbmate --env-file dbmate.env up`,
+// and lays a migrated database out on Citus (Distribute, db/citus).
 package db
 
 import (

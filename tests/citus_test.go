@@ -1,9 +1,11 @@
 package tests
 
 import (
+	"io"
 	"os"
 	"testing"
 
+	"github.com/openrasa/analyticsdb/db"
 	"github.com/openrasa/analyticsdb/tests/testdb"
 )
 
@@ -37,4 +39,30 @@ func TestCitusCrashKill9LosesAndDuplicatesNothing(t *testing.T) {
 		trials = reliabilityTrials()
 	}
 	crashKill9LosesAndDuplicatesNothing(t, testdb.NewCitus, trials)
+}
+
+// migrate --citus runs Distribute after every migrate: a second run changes
+// nothing that works, and re-makes the mirrors from the tables.
+func TestCitusDistributeTwice(t *testing.T) {
+	t.Parallel()
+	b := setupFrom(t, testdb.NewCitus)
+	b.exec(`INSERT INTO "AssistantSettings" ("assistantName", "timezone") VALUES ('distribute-probe', 'America/Los_Angeles')`)
+	if err := db.Distribute(t.Context(), b.db.URL, io.Discard); err != nil {
+		t.Fatalf("second Distribute: %v", err)
+	}
+	if got := one[int64](b, `SELECT count(*) FROM analytics."AssistantSettingsMirror" WHERE "assistantName" = 'distribute-probe'`); got != 1 {
+		t.Fatalf("the settings mirror holds %d rows of distribute-probe after the second Distribute, want 1", got)
+	}
+	f, err := os.Open(sampleStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := b.replay(sampleStream, f, 1000); err != nil {
+		t.Fatal(err)
+	}
+	b.refresh()
+	if got, want := one[int64](b, `SELECT count(*) FROM "Conversation"`), len(readOracle(t).Conversations); got != int64(want) {
+		t.Fatalf("%d conversations after the second Distribute, oracle %d", got, want)
+	}
 }

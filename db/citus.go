@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/openrasa/analyticsdb/internal/pgurl"
@@ -67,30 +68,27 @@ func Distribute(ctx context.Context, databaseURL string, log io.Writer) error {
 	if _, err := conn.Exec(ctx, `SET citus.enable_unsafe_triggers = on`); err != nil {
 		return err
 	}
-	own, err := Citus.ReadFile("citus/functions.sql")
-	if err != nil {
-		return err
-	}
-	if _, err := conn.Exec(ctx, string(own)); err != nil {
-		return fmt.Errorf("citus functions (db/citus/functions.sql): %w", err)
-	}
-	paths := make([]string, 0, len(objects))
-	for p := range objects {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		if _, err := conn.Exec(ctx, objects[p]); err != nil {
-			return fmt.Errorf("citus variant of %s: %w", p, err)
-		}
-	}
-	for _, file := range []string{"layout.sql", "mirrors.sql", "propagate.sql"} {
+	execFile := func(file string) error {
 		text, err := Citus.ReadFile("citus/" + file)
 		if err != nil {
 			return err
 		}
 		if _, err := conn.Exec(ctx, string(text)); err != nil {
 			return fmt.Errorf("db/citus/%s: %w", file, err)
+		}
+		return nil
+	}
+	if err := execFile("functions.sql"); err != nil {
+		return err
+	}
+	for _, p := range slices.Sorted(maps.Keys(objects)) {
+		if _, err := conn.Exec(ctx, objects[p]); err != nil {
+			return fmt.Errorf("citus variant of %s: %w", p, err)
+		}
+	}
+	for _, file := range []string{"layout.sql", "mirrors.sql", "propagate.sql"} {
+		if err := execFile(file); err != nil {
+			return err
 		}
 	}
 	fmt.Fprintf(log, "citus: %d objects replaced by their variants, tables distributed\n", len(objects))

@@ -22,9 +22,11 @@ BEGIN
   IF p_shard IS NULL THEN
     RETURN p_sql;
   END IF;
+  -- a shard is named after its table and shard id: "Conversation_102008"
   SELECT s."shardid" INTO v_shard_id
   FROM pg_class AS c
-  JOIN pg_dist_shard AS s ON c."relname" = (SELECT l."relname" FROM pg_class AS l WHERE l."oid" = s."logicalrelid") || '_' || s."shardid"
+  JOIN pg_dist_shard AS s ON s."shardid" = substring(c."relname" FROM '_([0-9]+)$')::bigint
+  JOIN pg_class AS l ON l."oid" = s."logicalrelid" AND l."relname" || '_' || s."shardid" = c."relname"
   WHERE c."oid" = p_shard;
   IF v_shard_id IS NULL THEN
     RETURN p_sql;
@@ -149,8 +151,20 @@ BEGIN
 END;
 $$;
 
--- Keeps a table's reference-table mirror (mirrors.sql) equal to it, in the
--- writer's transaction. The tables are small (settings, criteria).
+-- Makes a table's reference-table mirror (mirrors.sql) equal to it. The
+-- tables are small (settings, criteria).
+CREATE OR REPLACE FUNCTION analytics.citus_fill_mirror(p_schema text, p_table text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = analytics, public, pg_temp
+AS $$
+BEGIN
+  EXECUTE format('DELETE FROM analytics.%I', p_table || 'Mirror');
+  EXECUTE format('INSERT INTO analytics.%I SELECT * FROM %I.%I', p_table || 'Mirror', p_schema, p_table);
+END;
+$$;
+
+-- Keeps a table's mirror equal to it, in the writer's transaction.
 CREATE OR REPLACE FUNCTION analytics.citus_sync_mirror()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -158,8 +172,7 @@ SECURITY DEFINER  -- runs as the schema owner, so writers need no rights on the 
 SET search_path = analytics, public, pg_temp
 AS $$
 BEGIN
-  EXECUTE format('DELETE FROM analytics.%I', TG_TABLE_NAME || 'Mirror');
-  EXECUTE format('INSERT INTO analytics.%I SELECT * FROM %I.%I', TG_TABLE_NAME || 'Mirror', TG_TABLE_SCHEMA, TG_TABLE_NAME);
+  PERFORM analytics.citus_fill_mirror(TG_TABLE_SCHEMA, TG_TABLE_NAME);
   RETURN NULL;
 END;
 $$;

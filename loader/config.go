@@ -26,7 +26,8 @@ type Config struct {
 	// row in the same statement, and the checks cost about as much as the COPY
 	// (docs/decisions.md, "Delivery", foreign keys).
 	EnforceForeignKeys bool
-	// Batch closes a batch at whichever limit comes first.
+	// Batch closes a batch at whichever limit comes first. Memory follows
+	// MaxBytes: see HeldBytes.
 	Batch BatchLimits
 	// Writers is how many batches are written at once, each on its own
 	// connection, from different partitions: one backend runs a batch's COPY
@@ -86,8 +87,11 @@ func DefaultConfig() Config {
 		MaxEventBytes: 8 << 20,
 		Batch: BatchLimits{
 			MaxMessages: 5000,
-			MaxBytes:    16 << 20,
-			MaxWait:     250 * time.Millisecond,
+			// Typical events (about 450 bytes) fill 5,000 messages first; 4 MiB
+			// keeps a loader of large events (a few KB each) under 100 MB
+			// resident with two writers (docs/performance.md, "Large events").
+			MaxBytes: 4 << 20,
+			MaxWait:  250 * time.Millisecond,
 		},
 		Writers:         2,
 		RefreshInterval: time.Second,
@@ -101,6 +105,14 @@ func DefaultConfig() Config {
 			Security:       KafkaSecurity{ClientID: "analyticsdb"},
 		},
 	}
+}
+
+// HeldBytes is the most message bytes RunKafka holds at once: per writer,
+// the batch being filled, the one waiting and the one being written. Their
+// decoded events point into the same bytes.
+func (c Config) HeldBytes() int {
+	c = c.withDefaults()
+	return 3 * c.Writers * c.Batch.MaxBytes
 }
 
 // withDefaults fills every zero field from DefaultConfig.

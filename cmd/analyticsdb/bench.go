@@ -21,6 +21,8 @@ func benchCommand() *cli.Command {
 			&cli.StringFlag{Name: "partition-interval", EnvVars: []string{"BENCH_PARTITION_INTERVAL"}, Usage: "day, week or month: the leaves of ConversationEvent in every database the bench makes " +
 				"(default: the migration's); none: no leaf for the bench's days, every row through the partitioned table"},
 			&cli.IntFlag{Name: "batch-size", EnvVars: []string{"BENCH_BATCH_SIZE"}, Value: loader.DefaultConfig().Batch.MaxMessages},
+			&cli.IntFlag{Name: "pad-bytes", EnvVars: []string{"BENCH_PAD_BYTES"}, Usage: "add a top-level field of this many bytes to every event " +
+				"(stored in rawData, like a real event's large parse_data): the memory bound with large events"},
 			&cli.IntFlag{Name: "loaders", EnvVars: []string{"BENCH_LOADERS"}, Value: 1, Usage: "loaders sharing the consumer group in the measured runs"},
 			&cli.IntFlag{Name: "writers", EnvVars: []string{"BENCH_WRITERS"}, Value: loader.DefaultConfig().Writers, Usage: "parallel writers per loader (the loader's --writers)"},
 			&cli.IntFlag{Name: "rounds", EnvVars: []string{"BENCH_ROUNDS"}, Value: 3, Usage: "bare COPY and end-to-end runs, alternating; the round with the median ratio is reported (the machine's speed drifts)"},
@@ -52,6 +54,7 @@ func benchCommand() *cli.Command {
 				HistoryDays:       c.Int("history-days"),
 				PartitionInterval: c.String("partition-interval"),
 				BatchSize:         c.Int("batch-size"),
+				PadBytes:          c.Int("pad-bytes"),
 				Loaders:           c.Int("loaders"),
 				Writers:           c.Int("writers"),
 				Rounds:            c.Int("rounds"),

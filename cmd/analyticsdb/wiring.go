@@ -46,7 +46,7 @@ func prepareLoader(c *cli.Context, newLog func(*cli.Context) *slog.Logger, check
 	if err := checkKafkaSecurity(c, cfg.Kafka.Security); err != nil {
 		return loader.Config{}, nil, err
 	}
-	setMemoryLimit(c, log)
+	setMemoryLimit(c, cfg, log)
 	return cfg, log, nil
 }
 
@@ -103,11 +103,18 @@ func checkKafkaSecurity(c *cli.Context, sec loader.KafkaSecurity) error {
 }
 
 // setMemoryLimit makes the garbage collector keep the heap under
-// --memory-limit (the sidecar's budget) unless GOMEMLIMIT is set.
-func setMemoryLimit(c *cli.Context, log *slog.Logger) {
+// --memory-limit (the sidecar's budget) unless GOMEMLIMIT is set, and warns
+// when the batches alone may fill half of it: the collector would then run
+// nearly all the time, and the heap outgrow the limit anyway.
+func setMemoryLimit(c *cli.Context, cfg loader.Config, log *slog.Logger) {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); set || c.Int64("memory-limit-mb") <= 0 {
 		return
 	}
-	debug.SetMemoryLimit(c.Int64("memory-limit-mb") << 20)
+	limit := c.Int64("memory-limit-mb") << 20
+	debug.SetMemoryLimit(limit)
 	log.Debug("memory limit", "mb", c.Int64("memory-limit-mb"))
+	if held := int64(cfg.HeldBytes()); held > limit/2 {
+		log.Warn("batches may hold more than half of --memory-limit-mb: lower --batch-bytes or --writers, or raise the limit",
+			"held_mb", held>>20, "memory_limit_mb", limit>>20)
+	}
 }

@@ -40,12 +40,15 @@ type Options struct {
 	// partitioned table into its default partition, COPY's row-by-row path.
 	PartitionInterval string
 	BatchSize         int
-	Loaders           int // loaders in the consumer group of the measured runs (default 1)
-	Writers           int // parallel writers per loader (the loader's --writers; default 2)
-	Rounds            int // bare COPY and end-to-end runs, alternating; the median ratio is reported (default 1)
-	Seed              int64
-	SharedBuffers     string // of the server the bench starts; "" means 1GB
-	LoaderBinary      string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
+	// PadBytes adds a top-level field of this many bytes to every event of
+	// the measured stream: large events, for the memory bound.
+	PadBytes      int
+	Loaders       int // loaders in the consumer group of the measured runs (default 1)
+	Writers       int // parallel writers per loader (the loader's --writers; default 2)
+	Rounds        int // bare COPY and end-to-end runs, alternating; the median ratio is reported (default 1)
+	Seed          int64
+	SharedBuffers string // of the server the bench starts; "" means 1GB
+	LoaderBinary  string // the analyticsdb binary, run as a child to measure its memory; empty: in-process
 	// Citus runs the bench on a Citus coordinator and two workers (citus.go):
 	// Cluster if set, else a cluster the bench starts. ServerURL must be empty.
 	Citus      bool
@@ -58,6 +61,7 @@ type Options struct {
 // Result is one run's figures; throughput is events per second.
 type Result struct {
 	Events              int       `json:"events"`
+	PadBytes            int       `json:"padBytes,omitempty"`
 	BatchSize           int       `json:"batchSize"`
 	Loaders             int       `json:"loaders"`
 	Writers             int       `json:"writers"`
@@ -145,7 +149,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.History > 0 && o.HistoryDays <= 0 {
 		o.HistoryDays = max(7, o.History/40_000)
 	}
-	res := Result{Events: o.Events, BatchSize: o.BatchSize, Loaders: o.Loaders, Writers: o.Writers, LoaderPeakRSSMB: -1,
+	res := Result{Events: o.Events, PadBytes: o.PadBytes, BatchSize: o.BatchSize, Loaders: o.Loaders, Writers: o.Writers, LoaderPeakRSSMB: -1,
 		HistoryDays: o.HistoryDays}
 	if o.ServerURL == "" {
 		res.SharedBuffers = cmp.Or(o.SharedBuffers, "1GB")
@@ -198,7 +202,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	defer cluster.Close()
 	brokers := cluster.ListenAddrs()
 	stream := trafficConfig(o.Seed, o.Events, streamStart, streamDays)
-	messages, err := produce(ctx, brokers, topic, stream)
+	messages, err := produce(ctx, brokers, topic, stream, o.PadBytes)
 	if err != nil {
 		return res, err
 	}
@@ -508,6 +512,9 @@ func print(w io.Writer, r Result) {
 	fmt.Fprintf(w, "\n%-44s %14s\n", "measure", "value")
 	row := func(name, format string, v any) { fmt.Fprintf(w, "%-44s %14s\n", name, fmt.Sprintf(format, v)) }
 	row("events", "%d", r.Events)
+	if r.PadBytes > 0 {
+		row("padding per event (bytes)", "%d", r.PadBytes)
+	}
 	row("partition interval", "%s", r.PartitionInterval)
 	row("loaders in the group", "%d", r.Loaders)
 	row("writers per loader", "%d", r.Writers)

@@ -57,7 +57,7 @@ func BusyDay(ctx context.Context, o Options) (BusyDayResult, error) {
 	}
 	defer cluster.Close()
 	brokers := cluster.ListenAddrs()
-	messages, err := produce(ctx, brokers, topic, busyDayConfig(o.Seed, o.Events))
+	messages, err := produce(ctx, brokers, topic, busyDayConfig(o.Seed, o.Events), 0)
 	if err != nil {
 		return res, err
 	}

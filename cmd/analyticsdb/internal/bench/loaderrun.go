@@ -237,7 +237,7 @@ func startChild(ctx context.Context, o Options, dbURL string, brokers []string, 
 		"--group", group, "--http-address", addr, "--batch-size", strconv.Itoa(o.BatchSize), "--writers", strconv.Itoa(o.Writers), "--log-format", "json",
 		"--pprof", "--pprof-address", pprofAddr)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	for _, v := range []string{"GODEBUG", "GOGC", "GOMEMLIMIT"} {
+	for _, v := range []string{"GODEBUG", "GOGC", "GOMEMLIMIT", "BATCH_BYTES", "MEMORY_LIMIT_MB"} {
 		if val, ok := os.LookupEnv("BENCH_LOADER_" + v); ok {
 			cmd.Env = append(cmd.Env, v+"="+val)
 		}

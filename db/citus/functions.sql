@@ -176,3 +176,23 @@ BEGIN
   RETURN NULL;
 END;
 $$;
+
+-- Runs p_command on every worker over Citus's connections, as the calling
+-- role, and fails with each failing worker's error (run_command_on_workers
+-- itself only reports them).
+CREATE OR REPLACE FUNCTION analytics.citus_run_on_workers(p_command text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_failed text;
+BEGIN
+  SELECT string_agg(r."nodename" || ':' || r."nodeport" || ': ' || r."result", '; ') INTO v_failed
+  FROM run_command_on_workers(p_command) AS r
+  WHERE NOT r."success";
+  IF v_failed IS NOT NULL THEN
+    RAISE EXCEPTION 'on the workers: %', v_failed;
+  END IF;
+END;
+$$;

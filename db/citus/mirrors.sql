@@ -9,7 +9,6 @@ DECLARE
   v_mirror text;
   v_queue text;
   v_columns text;
-  v_failed text;
 BEGIN
   SET LOCAL citus.enable_unsafe_triggers = on;
   SET LOCAL client_min_messages = warning;
@@ -40,13 +39,8 @@ BEGIN
     FROM pg_attribute AS a
     LEFT JOIN pg_attrdef AS d ON d."adrelid" = a."attrelid" AND d."adnum" = a."attnum"
     WHERE a."attrelid" = format('analytics.%I', v_queue || 'Template')::regclass AND a."attnum" > 0 AND NOT a."attisdropped";
-    SELECT string_agg(r."nodename" || ':' || r."nodeport" || ': ' || r."result", '; ') INTO v_failed
-    FROM run_command_on_workers(format('DROP TABLE IF EXISTS analytics.%1$I; CREATE UNLOGGED TABLE analytics.%1$I (%2$s)',
-                                       v_queue, v_columns)) AS r
-    WHERE NOT r."success";
-    IF v_failed IS NOT NULL THEN
-      RAISE EXCEPTION 'create the workers'' table of the queue %: %', v_queue, v_failed;
-    END IF;
+    PERFORM analytics.citus_run_on_workers(format('DROP TABLE IF EXISTS analytics.%1$I; CREATE UNLOGGED TABLE analytics.%1$I (%2$s)',
+                                                  v_queue, v_columns));
   END LOOP;
 END;
 $mirrors$;

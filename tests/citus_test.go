@@ -3,6 +3,8 @@ package tests
 import (
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/openrasa/analyticsdb/db"
@@ -64,5 +66,60 @@ func TestCitusDistributeTwice(t *testing.T) {
 	b.refresh()
 	if got, want := one[int64](b, `SELECT count(*) FROM "Conversation"`), len(readOracle(t).Conversations); got != int64(want) {
 		t.Fatalf("%d conversations after the second Distribute, oracle %d", got, want)
+	}
+}
+
+// The least-privilege roles on Citus. grant-loader on the coordinator, then
+// that role replays the first half of the sample stream (the insert trigger
+// runs on the workers' shards as that role); the workers check foreign keys,
+// since the right to set session_replication_role is each node's own. An
+// administrator grants it on the workers (docs/scaling.md), and the role
+// replays the second half without them. The tables equal the oracle, and a
+// grant-readonly role reads them.
+func TestCitusLeastPrivilegeRoles(t *testing.T) {
+	t.Parallel()
+	b := setupFrom(t, testdb.NewCitus)
+	suffix := strings.ToLower(randomSuffix())
+	loader, reader, password := "citus_loader_"+suffix, "citus_reader_"+suffix, "Pw-"+randomSuffix()
+	for _, args := range [][]string{{"grant-loader", "--role", loader, "--password", password},
+		{"grant-readonly", "--role", reader, "--password", password}} {
+		if out, err := runCLIAt(t, b.db.URL, args...); err != nil || strings.Contains(out, "not done") {
+			t.Fatalf("analyticsdb %s: %v\n%s", args[0], err, out)
+		}
+	}
+	loaderURL := urlAs(t, b.db.URL, loader, password)
+	msgs := sampleMessages(t)
+	half := len(msgs) / 2
+	const workersCheck = "foreign key checks stay on for COPY on the Citus workers"
+	replayHalf := func(name string, part [][]byte, wantCheck bool) {
+		t.Helper()
+		file := filepath.Join(t.TempDir(), name+".jsonl")
+		if err := os.WriteFile(file, joinLines(part), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := runCLIAt(t, loaderURL, "replay", file)
+		if err != nil {
+			t.Fatalf("replay %s as %s: %v\n%s", name, loader, err, out)
+		}
+		if strings.Contains(out, workersCheck) != wantCheck {
+			t.Errorf("replay %s: said %q: %v, want %v\n%s", name, workersCheck, !wantCheck, wantCheck, out)
+		}
+	}
+	replayHalf("first-half", msgs[:half], true)
+	b.exec(`SELECT analytics.citus_run_on_workers(format('GRANT SET ON PARAMETER session_replication_role TO %I', $1::text))`, loader)
+	replayHalf("second-half", msgs[half:], false)
+	if out, err := runCLIAt(t, loaderURL, "refresh"); err != nil {
+		t.Fatalf("refresh as %s: %v\n%s", loader, err, out)
+	}
+	o := readOracle(t)
+	checkAgainstOracle(t, b, o)
+
+	readerConn := connectURL(t, urlAs(t, b.db.URL, reader, password))
+	var conversations, days int64
+	if err := readerConn.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM "Conversation"), (SELECT count(*) FROM "DailyOverview")`).Scan(&conversations, &days); err != nil {
+		t.Fatalf("the read-only role reads the distributed tables: %v", err)
+	}
+	if conversations != int64(len(o.Conversations)) || days == 0 {
+		t.Errorf("the read-only role sees %d conversations (oracle %d) and %d DailyOverview rows", conversations, len(o.Conversations), days)
 	}
 }

@@ -121,16 +121,28 @@ func (s *Store) beginBatch(ctx context.Context, tx pgx.Tx) error {
 }
 
 // setUpTx is beginBatch, with foreign key checks skipped only when skipFK.
+// On Citus a SET LOCAL after citusSettings reaches the workers too; when
+// the workers do not let this role set session_replication_role, it is set
+// before, on the coordinator only, and the workers check foreign keys.
 func (s *Store) setUpTx(ctx context.Context, tx pgx.Tx, skipFK bool) error {
+	skipFKChecks := func() error {
+		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+			return fmt.Errorf("skip foreign key checks: %w", err)
+		}
+		return nil
+	}
+	if skipFK && !s.workersSkipFK {
+		if err := skipFKChecks(); err != nil {
+			return err
+		}
+	}
 	if s.citusSettings != "" {
 		if _, err := tx.Exec(ctx, s.citusSettings); err != nil {
 			return fmt.Errorf("set the batch's transaction up for Citus: %w", err)
 		}
 	}
-	if skipFK {
-		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
-			return fmt.Errorf("skip foreign key checks: %w", err)
-		}
+	if skipFK && s.workersSkipFK {
+		return skipFKChecks()
 	}
 	return nil
 }

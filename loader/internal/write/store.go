@@ -37,6 +37,10 @@ type Store struct {
 
 	skipFKChecks  bool   // write batches with session_replication_role = replica
 	citusSettings string // on a Citus coordinator, what beginBatch sets; else ""
+	// workersSkipFK: on Citus, the workers let this role set
+	// session_replication_role too, so the batches set it where Citus
+	// propagates it; else they set it on the coordinator only.
+	workersSkipFK bool
 
 	mu           sync.Mutex
 	environments map[decode.UUID]bool // known to exist in "Environment"
@@ -67,9 +71,20 @@ func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slo
 		ELSE '' END`, cfg.DefaultAssistant).Scan(&citusSettings); err != nil {
 		return nil, fmt.Errorf("look for the citus extension: %w", err)
 	}
+	workersSkip := citusSettings == ""
+	if skip && citusSettings != "" {
+		if workersSkip, err = workersMaySkipFKChecks(ctx, pool); err != nil {
+			return nil, err
+		}
+		if !workersSkip {
+			log.Info("foreign key checks stay on for COPY on the Citus workers: this role may not set session_replication_role there " +
+				"(SELECT analytics.citus_run_on_workers('GRANT SET ON PARAMETER session_replication_role TO <role>') makes ingestion faster)")
+		}
+	}
 	return &Store{
 		skipFKChecks:  skip,
 		citusSettings: citusSettings,
+		workersSkipFK: workersSkip,
 		pool:          pool,
 		cfg:           cfg,
 		decoder:       decode.Decoder{Types: types, DefaultEnvironment: cfg.DefaultEnvironment, MaxEventBytes: cfg.MaxEventBytes},
@@ -232,6 +247,19 @@ func maySkipFKChecks(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// workersMaySkipFKChecks reports whether every Citus worker lets this role
+// set session_replication_role: the right is each node's own, and Citus
+// does not propagate it with the role.
+func workersMaySkipFKChecks(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+	var all bool
+	err := pool.QueryRow(ctx, `SELECT coalesce(bool_and(r."success" AND r."result" = 't'), false)
+		FROM run_command_on_workers($$SELECT has_parameter_privilege('session_replication_role', 'SET')$$) AS r`).Scan(&all)
+	if err != nil {
+		return false, fmt.Errorf("ask the Citus workers whether this role may set session_replication_role: %w", err)
+	}
+	return all, nil
 }
 
 // inTx runs fn in a transaction on a pooled connection.

@@ -117,32 +117,20 @@ func moveEvents(ctx context.Context, tx pgx.Tx, moves []decode.EventMove) error 
 // the workers, where only SET LOCAL propagated with the transaction reaches
 // it (docs/scaling.md, "Citus").
 func (s *Store) beginBatch(ctx context.Context, tx pgx.Tx) error {
-	return s.setUpTx(ctx, tx, s.skipFKChecks)
+	return s.setUpTx(ctx, tx, true)
 }
 
-// setUpTx is beginBatch, with foreign key checks skipped only when skipFK.
-// On Citus a SET LOCAL after citusSettings reaches the workers too; when
-// the workers do not let this role set session_replication_role, it is set
-// before, on the coordinator only, and the workers check foreign keys.
+// setUpTx is beginBatch, with foreign key checks skipped only when skipFK
+// (and the store may).
 func (s *Store) setUpTx(ctx context.Context, tx pgx.Tx, skipFK bool) error {
-	skipFKChecks := func() error {
-		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
-			return fmt.Errorf("skip foreign key checks: %w", err)
-		}
-		return nil
+	setup := s.checkedSetup
+	if skipFK {
+		setup = s.batchSetup
 	}
-	if skipFK && !s.workersSkipFK {
-		if err := skipFKChecks(); err != nil {
-			return err
+	for _, sql := range setup {
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("set the batch's transaction up (%s): %w", sql, err)
 		}
-	}
-	if s.citusSettings != "" {
-		if _, err := tx.Exec(ctx, s.citusSettings); err != nil {
-			return fmt.Errorf("set the batch's transaction up for Citus: %w", err)
-		}
-	}
-	if skipFK && s.workersSkipFK {
-		return skipFKChecks()
 	}
 	return nil
 }

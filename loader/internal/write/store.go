@@ -35,12 +35,9 @@ type Store struct {
 	senders *decode.SenderCache
 	log     *slog.Logger
 
-	skipFKChecks  bool   // write batches with session_replication_role = replica
-	citusSettings string // on a Citus coordinator, what beginBatch sets; else ""
-	// workersSkipFK: on Citus, the workers let this role set
-	// session_replication_role too, so the batches set it where Citus
-	// propagates it; else they set it on the coordinator only.
-	workersSkipFK bool
+	// What a batch's transaction runs first (txSetup): batchSetup skips the
+	// per-row foreign key checks when this role may, checkedSetup does not.
+	batchSetup, checkedSetup []string
 
 	mu           sync.Mutex
 	environments map[decode.UUID]bool // known to exist in "Environment"
@@ -82,15 +79,14 @@ func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slo
 		}
 	}
 	return &Store{
-		skipFKChecks:  skip,
-		citusSettings: citusSettings,
-		workersSkipFK: workersSkip,
-		pool:          pool,
-		cfg:           cfg,
-		decoder:       decode.Decoder{Types: types, DefaultEnvironment: cfg.DefaultEnvironment, MaxEventBytes: cfg.MaxEventBytes},
-		senders:       decode.NewSenderCache(cfg.SenderCacheSize),
-		log:           log,
-		environments:  map[decode.UUID]bool{},
+		batchSetup:   txSetup(citusSettings, skip, workersSkip),
+		checkedSetup: txSetup(citusSettings, false, false),
+		pool:         pool,
+		cfg:          cfg,
+		decoder:      decode.Decoder{Types: types, DefaultEnvironment: cfg.DefaultEnvironment, MaxEventBytes: cfg.MaxEventBytes},
+		senders:      decode.NewSenderCache(cfg.SenderCacheSize),
+		log:          log,
+		environments: map[decode.UUID]bool{},
 	}, nil
 }
 
@@ -247,6 +243,28 @@ func maySkipFKChecks(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// txSetup is what a batch's transaction runs first, one message each: on
+// Citus the settings its workers need (citusSettings: SET LOCAL with
+// propagation on), and with skipFK session_replication_role = replica,
+// after citusSettings, which sends it to the workers too, or before, on the
+// coordinator only, when the workers refuse this role the right. Separate
+// messages, because Citus propagates a SET LOCAL as the text of its whole
+// message.
+func txSetup(citusSettings string, skipFK, workersSkipFK bool) []string {
+	const skipChecks = `SET LOCAL session_replication_role = replica`
+	var setup []string
+	if skipFK && !workersSkipFK {
+		setup = append(setup, skipChecks)
+	}
+	if citusSettings != "" {
+		setup = append(setup, citusSettings)
+	}
+	if skipFK && workersSkipFK {
+		setup = append(setup, skipChecks)
+	}
+	return setup
 }
 
 // workersMaySkipFKChecks reports whether every Citus worker lets this role

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -86,15 +87,16 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 	if err != nil {
 		return st, err
 	}
-	// Estimates: exact counts of big tables would scan them. A partitioned
-	// table's are its leaves'.
-	rows, err = pool.Query(ctx, `SELECT c.relname, CASE WHEN c.relkind = 'p'
-		  THEN (SELECT coalesce(sum(greatest(l.reltuples, 0)), 0) FROM pg_partition_tree(c.oid) AS t
-		        JOIN pg_class AS l ON l.oid = t.relid WHERE t.isleaf)
-		  ELSE greatest(c.reltuples, 0) END::bigint
-		FROM pg_class c
-		JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname = ANY ($1)`,
+	// Estimates: exact counts of big tables would scan them.
+	var onCitus bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('pg_catalog.pg_dist_shard') IS NOT NULL`).Scan(&onCitus); err != nil {
+		return st, err
+	}
+	estimate := leafEstimate
+	if onCitus {
+		estimate = citusLeafEstimate
+	}
+	rows, err = pool.Query(ctx, strings.Replace(rowEstimates, "$estimate", estimate, 1),
 		[]string{"ConversationEvent", "Conversation", "VersionDailyStatistics", "FlowDailyStatistics", "RejectedEvent"})
 	if err != nil {
 		return st, err
@@ -102,6 +104,28 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 	_, err = pgx.ForEachRow(rows, []any{&reason, &n}, func() error { st.Rows[reason] = n; return nil })
 	return st, err
 }
+
+// rowEstimates is PostgreSQL's row estimate of each table named in $1, the
+// sum of $estimate over its leaves (a table that is not partitioned is its
+// own leaf).
+const rowEstimates = `SELECT c.relname, coalesce(sum($estimate), 0)::bigint
+	FROM pg_class AS c
+	JOIN pg_namespace AS n ON n.oid = c.relnamespace
+	LEFT JOIN LATERAL pg_partition_tree(c.oid) AS t ON c.relkind = 'p' AND t.isleaf
+	CROSS JOIN LATERAL (SELECT coalesce(t.relid, c.oid) AS "leaf") AS l
+	WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname = ANY ($1)
+	GROUP BY c.relname`
+
+// leafEstimate is a leaf's estimate; citusLeafEstimate the same on Citus,
+// where a distributed table's rows are on its shards, whose estimates the
+// workers keep (the coordinator's is 0).
+const (
+	leafEstimate      = `(SELECT greatest(r.reltuples, 0) FROM pg_class AS r WHERE r.oid = l."leaf")`
+	citusLeafEstimate = `CASE WHEN EXISTS (SELECT 1 FROM pg_dist_shard AS s WHERE s.logicalrelid = l."leaf")
+	  THEN (SELECT sum(greatest(r.result::real, 0)) FROM run_command_on_shards(l."leaf"::regclass,
+	          $$SELECT reltuples FROM pg_class WHERE oid = '%s'::regclass$$) AS r WHERE r.success)
+	  ELSE ` + leafEstimate + ` END`
+)
 
 // addLag fills in end offsets and lag from the brokers.
 func (st *Status) addLag(ctx context.Context, brokers []string, opts ...kgo.Opt) error {

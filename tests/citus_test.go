@@ -113,6 +113,12 @@ func TestCitusLeastPrivilegeRoles(t *testing.T) {
 	}
 	o := readOracle(t)
 	checkAgainstOracle(t, b, o)
+	b.exec(`ANALYZE "Conversation", "ConversationEvent"`)
+	out, err := runCLIAt(t, loaderURL, "status")
+	if err != nil {
+		t.Fatalf("status as %s: %v\n%s", loader, err, out)
+	}
+	checkRowEstimates(t, out, map[string]int64{"Conversation": int64(len(o.Conversations)), "ConversationEvent": one[int64](b, `SELECT count(*) FROM "ConversationEvent"`)})
 
 	readerConn := connectURL(t, urlAs(t, b.db.URL, reader, password))
 	var conversations, days int64

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,9 +87,13 @@ func TestLeastPrivilegeRolesOnAPasswordCluster(t *testing.T) {
 	cli(loaderURL, "replay-rejected")
 	cli(loaderURL, "recompute")
 	cli(loaderURL, "refresh")
-	if out := cli(loaderURL, "status"); !strings.Contains(out, "rejected messages waiting") {
-		t.Errorf("status as the loader role:\n%s", out)
+	owner.exec(`ANALYZE "Conversation", "ConversationEvent"`)
+	status := cli(loaderURL, "status")
+	if !strings.Contains(status, "rejected messages waiting") {
+		t.Errorf("status as the loader role:\n%s", status)
 	}
+	checkRowEstimates(t, status, map[string]int64{"Conversation": int64(len(readOracle(t).Conversations)),
+		"ConversationEvent": one[int64](owner, `SELECT count(*) FROM "ConversationEvent"`)})
 	checkAgainstOracle(t, owner, readOracle(t))
 	conversation := one[string](owner, `SELECT "id"::text FROM "Conversation" LIMIT 1`)
 	cli(loaderURL, "review", conversation, "REVIEWED")
@@ -494,6 +499,18 @@ func TestMigrateWarnsOfWhatItCannotFix(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("migrate did not warn %q:\n%s", want, out)
+		}
+	}
+}
+
+// checkRowEstimates finds each table's row estimate in status's output and
+// compares it with the count (exact after ANALYZE of a small table).
+func checkRowEstimates(t *testing.T, status string, want map[string]int64) {
+	t.Helper()
+	for table, n := range want {
+		m := regexp.MustCompile(` ` + table + ` (\d+);`).FindStringSubmatch(status)
+		if m == nil || m[1] != strconv.FormatInt(n, 10) {
+			t.Errorf("status estimates %s at %v rows, want %d:\n%s", table, m, n, status)
 		}
 	}
 }

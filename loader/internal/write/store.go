@@ -70,12 +70,17 @@ func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slo
 	}
 	workersSkip := citusSettings == ""
 	if skip && citusSettings != "" {
-		if workersSkip, err = workersMaySkipFKChecks(ctx, pool); err != nil {
-			return nil, err
-		}
+		// Not knowing is not fatal: the workers then keep their checks.
+		var askErr error
+		workersSkip, askErr = workersMaySkipFKChecks(ctx, pool)
 		if !workersSkip {
-			log.Info("foreign key checks stay on for COPY on the Citus workers: this role may not set session_replication_role there " +
-				"(SELECT analytics.citus_run_on_workers('GRANT SET ON PARAMETER session_replication_role TO <role>') makes ingestion faster)")
+			var attrs []any
+			if askErr != nil {
+				attrs = append(attrs, "error", askErr)
+			}
+			log.Info("foreign key checks stay on for COPY on the Citus workers: this role may not set session_replication_role there "+
+				"(SELECT analytics.citus_run_on_workers('GRANT SET ON PARAMETER session_replication_role TO <role>') makes ingestion faster)",
+				attrs...)
 		}
 	}
 	return &Store{

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -92,12 +91,12 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 	if err := pool.QueryRow(ctx, `SELECT to_regclass('pg_catalog.pg_dist_shard') IS NOT NULL`).Scan(&onCitus); err != nil {
 		return st, err
 	}
-	estimate := leafEstimate
+	tables := []string{"ConversationEvent", "Conversation", "VersionDailyStatistics", "FlowDailyStatistics", "RejectedEvent"}
 	if onCitus {
-		estimate = citusLeafEstimate
+		rows, err = pool.Query(ctx, citusRowEstimates, tables)
+	} else {
+		rows, err = pool.Query(ctx, rowEstimates, tables)
 	}
-	rows, err = pool.Query(ctx, strings.Replace(rowEstimates, "$estimate", estimate, 1),
-		[]string{"ConversationEvent", "Conversation", "VersionDailyStatistics", "FlowDailyStatistics", "RejectedEvent"})
 	if err != nil {
 		return st, err
 	}
@@ -106,25 +105,26 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 }
 
 // rowEstimates is PostgreSQL's row estimate of each table named in $1, the
-// sum of $estimate over its leaves (a table that is not partitioned is its
-// own leaf).
-const rowEstimates = `SELECT c.relname, coalesce(sum($estimate), 0)::bigint
+// sum of its leaves' (a table that is not partitioned is its own leaf).
+// citusRowEstimates is the same on Citus, where a distributed table's rows
+// are on its shards, whose estimates the workers keep (the coordinator's is
+// 0).
+const (
+	rowEstimates      = estimatesHead + leafEstimate + estimatesTail
+	citusRowEstimates = estimatesHead + `CASE WHEN EXISTS (SELECT 1 FROM pg_dist_shard AS s WHERE s.logicalrelid = l."leaf")
+	  THEN (SELECT sum(greatest(r.result::real, 0)) FROM run_command_on_shards(l."leaf"::regclass,
+	          $$SELECT reltuples FROM pg_class WHERE oid = '%s'::regclass$$) AS r WHERE r.success)
+	  ELSE ` + leafEstimate + ` END` + estimatesTail
+
+	estimatesHead = `SELECT c.relname, coalesce(sum(`
+	leafEstimate  = `(SELECT greatest(r.reltuples, 0) FROM pg_class AS r WHERE r.oid = l."leaf")`
+	estimatesTail = `), 0)::bigint
 	FROM pg_class AS c
 	JOIN pg_namespace AS n ON n.oid = c.relnamespace
 	LEFT JOIN LATERAL pg_partition_tree(c.oid) AS t ON c.relkind = 'p' AND t.isleaf
 	CROSS JOIN LATERAL (SELECT coalesce(t.relid, c.oid) AS "leaf") AS l
 	WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname = ANY ($1)
 	GROUP BY c.relname`
-
-// leafEstimate is a leaf's estimate; citusLeafEstimate the same on Citus,
-// where a distributed table's rows are on its shards, whose estimates the
-// workers keep (the coordinator's is 0).
-const (
-	leafEstimate      = `(SELECT greatest(r.reltuples, 0) FROM pg_class AS r WHERE r.oid = l."leaf")`
-	citusLeafEstimate = `CASE WHEN EXISTS (SELECT 1 FROM pg_dist_shard AS s WHERE s.logicalrelid = l."leaf")
-	  THEN (SELECT sum(greatest(r.result::real, 0)) FROM run_command_on_shards(l."leaf"::regclass,
-	          $$SELECT reltuples FROM pg_class WHERE oid = '%s'::regclass$$) AS r WHERE r.success)
-	  ELSE ` + leafEstimate + ` END`
 )
 
 // addLag fills in end offsets and lag from the brokers.

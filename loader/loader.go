@@ -177,7 +177,7 @@ func (l *Loader) Write(ctx context.Context, b *Batch) (Result, error) {
 // Status reads the stored offsets, rejected messages and refresh state, and
 // asks the brokers for the lag when cfg.Kafka.Brokers is set.
 func (l *Loader) Status(ctx context.Context) (Status, error) {
-	st, err := readStatus(ctx, l.pool)
+	st, err := readStatus(ctx, l.pool, l.store.OnCitus())
 	if err != nil || len(l.cfg.Kafka.Brokers) == 0 {
 		return st, err
 	}

@@ -43,8 +43,9 @@ type PartitionStatus struct {
 	UpdatedAt     time.Time
 }
 
-// readStatus reads the status from the database.
-func readStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
+// readStatus reads the status from the database; onCitus: it is a Citus
+// coordinator (write.Store.OnCitus).
+func readStatus(ctx context.Context, pool *pgxpool.Pool, onCitus bool) (Status, error) {
 	st := Status{Rejected: map[string]int64{}, Rows: map[string]int64{}}
 	rows, err := pool.Query(ctx, `SELECT "topic", "partition", "nextOffset", "consumerGroup", "updatedAt"
 		FROM "KafkaOffset" ORDER BY 1, 2`)
@@ -87,10 +88,6 @@ func readStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 		return st, err
 	}
 	// Estimates: exact counts of big tables would scan them.
-	var onCitus bool
-	if err := pool.QueryRow(ctx, `SELECT to_regclass('pg_catalog.pg_dist_shard') IS NOT NULL`).Scan(&onCitus); err != nil {
-		return st, err
-	}
 	tables := []string{"ConversationEvent", "Conversation", "VersionDailyStatistics", "FlowDailyStatistics", "RejectedEvent"}
 	if onCitus {
 		rows, err = pool.Query(ctx, citusRowEstimates, tables)

@@ -35,6 +35,7 @@ type Store struct {
 	senders *decode.SenderCache
 	log     *slog.Logger
 
+	onCitus bool // the database is a Citus coordinator
 	// What a batch's transaction runs first (txSetup): batchSetup skips the
 	// per-row foreign key checks when this role may, checkedSetup does not.
 	batchSetup, checkedSetup []string
@@ -68,8 +69,9 @@ func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slo
 		ELSE '' END`, cfg.DefaultAssistant).Scan(&citusSettings); err != nil {
 		return nil, fmt.Errorf("look for the citus extension: %w", err)
 	}
-	workersSkip := citusSettings == ""
-	if skip && citusSettings != "" {
+	onCitus := citusSettings != ""
+	workersSkip := !onCitus
+	if skip && onCitus {
 		// Not knowing is not fatal: the workers then keep their checks.
 		var askErr error
 		workersSkip, askErr = workersMaySkipFKChecks(ctx, pool)
@@ -84,6 +86,7 @@ func NewStore(ctx context.Context, pool *pgxpool.Pool, cfg StoreConfig, log *slo
 		}
 	}
 	return &Store{
+		onCitus:      onCitus,
 		batchSetup:   txSetup(citusSettings, skip, workersSkip),
 		checkedSetup: txSetup(citusSettings, false, false),
 		pool:         pool,
@@ -153,6 +156,10 @@ func (s *Store) commit(ctx context.Context, p *DecodedBatch) (Result, error) {
 	}
 	return res, nil
 }
+
+// OnCitus reports whether the database is a Citus coordinator (found once,
+// by NewStore).
+func (s *Store) OnCitus() bool { return s.onCitus }
 
 // ForgetSenders drops cached sender states; call it when partitions move.
 func (s *Store) ForgetSenders() { s.senders.Clear() }

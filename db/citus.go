@@ -39,6 +39,16 @@ func CitusObjects() (map[string]string, error) {
 	return citusObjects(Citus, "citus/patches", deployed)
 }
 
+// HasCitus reports whether the database q is connected to has the citus
+// extension (q: a connection, pool or transaction).
+func HasCitus(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}) (bool, error) {
+	var citus bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`).Scan(&citus)
+	return citus, err
+}
+
 // Distribute lays a migrated database out on a Citus cluster
 // (docs/scaling.md): it replaces the SQL objects that differ on Citus with
 // their variants, distributes the tables (citus/layout.sql), and re-makes the
@@ -57,8 +67,8 @@ func Distribute(ctx context.Context, databaseURL string, log io.Writer) error {
 	}
 	defer conn.Close(context.Background())
 
-	var citus bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`).Scan(&citus); err != nil {
+	citus, err := HasCitus(ctx, conn)
+	if err != nil {
 		return err
 	}
 	if !citus {

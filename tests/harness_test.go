@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/openrasa/analyticsdb/db"
 	"github.com/openrasa/analyticsdb/loader"
 	"github.com/openrasa/analyticsdb/tests/testdb"
 )
@@ -315,8 +316,8 @@ func readOnlyConn(t *testing.T, b *bundle) *pgx.Conn {
 // isCitus reports whether the bundle's database is a Citus coordinator.
 func (b *bundle) isCitus() bool {
 	b.t.Helper()
-	var citus bool
-	if err := b.db.Pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`).Scan(&citus); err != nil {
+	citus, err := db.HasCitus(context.Background(), b.db.Pool)
+	if err != nil {
 		b.t.Fatal(err)
 	}
 	return citus

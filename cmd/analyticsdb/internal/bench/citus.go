@@ -69,7 +69,7 @@ func freshCitusDatabase(ctx context.Context, c *pgserver.CitusCluster, name stri
 // Citus, and reports whether it is. The shards' indexes are then not read
 // into shared_buffers: they live on the workers, out of prewarm's reach.
 func settleWorkers(ctx context.Context, pool *pgxpool.Pool) (citus bool, err error) {
-	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')`).Scan(&citus); err != nil || !citus {
+	if citus, err = db.HasCitus(ctx, pool); err != nil || !citus {
 		return false, err
 	}
 	var failed int

@@ -3,7 +3,6 @@ package tests
 import (
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -93,11 +92,7 @@ func TestCitusLeastPrivilegeRoles(t *testing.T) {
 	const workersCheck = "foreign key checks stay on for COPY on the Citus workers"
 	replayHalf := func(name string, part [][]byte, wantCheck bool) {
 		t.Helper()
-		file := filepath.Join(t.TempDir(), name+".jsonl")
-		if err := os.WriteFile(file, joinLines(part), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, err := runCLIAt(t, loaderURL, "replay", file)
+		out, err := runCLIAt(t, loaderURL, "replay", writeJSONL(t, name, part))
 		if err != nil {
 			t.Fatalf("replay %s as %s: %v\n%s", name, loader, err, out)
 		}

@@ -67,11 +67,7 @@ func TestLeastPrivilegeRolesOnAPasswordCluster(t *testing.T) {
 	// The loader role ingests: half the sample from a file, half from Kafka.
 	msgs := sampleMessages(t)
 	half := len(msgs) / 2
-	file := filepath.Join(t.TempDir(), "first-half.jsonl")
-	if err := os.WriteFile(file, []byte(string(joinLines(msgs[:half]))), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cli(loaderURL, "replay", file)
+	cli(loaderURL, "replay", writeJSONL(t, "first-half", msgs[:half]))
 	c := newCluster(t, 4)
 	produce(t, c, msgs[half:])
 	run := startChild(t, "loader-role", runArgs(loaderURL, c, "roles", 500))
@@ -383,12 +379,19 @@ func connectURL(t *testing.T, dbURL string) *pgx.Conn {
 	return conn
 }
 
-func joinLines(lines [][]byte) []byte {
+// writeJSONL writes messages, one per line, to a file named name.jsonl in a
+// test directory and returns its path.
+func writeJSONL(t *testing.T, name string, lines [][]byte) string {
+	t.Helper()
 	var out []byte
 	for _, l := range lines {
 		out = append(append(out, l...), '\n')
 	}
-	return out
+	file := filepath.Join(t.TempDir(), name+".jsonl")
+	if err := os.WriteFile(file, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
 
 // TestGrantLoaderMakesALockedDownRoleAndTakesOverNone: grant-loader sends a
